@@ -1,0 +1,1 @@
+"""The Streamlit side of Preflight: entry script, server wrapper and shared widgets."""

@@ -18,3 +18,7 @@ class CheckpointError(PreflightError):
 
 class StationError(PreflightError):
     """The station process could not start, crashed, or refused a command."""
+
+
+class RegistryError(PreflightError):
+    """The registry database cannot be opened or refused an operation (bad URL, unknown episode, bad score)."""

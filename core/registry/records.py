@@ -1,0 +1,172 @@
+"""The rows that cross the registry's boundary, as frozen dataclasses.
+
+Every deployed episode is keyed to the policy that drove it (path and weights hash),
+the settings it ran with (a run), the recording it left (dataset root and episode
+index) and the operator's decision about it (a tag). Analytics reads `EpisodeRow`,
+the flat join of all four, which is also the CSV layout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, get_args
+
+from core.errors import RegistryError
+
+Inference = Literal["sync", "rtc"]
+EpisodeStatus = Literal["recorded", "aborted", "discarded"]
+Outcome = Literal["success", "failure", "untagged"]
+
+INFERENCE_MODES: tuple[str, ...] = get_args(Inference)
+EPISODE_STATUSES: tuple[str, ...] = get_args(EpisodeStatus)
+OUTCOMES: tuple[str, ...] = get_args(Outcome)
+SCORE_RANGE: tuple[int, int] = (0, 100)
+
+
+@dataclass(frozen=True)
+class PolicyRecord:
+    """A checkpoint folder as it was when first deployed: a new weights file is a new policy."""
+
+    id: int
+    path: str
+    weights_sha256: str
+    policy_type: str  # lerobot's `type` in config.json ("act", "smolvla"), "" when unknown
+    registered_at: datetime
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """The settings a series of episodes ran with; changing any of them starts a new run."""
+
+    id: int
+    policy_id: int
+    station: str
+    dataset_root: str  # the recording LeRobotDataset the run writes its episodes to
+    task: str
+    task_override: bool  # the operator deployed a task sentence that differs from the training ones
+    chunk_size: int
+    n_action_steps: int
+    inference: Inference
+    rtc_execution_horizon: int | None  # steps; None with sync inference
+    camera_mapping: dict[str, str]  # robot camera name -> device (index or /dev path)
+    rename_map: dict[str, str]  # robot observation key -> policy observation key
+    fps: float
+    training_profile: str | None  # the training profile the checks compared against
+    started_at: datetime
+
+
+@dataclass(frozen=True)
+class EpisodeRecord:
+    """One episode of a run and where its frames are; `aborted` episodes keep the frames recorded so far."""
+
+    id: int
+    run_id: int
+    dataset_root: str
+    episode_index: int
+    status: EpisodeStatus
+    abort_reason: str | None
+    start_pose_distance_deg: float | None
+    start_pose_deltas_deg: dict[str, float]  # motor -> current minus training start pose (gripper in 0..100 units)
+    length_frames: int
+    started_at: datetime
+    ended_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Tag:
+    """The operator's decision about an episode; "untagged" is a decision too (the operator chose not to judge)."""
+
+    episode_id: int
+    outcome: Outcome
+    score: int | None  # 0..100, optional
+    note: str
+    tagged_at: datetime
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something the operator or the station did that analytics must be able to see later."""
+
+    id: int
+    station: str
+    kind: str  # e.g. "camera_mapping_changed", "task_override", "emergency_stop"
+    payload: dict
+    run_id: int | None
+    logged_at: datetime
+
+
+@dataclass(frozen=True)
+class EpisodeRow:
+    """One episode with its run settings, policy and latest tag: a row of `episodes_frame()` and of the CSV.
+
+    `outcome` is None while the episode awaits a decision; "untagged" means the operator decided not to judge.
+    """
+
+    episode_id: int
+    dataset_root: str
+    episode_index: int
+    status: EpisodeStatus
+    abort_reason: str | None
+    start_pose_distance_deg: float | None
+    start_pose_deltas_deg: dict[str, float]
+    length_frames: int
+    started_at: datetime
+    ended_at: datetime | None
+    run_id: int
+    station: str
+    task: str
+    task_override: bool
+    chunk_size: int
+    n_action_steps: int
+    inference: Inference
+    rtc_execution_horizon: int | None
+    fps: float
+    camera_mapping: dict[str, str]
+    rename_map: dict[str, str]
+    training_profile: str | None
+    policy_id: int
+    policy_path: str
+    policy_type: str
+    weights_sha256: str
+    outcome: Outcome | None
+    score: int | None
+    note: str | None
+    tagged_at: datetime | None
+
+
+@dataclass(frozen=True)
+class SuccessCount:
+    """Decisions for one combination of policy and chunk settings; the success rate is over success + failure."""
+
+    policy_id: int
+    policy_path: str
+    weights_sha256: str
+    chunk_size: int
+    n_action_steps: int
+    inference: Inference
+    rtc_execution_horizon: int | None
+    episodes: int  # not discarded
+    aborted: int
+    successes: int
+    failures: int
+    untagged: int  # explicitly "untagged"
+    awaiting_decision: int  # no tag at all yet
+
+    @property
+    def success_rate(self) -> float | None:
+        judged = self.successes + self.failures
+        return self.successes / judged if judged else None
+
+
+def check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise RegistryError(f"{name} must be one of {', '.join(choices)}; got {value!r}.")
+
+
+def check_score(score: int | None) -> None:
+    low, high = SCORE_RANGE
+    if score is None:
+        return
+    if isinstance(score, bool) or not isinstance(score, int) or not low <= score <= high:
+        raise RegistryError(f"A score must be a whole number from {low} to {high}, or left empty; got {score!r}.")

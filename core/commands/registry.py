@@ -1,0 +1,86 @@
+"""`python -m core registry ...`: export, list and re-tag deployed episodes from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+HELP = "export, list or re-tag the deployed episodes kept in the registry"
+
+NOTE_WIDTH = 40
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    db_help = "database URL, sqlite:///relative.sqlite or sqlite:////absolute.sqlite (default: $PREFLIGHT_DATABASE_URL, else the workspace's registry.sqlite)"
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    export = actions.add_parser("export", help="write one CSV row per episode (columns: README, Registry)")
+    export.add_argument("--out", type=Path, required=True, help="CSV file to write")
+    export.add_argument("--station", help="only this station's episodes")
+    export.add_argument("--db", help=db_help)
+
+    listing = actions.add_parser("list", help="show the most recent episodes and their tags")
+    listing.add_argument("--last", type=int, default=20, help="how many episodes (default: 20)")
+    listing.add_argument("--station", help="only this station's episodes")
+    listing.add_argument("--db", help=db_help)
+
+    tag = actions.add_parser("tag", help="decide about an episode, or change the decision (earlier ones are kept)")
+    tag.add_argument("episode_id", type=int, help="the episode's id, as `list` shows it")
+    tag.add_argument("outcome", choices=("success", "failure", "untagged"))
+    tag.add_argument("--score", type=int, help="0 to 100 (optional)")
+    tag.add_argument("--note", default="", help="free text (optional)")
+    tag.add_argument("--db", help=db_help)
+
+
+def run(args: argparse.Namespace) -> int:
+    from core.registry import Registry
+
+    registry = Registry.open(args.db)
+    if args.action == "export":
+        count = registry.export_csv(args.out, station=args.station)
+        print(f"wrote {count} episodes to {args.out} (from {registry.url})")
+    elif args.action == "list":
+        rows = registry.episode_rows(station=args.station, last=args.last)
+        print(f"registry: {registry.url}")
+        print(format_table(rows) if rows else "no episodes recorded yet")
+    elif args.action == "tag":
+        tag = registry.tag_episode(args.episode_id, args.outcome, score=args.score, note=args.note)
+        history = registry.tag_history(args.episode_id)
+        score = "" if tag.score is None else f", score {tag.score}"
+        print(f"episode {tag.episode_id}: {tag.outcome}{score} (decision {len(history)}; earlier ones kept)")
+    return 0
+
+
+def format_table(rows: list) -> str:
+    """A fixed-width table of `EpisodeRow`s, one line each, for a terminal."""
+    header = ("id", "ended", "station", "policy", "recording", "status", "start pose", "outcome", "score", "note")
+    lines = [header] + [
+        (
+            str(row.episode_id),
+            row.ended_at.astimezone().strftime("%Y-%m-%d %H:%M") if row.ended_at else "",
+            row.station,
+            policy_name(row.policy_path),
+            f"{Path(row.dataset_root).name} #{row.episode_index}",
+            row.status if row.status != "aborted" else f"aborted: {row.abort_reason}",
+            "" if row.start_pose_distance_deg is None else f"{row.start_pose_distance_deg:.1f} deg",
+            row.outcome or "AWAITING DECISION",
+            "" if row.score is None else str(row.score),
+            shorten(row.note or "", NOTE_WIDTH),
+        )
+        for row in rows
+    ]
+    widths = [max(len(line[column]) for line in lines) for column in range(len(header))]
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in lines)
+
+
+def policy_name(path: str) -> str:
+    """`outputs/train/act_brain/checkpoints/005000/pretrained_model` -> `act_brain@005000`; else the folder name."""
+    parts = Path(path).parts
+    if len(parts) >= 4 and parts[-1] == "pretrained_model" and parts[-3] == "checkpoints":
+        return f"{parts[-4]}@{parts[-2]}"
+    return Path(path).name
+
+
+def shorten(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"

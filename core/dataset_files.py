@@ -1,0 +1,280 @@
+"""Read a LeRobot v3.0 dataset folder straight from its files, without importing lerobot.
+
+Importing lerobot costs seconds and iterating `LeRobotDataset` decodes video; statistics over
+a hundred thousand frames only need a few parquet columns. This module validates the folder
+(version, metadata, data and video files), lists its episodes, and reads chosen columns with
+pyarrow. The training profile uses it for the training set, Analytics for deployment recordings.
+
+Layout (lerobot 0.6.1): `meta/info.json`, `meta/tasks.parquet`,
+`meta/episodes/chunk-*/file-*.parquet` (one row per episode), `data/chunk-*/file-*.parquet`
+(many episodes per file) and `videos/<key>/chunk-*/file-*.mp4` (episodes located by timestamps).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from core.errors import DatasetError
+
+SUPPORTED_MAJOR_VERSION = 3
+CONVERT_V21_COMMAND = (
+    "python -m lerobot.scripts.convert_dataset_v21_to_v30 --repo-id=local/{name} --root={root} --push-to-hub=false"
+)
+
+
+@dataclass(frozen=True)
+class VideoSegment:
+    """Where one episode of one camera lives: a file shared by many episodes, and a time window in it."""
+
+    path: Path
+    from_timestamp_s: float
+    to_timestamp_s: float
+
+
+@dataclass(frozen=True)
+class Episode:
+    index: int
+    tasks: tuple[str, ...]
+    length: int
+    dataset_from_index: int
+    dataset_to_index: int
+    data_path: Path
+    videos: Mapping[str, VideoSegment]
+
+
+@dataclass(frozen=True)
+class DatasetFiles:
+    """An opened, validated dataset folder: its metadata, episodes and file paths."""
+
+    root: Path
+    info: Mapping[str, Any]
+    tasks: tuple[str, ...]  # indexed by task_index
+    episodes: tuple[Episode, ...]
+
+    @property
+    def fps(self) -> float:
+        return float(self.info["fps"])
+
+    @property
+    def robot_type(self) -> str | None:
+        return self.info.get("robot_type")
+
+    @property
+    def total_frames(self) -> int:
+        return int(self.info["total_frames"])
+
+    @property
+    def total_episodes(self) -> int:
+        return len(self.episodes)
+
+    @property
+    def features(self) -> Mapping[str, Any]:
+        return self.info["features"]
+
+    @property
+    def video_keys(self) -> tuple[str, ...]:
+        return tuple(key for key, feature in self.features.items() if feature.get("dtype") == "video")
+
+    def feature_names(self, key: str) -> tuple[str, ...]:
+        """The per-dimension names of a vector feature (e.g. `shoulder_pan.pos`), `<key>_<i>` if unnamed."""
+        feature = self.features.get(key)
+        if feature is None:
+            raise DatasetError(f"The dataset at {self.root} has no feature '{key}'. It has: {', '.join(self.features)}.")
+        names = feature.get("names")
+        if isinstance(names, Mapping):  # older datasets: {"motors": [...]}
+            names = next(iter(names.values()), None)
+        size = int(np.prod(feature.get("shape") or [1]))
+        if not names or len(names) != size:
+            return tuple(f"{key}_{i}" for i in range(size))
+        return tuple(str(name) for name in names)
+
+    def data_files(self) -> tuple[Path, ...]:
+        """Data parquet files in episode order, each once."""
+        return tuple(dict.fromkeys(episode.data_path for episode in self.episodes))
+
+    def read_columns(self, columns: Sequence[str]) -> dict[str, np.ndarray]:
+        """Chosen columns of every frame, in dataset order: vectors as (frames, dim) arrays, scalars as (frames,).
+
+        Only these columns are read from disk, so this stays cheap on large datasets.
+        """
+        tables = []
+        for path in self.data_files():
+            schema = _read_schema(path, self.root)
+            missing = [column for column in columns if column not in schema.names]
+            if missing:
+                raise DatasetError(
+                    f"{_relative(path, self.root)} has no column {', '.join(repr(c) for c in missing)} "
+                    f"(columns: {', '.join(schema.names)}). Check that this is the dataset you meant."
+                )
+            tables.append(_read_table(path, self.root, columns))
+        table = pa.concat_tables(tables)
+        return {column: _to_numpy(table.column(column)) for column in columns}
+
+
+def open_dataset(path: str | Path, *, check_videos: bool = True) -> DatasetFiles:
+    """Open and validate a LeRobot v3.0 dataset folder; raise `DatasetError` saying what to do if it is not one."""
+    root = Path(path).expanduser()
+    if not root.exists():
+        raise DatasetError(f"The dataset folder {root} does not exist. Check the path (it is the folder that holds meta/).")
+    if not root.is_dir():
+        raise DatasetError(f"{root} is a file, not a dataset folder. Give the folder that holds meta/info.json.")
+    root = root.resolve()
+    info = _read_info(root)
+    _check_version(root, info)
+    tasks = _read_tasks(root)
+    episodes = _read_episodes(root, info)
+    _check_files_exist(root, [episode.data_path for episode in episodes], "data")
+    if check_videos:
+        _check_files_exist(root, [segment.path for episode in episodes for segment in episode.videos.values()], "video")
+    return DatasetFiles(root=root, info=info, tasks=tasks, episodes=episodes)
+
+
+def _read_info(root: Path) -> dict[str, Any]:
+    info_path = root / "meta" / "info.json"
+    if not info_path.is_file():
+        raise DatasetError(
+            f"{root} is not a LeRobot dataset: it has no meta/info.json. "
+            "Give the dataset's root folder (the one that holds meta/, data/ and videos/)."
+        )
+    try:
+        info = json.loads(info_path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise DatasetError(f"{info_path} is not valid JSON ({error}). Copy the dataset again from its source.") from error
+    for key in ("codebase_version", "fps", "features"):
+        if key not in info:
+            raise DatasetError(f"{info_path} has no '{key}' entry, so it is not a LeRobot dataset's info file. Copy the dataset again.")
+    return info
+
+
+def _check_version(root: Path, info: Mapping[str, Any]) -> None:
+    version = str(info["codebase_version"])
+    major, _, minor = version.lstrip("v").partition(".")
+    if major == str(SUPPORTED_MAJOR_VERSION):
+        return
+    if major == "2":
+        command = CONVERT_V21_COMMAND.format(name=root.name, root=root)
+        advice = f"Convert it offline with lerobot (it keeps the old copy as {root.name}_old):\n  {command}"
+        if minor != "1":
+            advice = f"Update it to v2.1 first, then convert it to v3.0 ({command})."
+        raise DatasetError(f"The dataset at {root} is LeRobot format {version}; Preflight reads v3.0 (lerobot 0.6.1). {advice}")
+    raise DatasetError(
+        f"The dataset at {root} is LeRobot format {version}; Preflight reads v3.0 (lerobot 0.6.1). "
+        "Export or convert it to v3.0 with the lerobot version that wrote it."
+    )
+
+
+def _read_tasks(root: Path) -> tuple[str, ...]:
+    path = root / "meta" / "tasks.parquet"
+    if not path.is_file():
+        raise DatasetError(f"{root} has no meta/tasks.parquet. Copy the complete dataset folder again.")
+    table = _read_table(path, root, None)
+    # lerobot writes the task string as the pandas index column "task"
+    if "task" not in table.column_names or "task_index" not in table.column_names:
+        raise DatasetError(f"meta/tasks.parquet in {root} has no task/task_index columns. Copy the dataset again.")
+    by_index = dict(zip(table.column("task_index").to_pylist(), table.column("task").to_pylist()))
+    return tuple(by_index[i] for i in sorted(by_index))
+
+
+_EPISODE_COLUMNS = ("episode_index", "tasks", "length", "dataset_from_index", "dataset_to_index", "data/chunk_index", "data/file_index")
+
+
+def _read_episodes(root: Path, info: Mapping[str, Any]) -> tuple[Episode, ...]:
+    files = sorted((root / "meta" / "episodes").glob("chunk-*/file-*.parquet"))
+    if not files:
+        raise DatasetError(
+            f"{root} has no episode metadata (meta/episodes/chunk-*/file-*.parquet). If recording was interrupted, "
+            "the dataset was not finalized; otherwise copy the complete dataset folder again."
+        )
+    video_keys = [key for key, feature in info["features"].items() if feature.get("dtype") == "video"]
+    video_columns = [f"videos/{key}/{field}" for key in video_keys for field in ("chunk_index", "file_index", "from_timestamp", "to_timestamp")]
+    columns = [*_EPISODE_COLUMNS, *video_columns]
+    rows: list[dict[str, Any]] = []
+    for path in files:
+        missing = [column for column in columns if column not in _read_schema(path, root).names]
+        if missing:
+            raise DatasetError(f"{_relative(path, root)} lacks {', '.join(missing)}. Copy the complete dataset folder again.")
+        rows.extend(_read_table(path, root, columns).to_pylist())
+    rows.sort(key=lambda row: row["episode_index"])
+    data_template = info.get("data_path", "data/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet")
+    video_template = info.get("video_path", "videos/{video_key}/chunk-{chunk_index:03d}/file-{file_index:03d}.mp4")
+    episodes = []
+    for row in rows:
+        videos = {
+            key: VideoSegment(
+                path=root / video_template.format(
+                    video_key=key, chunk_index=row[f"videos/{key}/chunk_index"], file_index=row[f"videos/{key}/file_index"]
+                ),
+                from_timestamp_s=float(row[f"videos/{key}/from_timestamp"]),
+                to_timestamp_s=float(row[f"videos/{key}/to_timestamp"]),
+            )
+            for key in video_keys
+        }
+        episodes.append(
+            Episode(
+                index=int(row["episode_index"]),
+                tasks=tuple(row["tasks"] or ()),
+                length=int(row["length"]),
+                dataset_from_index=int(row["dataset_from_index"]),
+                dataset_to_index=int(row["dataset_to_index"]),
+                data_path=root / data_template.format(chunk_index=row["data/chunk_index"], file_index=row["data/file_index"]),
+                videos=videos,
+            )
+        )
+    return tuple(episodes)
+
+
+def _check_files_exist(root: Path, paths: Sequence[Path], kind: str) -> None:
+    missing = sorted(_relative(path, root) for path in set(paths) if not path.is_file())
+    if missing:
+        shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+        raise DatasetError(
+            f"The dataset at {root} lists {kind} files that are missing: {shown}. "
+            "Copy the complete dataset folder again (videos/ and data/ included)."
+        )
+
+
+def _read_schema(path: Path, root: Path) -> pa.Schema:
+    try:
+        return pq.read_schema(path)
+    except (pa.ArrowException, OSError) as error:
+        raise _damaged(path, root, error) from error
+
+
+def _read_table(path: Path, root: Path, columns: Sequence[str] | None) -> pa.Table:
+    try:
+        return pq.read_table(path, columns=list(columns) if columns is not None else None)
+    except (pa.ArrowException, OSError) as error:
+        raise _damaged(path, root, error) from error
+
+
+def _damaged(path: Path, root: Path, error: Exception) -> DatasetError:
+    return DatasetError(
+        f"Cannot read {_relative(path, root)} in {root} ({error}). The file is damaged or incomplete "
+        "(a recording that was not finalized, or an interrupted copy): copy the dataset again from its source."
+    )
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def _to_numpy(column: pa.ChunkedArray) -> np.ndarray:
+    """Arrow column to numpy without a Python-object detour: fixed-size lists become 2-D arrays."""
+    array = column.combine_chunks()
+    if pa.types.is_fixed_size_list(array.type):
+        return array.flatten().to_numpy(zero_copy_only=False).reshape(len(array), array.type.list_size)
+    if pa.types.is_list(array.type) or pa.types.is_large_list(array.type):
+        values = array.flatten().to_numpy(zero_copy_only=False)
+        return values.reshape(len(array), -1) if len(array) else values.reshape(0, 0)
+    return array.to_numpy(zero_copy_only=False)

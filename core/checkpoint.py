@@ -1,0 +1,182 @@
+"""What a policy checkpoint says about itself, read from its JSON files only (no torch, no weights).
+
+Pages call this often, so it must stay cheap. It accepts the folder lerobot-train writes at
+each level: `pretrained_model/` itself, its parent `checkpoints/NNN/`, or the run's output
+folder (`outputs/train/x/`, read through `checkpoints/last/pretrained_model`).
+
+From `config.json`: policy type, chunk_size, n_action_steps, the image keys the policy
+expects. From `policy_preprocessor.json`: the rename_map of its RenameObservationsProcessorStep.
+From `train_config.json` (lerobot-train only): steps, batch_size and the training dataset; with
+`training_state/training_step.json` next to `pretrained_model/`, the step this checkpoint was
+saved at. The raw dicts are kept so policy-specific readers (SmolVLA's tokenizer and VLM) can
+build on this without reading the files again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from core.errors import CheckpointError
+
+CONFIG_FILE = "config.json"
+PREPROCESSOR_FILE = "policy_preprocessor.json"
+TRAIN_CONFIG_FILE = "train_config.json"
+TRAINING_STEP_FILE = Path("training_state") / "training_step.json"
+RENAME_STEP_NAMES = ("rename_observations_processor", "RenameObservationsProcessorStep")
+MIGRATE_COMMAND = "python -m lerobot.processor.migrate_policy_normalization --pretrained-path {path} --output-dir {path}_migrated"
+
+
+@dataclass(frozen=True)
+class TrainingRun:
+    """The training run that produced a checkpoint, from `train_config.json`."""
+
+    steps: int  # the run's planned total
+    batch_size: int  # per process
+    checkpoint_step: int | None  # the step this checkpoint was saved at, when training_state/ is present
+    num_processes: int
+    dataset_repo_id: str | None
+    dataset_root: str | None
+    dataset_episodes: tuple[int, ...] | None  # None: every episode
+
+    @property
+    def trained_steps(self) -> int:
+        return self.checkpoint_step if self.checkpoint_step is not None else self.steps
+
+    def epochs(self, frames: int) -> float:
+        """How many times training went over `frames` frames: steps x batch_size x processes / frames."""
+        return self.trained_steps * self.batch_size * self.num_processes / frames
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["dataset_episodes"] = list(self.dataset_episodes) if self.dataset_episodes is not None else None
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "TrainingRun":
+        episodes = data.get("dataset_episodes")
+        return cls(**{**data, "dataset_episodes": tuple(episodes) if episodes is not None else None})
+
+
+@dataclass(frozen=True)
+class CheckpointInfo:
+    path: str  # the pretrained_model folder
+    policy_type: str
+    chunk_size: int | None
+    n_action_steps: int | None
+    image_keys: tuple[str, ...]  # input features of type VISUAL, as the policy names them
+    rename_map: Mapping[str, str]  # stored in the preprocessor: robot/dataset key -> policy key
+    training: TrainingRun | None  # None when there is no train_config.json
+    config: Mapping[str, Any]  # raw config.json
+    train_config: Mapping[str, Any] | None  # raw train_config.json
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "policy_type": self.policy_type,
+            "chunk_size": self.chunk_size,
+            "n_action_steps": self.n_action_steps,
+            "image_keys": list(self.image_keys),
+            "rename_map": dict(self.rename_map),
+            "training": self.training.to_json() if self.training else None,
+            "config": dict(self.config),
+            "train_config": dict(self.train_config) if self.train_config is not None else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "CheckpointInfo":
+        return cls(
+            path=data["path"],
+            policy_type=data["policy_type"],
+            chunk_size=data["chunk_size"],
+            n_action_steps=data["n_action_steps"],
+            image_keys=tuple(data["image_keys"]),
+            rename_map=dict(data["rename_map"]),
+            training=TrainingRun.from_json(data["training"]) if data.get("training") else None,
+            config=data["config"],
+            train_config=data.get("train_config"),
+        )
+
+
+def find_pretrained_model(path: str | Path) -> Path:
+    """The `pretrained_model/` folder behind any of the folders lerobot-train writes."""
+    folder = Path(path).expanduser()
+    if not folder.exists():
+        raise CheckpointError(f"The checkpoint folder {folder} does not exist. Check the path.")
+    if not folder.is_dir():
+        raise CheckpointError(f"{folder} is a file. Give the checkpoint's pretrained_model folder (the one with config.json).")
+    for candidate in (folder, folder / "pretrained_model", folder / "checkpoints" / "last" / "pretrained_model"):
+        if (candidate / CONFIG_FILE).is_file():
+            return candidate.resolve()
+    raise CheckpointError(
+        f"{folder} is not a policy checkpoint: no {CONFIG_FILE} in it, in pretrained_model/ or in "
+        "checkpoints/last/pretrained_model/. Give the pretrained_model folder that lerobot-train wrote "
+        "(outputs/train/<run>/checkpoints/<step>/pretrained_model)."
+    )
+
+
+def read_checkpoint(path: str | Path) -> CheckpointInfo:
+    """Read a checkpoint's JSON files; `CheckpointError` says what is missing and what to do."""
+    folder = find_pretrained_model(path)
+    config = _read_json(folder / CONFIG_FILE)
+    if "type" not in config:
+        raise CheckpointError(f"{folder / CONFIG_FILE} has no policy 'type'. It was not written by lerobot: give the pretrained_model folder.")
+    if not (folder / PREPROCESSOR_FILE).is_file():
+        raise CheckpointError(
+            f"{folder} has no {PREPROCESSOR_FILE}: it was saved by an older lerobot, before policies carried "
+            f"their processor pipelines, and lerobot 0.6.1 cannot run it. Migrate it offline:\n  {MIGRATE_COMMAND.format(path=folder)}"
+        )
+    preprocessor = _read_json(folder / PREPROCESSOR_FILE)
+    train_config = _read_json(folder / TRAIN_CONFIG_FILE) if (folder / TRAIN_CONFIG_FILE).is_file() else None
+    return CheckpointInfo(
+        path=str(folder),
+        policy_type=str(config["type"]),
+        chunk_size=config.get("chunk_size"),
+        n_action_steps=config.get("n_action_steps"),
+        image_keys=tuple(key for key, feature in (config.get("input_features") or {}).items() if feature.get("type") == "VISUAL"),
+        rename_map=_rename_map(preprocessor),
+        training=_training_run(train_config, folder) if train_config is not None else None,
+        config=config,
+        train_config=train_config,
+    )
+
+
+def _rename_map(preprocessor: Mapping[str, Any]) -> dict[str, str]:
+    for step in preprocessor.get("steps", []):
+        name = step.get("registry_name") or str(step.get("class", "")).rsplit(".", 1)[-1]
+        if name in RENAME_STEP_NAMES:
+            return dict((step.get("config") or {}).get("rename_map") or {})
+    return {}
+
+
+def _training_run(train_config: Mapping[str, Any], folder: Path) -> TrainingRun:
+    dataset = train_config.get("dataset") or {}
+    repo_id = dataset.get("repo_id")
+    episodes = dataset.get("episodes")
+    step_file = folder.parent / TRAINING_STEP_FILE
+    training_step = _read_json(step_file) if step_file.is_file() else {}
+    try:
+        return TrainingRun(
+            steps=int(train_config["steps"]),
+            batch_size=int(train_config["batch_size"]),
+            checkpoint_step=int(training_step["step"]) if "step" in training_step else None,
+            num_processes=int(training_step.get("num_processes") or 1),
+            dataset_repo_id=", ".join(repo_id) if isinstance(repo_id, list) else repo_id,
+            dataset_root=dataset.get("root"),
+            dataset_episodes=tuple(int(e) for e in episodes) if episodes is not None else None,
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise CheckpointError(
+            f"{folder / TRAIN_CONFIG_FILE} lacks a valid steps/batch_size ({error!r}). It was edited or truncated: "
+            "copy the checkpoint again, or delete train_config.json to profile without epochs."
+        ) from error
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError, OSError) as error:
+        raise CheckpointError(f"Cannot read {path} ({error}). Copy the checkpoint folder again from where it was trained.") from error

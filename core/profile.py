@@ -1,0 +1,449 @@
+"""The training profile: what the training data (and checkpoint) say a deployment should look like.
+
+Every preflight check compares the live station against these numbers: the exact task
+strings, each camera's look (reference frames and appearance signatures), the start pose,
+how often the gripper is closed, how far actions jump between frames, the joint units, the
+chunk settings and the epochs trained. Statistics come from parquet columns (fast); video is
+decoded only for the few reference frames. A saved profile is one self-contained JSON file
+(reference frames are small base64 JPEGs inside it) in `<workspace>/profiles/<name>/`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import re
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core import frame_stats
+from core.appearance import AppearanceSignature, signature_of
+from core.checkpoint import CheckpointInfo, read_checkpoint
+from core.dataset_files import DatasetFiles, open_dataset
+from core.errors import DatasetError
+from core.frame_stats import ClosedThreshold, JointSpread, JointUnits, JumpStats
+from core.so101 import GRIPPER, motor_of
+from core.video_frames import decode_frame, from_jpeg, to_jpeg
+from core.workspace import Workspace
+
+PROFILE_VERSION = 1
+PROFILE_FILE = "profile.json"
+REFERENCE_EPISODES = 4
+STATE = "observation.state"
+ACTION = "action"
+
+
+@dataclass(frozen=True)
+class TaskCount:
+    task: str  # exactly as stored in the dataset
+    episodes: int
+    frames: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"task": self.task, "episodes": self.episodes, "frames": self.frames}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "TaskCount":
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class ReferenceFrame:
+    """The first frame of one training episode from one camera, with its appearance signature."""
+
+    episode_index: int
+    timestamp_s: float  # in the video file
+    jpeg_b64: str  # small JPEG (at most 320 px wide), base64
+    signature: AppearanceSignature  # of the full-resolution frame
+
+    def jpeg(self) -> bytes:
+        return base64.b64decode(self.jpeg_b64)
+
+    def image(self) -> np.ndarray:
+        return from_jpeg(self.jpeg())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "episode_index": self.episode_index,
+            "timestamp_s": self.timestamp_s,
+            "jpeg_b64": self.jpeg_b64,
+            "signature": self.signature.to_json(),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "ReferenceFrame":
+        return cls(
+            episode_index=data["episode_index"],
+            timestamp_s=data["timestamp_s"],
+            jpeg_b64=data["jpeg_b64"],
+            signature=AppearanceSignature.from_json(data["signature"]),
+        )
+
+
+@dataclass(frozen=True)
+class CameraProfile:
+    key: str  # dataset feature, e.g. observation.images.front
+    width_px: int
+    height_px: int
+    fps: float
+    codec: str | None
+    reference_frames: tuple[ReferenceFrame, ...]  # empty when built without reference frames
+
+    @property
+    def name(self) -> str:
+        """The robot's camera name: `observation.images.front` -> `front`."""
+        return self.key.removeprefix("observation.images.")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "width_px": self.width_px,
+            "height_px": self.height_px,
+            "fps": self.fps,
+            "codec": self.codec,
+            "reference_frames": [frame.to_json() for frame in self.reference_frames],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "CameraProfile":
+        return cls(**{**data, "reference_frames": tuple(ReferenceFrame.from_json(f) for f in data["reference_frames"])})
+
+
+@dataclass(frozen=True)
+class GripperProfile:
+    joint: str  # feature name, e.g. gripper.pos (0..100, 0 = closed on an SO-101)
+    closed_threshold: ClosedThreshold  # value <= threshold counts as closed
+    closed_fraction_action: float
+    closed_fraction_state: float
+    mean_action: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "joint": self.joint,
+            "closed_threshold": self.closed_threshold.to_json(),
+            "closed_fraction_action": self.closed_fraction_action,
+            "closed_fraction_state": self.closed_fraction_state,
+            "mean_action": self.mean_action,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "GripperProfile":
+        return cls(**{**data, "closed_threshold": ClosedThreshold.from_json(data["closed_threshold"])})
+
+
+@dataclass(frozen=True)
+class TrainingDatasetMatch:
+    """Whether the checkpoint's train_config names the profiled dataset: recorded, never refused."""
+
+    status: str  # "same", "same_name" (path not on this machine, folder name agrees), "different" or "unknown"
+    detail: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"status": self.status, "detail": self.detail}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "TrainingDatasetMatch":
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class TrainingProfile:
+    name: str
+    dataset_dir: str
+    robot_type: str | None
+    fps: float
+    total_episodes: int
+    total_frames: int
+    state_names: tuple[str, ...]
+    action_names: tuple[str, ...]
+    tasks: tuple[TaskCount, ...]  # most episodes first
+    cameras: tuple[CameraProfile, ...]
+    start_pose: tuple[JointSpread, ...]  # over each episode's first observation.state
+    gripper: GripperProfile | None  # None when no gripper joint is named
+    action_jumps: tuple[JumpStats, ...]
+    joint_units: JointUnits
+    checkpoint: CheckpointInfo | None = None
+    training_frames: int | None = None  # frames the checkpoint trained on (its episode subset, if any)
+    epochs: float | None = None  # trained steps x batch_size x processes / training_frames
+    dataset_match: TrainingDatasetMatch | None = None
+    warnings: tuple[str, ...] = ()
+    version: int = PROFILE_VERSION
+
+    def camera(self, key_or_name: str) -> CameraProfile:
+        for camera in self.cameras:
+            if key_or_name in (camera.key, camera.name):
+                return camera
+        raise KeyError(f"No camera {key_or_name!r} in the profile (cameras: {', '.join(c.name for c in self.cameras)})")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "name": self.name,
+            "dataset_dir": self.dataset_dir,
+            "robot_type": self.robot_type,
+            "fps": self.fps,
+            "total_episodes": self.total_episodes,
+            "total_frames": self.total_frames,
+            "state_names": list(self.state_names),
+            "action_names": list(self.action_names),
+            "tasks": [task.to_json() for task in self.tasks],
+            "cameras": [camera.to_json() for camera in self.cameras],
+            "start_pose": [joint.to_json() for joint in self.start_pose],
+            "gripper": self.gripper.to_json() if self.gripper else None,
+            "action_jumps": [joint.to_json() for joint in self.action_jumps],
+            "joint_units": self.joint_units.to_json(),
+            "checkpoint": self.checkpoint.to_json() if self.checkpoint else None,
+            "training_frames": self.training_frames,
+            "epochs": self.epochs,
+            "dataset_match": self.dataset_match.to_json() if self.dataset_match else None,
+            "warnings": list(self.warnings),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "TrainingProfile":
+        if data.get("version") != PROFILE_VERSION:
+            raise DatasetError(
+                f"The saved profile is format version {data.get('version')}, this Preflight reads {PROFILE_VERSION}: "
+                "build the profile again from its dataset."
+            )
+        return cls(
+            version=data["version"],
+            name=data["name"],
+            dataset_dir=data["dataset_dir"],
+            robot_type=data["robot_type"],
+            fps=data["fps"],
+            total_episodes=data["total_episodes"],
+            total_frames=data["total_frames"],
+            state_names=tuple(data["state_names"]),
+            action_names=tuple(data["action_names"]),
+            tasks=tuple(TaskCount.from_json(t) for t in data["tasks"]),
+            cameras=tuple(CameraProfile.from_json(c) for c in data["cameras"]),
+            start_pose=tuple(JointSpread.from_json(j) for j in data["start_pose"]),
+            gripper=GripperProfile.from_json(data["gripper"]) if data["gripper"] else None,
+            action_jumps=tuple(JumpStats.from_json(j) for j in data["action_jumps"]),
+            joint_units=JointUnits.from_json(data["joint_units"]),
+            checkpoint=CheckpointInfo.from_json(data["checkpoint"]) if data["checkpoint"] else None,
+            training_frames=data["training_frames"],
+            epochs=data["epochs"],
+            dataset_match=TrainingDatasetMatch.from_json(data["dataset_match"]) if data["dataset_match"] else None,
+            warnings=tuple(data["warnings"]),
+        )
+
+    def save(self, path: str | Path) -> Path:
+        """Write the profile as one JSON file (reference frames included); returns the path."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.to_json(), indent=1))
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> "TrainingProfile":
+        """Read a profile file, or the profile.json in a profile folder."""
+        path = Path(path)
+        if path.is_dir():
+            path = path / PROFILE_FILE
+        if not path.is_file():
+            raise DatasetError(f"No saved profile at {path}. Build it with: python -m core profile --dataset DIR --out {path}")
+        try:
+            return cls.from_json(json.loads(path.read_text()))
+        except (json.JSONDecodeError, KeyError, TypeError) as error:
+            raise DatasetError(f"The saved profile {path} is damaged ({error!r}): build it again from its dataset.") from error
+
+
+def profile_name(dataset_dir: str | Path) -> str:
+    """A stable name for the profile of a dataset folder: its folder name plus a hash of its full path."""
+    resolved = Path(dataset_dir).expanduser().resolve()
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", resolved.name).strip("-.") or "dataset"
+    return f"{slug}-{hashlib.sha1(str(resolved).encode()).hexdigest()[:8]}"
+
+
+def save_profile(profile: TrainingProfile, workspace: Workspace | None = None) -> Path:
+    """Store a profile in the workspace (`profiles/<name>/profile.json`); returns the file."""
+    workspace = workspace or Workspace.default()
+    return profile.save(workspace.profiles_dir / profile.name / PROFILE_FILE)
+
+
+def load_profile(name: str, workspace: Workspace | None = None) -> TrainingProfile:
+    workspace = workspace or Workspace.default()
+    return TrainingProfile.load(workspace.profiles_dir / name / PROFILE_FILE)
+
+
+def build_profile(
+    dataset_dir: str | Path, policy_dir: str | Path | None = None, reference_frames: bool = True
+) -> TrainingProfile:
+    """Compute the training profile of a dataset folder, and of the checkpoint trained on it if given."""
+    dataset = open_dataset(dataset_dir)
+    for key in (STATE, ACTION):
+        if key not in dataset.features:
+            raise DatasetError(
+                f"The dataset at {dataset.root} has no '{key}' feature, which the profile needs "
+                f"(features: {', '.join(dataset.features)}). Give the dataset the policy was trained on."
+            )
+    columns = dataset.read_columns(["episode_index", "task_index", STATE, ACTION])
+    episode_index = columns["episode_index"]
+    if np.any(np.diff(episode_index) < 0):  # keep each episode's frames together, in recorded order
+        order = np.argsort(episode_index, kind="stable")
+        columns = {key: values[order] for key, values in columns.items()}
+        episode_index = columns["episode_index"]
+    state, action = columns[STATE].astype(np.float64), columns[ACTION].astype(np.float64)
+    state_names, action_names = dataset.feature_names(STATE), dataset.feature_names(ACTION)
+
+    checkpoint = read_checkpoint(policy_dir) if policy_dir is not None else None
+    training_frames, epochs, match, warnings = _training_facts(dataset, checkpoint)
+    return TrainingProfile(
+        name=profile_name(dataset.root),
+        dataset_dir=str(dataset.root),
+        robot_type=dataset.robot_type,
+        fps=dataset.fps,
+        total_episodes=dataset.total_episodes,
+        total_frames=int(len(episode_index)),
+        state_names=state_names,
+        action_names=action_names,
+        tasks=_task_counts(dataset, columns["task_index"]),
+        cameras=tuple(_camera_profile(dataset, key, reference_frames) for key in dataset.video_keys),
+        start_pose=frame_stats.spread(frame_stats.first_frames(state, episode_index), state_names),
+        gripper=_gripper_profile(state, action, state_names, action_names),
+        action_jumps=frame_stats.jump_stats(frame_stats.action_jumps(action, episode_index), action_names),
+        joint_units=frame_stats.guess_joint_units(
+            np.concatenate([_arm_columns(state, state_names), _arm_columns(action, action_names)], axis=1),
+            dataset.robot_type,
+        ),
+        checkpoint=checkpoint,
+        training_frames=training_frames,
+        epochs=epochs,
+        dataset_match=match,
+        warnings=warnings,
+    )
+
+
+def _task_counts(dataset: DatasetFiles, task_index: np.ndarray) -> tuple[TaskCount, ...]:
+    episodes = Counter(task for episode in dataset.episodes for task in episode.tasks)
+    frames = np.bincount(task_index.astype(np.int64), minlength=len(dataset.tasks)) if len(task_index) else []
+    counts = [
+        TaskCount(task=task, episodes=episodes.get(task, 0), frames=int(frames[i]) if i < len(frames) else 0)
+        for i, task in enumerate(dataset.tasks)
+    ]
+    return tuple(sorted(counts, key=lambda count: (-count.episodes, count.task)))
+
+
+def _camera_profile(dataset: DatasetFiles, key: str, with_frames: bool) -> CameraProfile:
+    feature = dataset.features[key]
+    video_info = feature.get("info") or {}
+    height, width = (list(feature.get("shape") or [0, 0]) + [0, 0])[:2]
+    return CameraProfile(
+        key=key,
+        width_px=int(video_info.get("video.width", width)),
+        height_px=int(video_info.get("video.height", height)),
+        fps=float(video_info.get("video.fps", dataset.fps)),
+        codec=video_info.get("video.codec"),
+        reference_frames=_reference_frames(dataset, key) if with_frames else (),
+    )
+
+
+def _reference_frames(dataset: DatasetFiles, key: str) -> tuple[ReferenceFrame, ...]:
+    """The first frame of a few episodes spread over the dataset (start of recording to its end)."""
+    count = min(REFERENCE_EPISODES, len(dataset.episodes))
+    picks = sorted({int(i) for i in np.linspace(0, len(dataset.episodes) - 1, count).round()}) if count else []
+    frames = []
+    for i in picks:
+        episode = dataset.episodes[i]
+        segment = episode.videos[key]
+        image = decode_frame(segment.path, segment.from_timestamp_s)
+        frames.append(
+            ReferenceFrame(
+                episode_index=episode.index,
+                timestamp_s=segment.from_timestamp_s,
+                jpeg_b64=base64.b64encode(to_jpeg(image)).decode("ascii"),
+                signature=signature_of(image),
+            )
+        )
+    return tuple(frames)
+
+
+def _gripper_profile(
+    state: np.ndarray, action: np.ndarray, state_names: tuple[str, ...], action_names: tuple[str, ...]
+) -> GripperProfile | None:
+    state_column = _gripper_column(state_names)
+    action_column = _gripper_column(action_names)
+    if state_column is None or action_column is None:
+        return None
+    state_gripper, action_gripper = state[:, state_column], action[:, action_column]
+    threshold = frame_stats.gripper_closed_threshold(np.concatenate([state_gripper, action_gripper]))
+    return GripperProfile(
+        joint=action_names[action_column],
+        closed_threshold=threshold,
+        closed_fraction_action=frame_stats.closed_fraction(action_gripper, threshold.value),
+        closed_fraction_state=frame_stats.closed_fraction(state_gripper, threshold.value),
+        mean_action=float(action_gripper.mean()) if len(action_gripper) else 0.0,
+    )
+
+
+def _gripper_column(names: tuple[str, ...]) -> int | None:
+    return next((i for i, name in enumerate(names) if motor_of(name) == GRIPPER), None)
+
+
+def _arm_columns(values: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
+    return values[:, [i for i, name in enumerate(names) if motor_of(name) != GRIPPER]]
+
+
+def _training_facts(
+    dataset: DatasetFiles, checkpoint: CheckpointInfo | None
+) -> tuple[int | None, float | None, TrainingDatasetMatch | None, tuple[str, ...]]:
+    """Frames trained on, epochs, whether train_config names this dataset, and warnings to show."""
+    if checkpoint is None or checkpoint.training is None:
+        return None, None, None, ()
+    training = checkpoint.training
+    warnings = []
+    lengths = {episode.index: episode.length for episode in dataset.episodes}
+    if training.dataset_episodes is None:
+        frames = sum(lengths.values())
+    else:
+        absent = [e for e in training.dataset_episodes if e not in lengths]
+        if absent:
+            warnings.append(f"train_config.json lists episodes this dataset does not have: {absent[:10]}.")
+        frames = sum(lengths.get(e, 0) for e in training.dataset_episodes)
+    match = _dataset_match(dataset.root, training.dataset_repo_id, training.dataset_root)
+    if match.status == "different":
+        warnings.append(
+            f"{match.detail} Epochs are computed from this dataset's frames and are wrong if the datasets differ: "
+            "profile the dataset the checkpoint was trained on."
+        )
+    epochs = training.epochs(frames) if frames else None
+    return frames, epochs, match, tuple(warnings)
+
+
+def _dataset_match(dataset_root: Path, repo_id: str | None, root: str | None) -> TrainingDatasetMatch:
+    """Compare train_config's dataset with this folder: by path when it exists here, else by folder name."""
+    named = Path(root).expanduser() if root else _lerobot_home() / repo_id if repo_id else None
+    if named is None:
+        return TrainingDatasetMatch("unknown", "train_config.json names no dataset.")
+    described = f"repo_id {repo_id!r}, root {root!r}"
+    if named.exists():
+        if named.resolve() == dataset_root:
+            return TrainingDatasetMatch("same", f"train_config.json names this dataset ({described}).")
+        return TrainingDatasetMatch(
+            "different", f"The checkpoint was trained on {named.resolve()} ({described}), not on {dataset_root}."
+        )
+    names = {named.name, (repo_id or "").rsplit("/", 1)[-1]}
+    if dataset_root.name in names:
+        return TrainingDatasetMatch(
+            "same_name", f"train_config.json names {named} ({described}), not on this machine; the folder name agrees."
+        )
+    return TrainingDatasetMatch(
+        "different", f"The checkpoint was trained on {named} ({described}), which is not this dataset ({dataset_root})."
+    )
+
+
+def _lerobot_home() -> Path:
+    """lerobot's default dataset home ($HF_LEROBOT_HOME), computed without importing lerobot."""
+    if os.environ.get("HF_LEROBOT_HOME"):
+        return Path(os.environ["HF_LEROBOT_HOME"]).expanduser()
+    hf_home = os.environ.get("HF_HOME") or Path(os.environ.get("XDG_CACHE_HOME", "~/.cache")) / "huggingface"
+    return Path(hf_home).expanduser() / "lerobot"

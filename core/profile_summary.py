@@ -1,0 +1,127 @@
+"""The training profile as readable text: what the CLI prints and the Overview page shows.
+
+Plain text with markdown tables, so it reads the same in a terminal and rendered by `st.markdown`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from core.profile import TrainingProfile
+
+
+def format_profile(profile: TrainingProfile) -> str:
+    units = profile.joint_units.units
+    lines = [
+        f"# Training profile {profile.name}",
+        "",
+        f"Dataset: {profile.dataset_dir}",
+        f"Robot type: {profile.robot_type or 'not recorded'}, {profile.fps:g} fps, "
+        f"{profile.total_episodes} episodes, {profile.total_frames} frames ({profile.total_frames / profile.fps:.0f} s)",
+        "",
+        "## Tasks (exact strings)",
+        "",
+        _table(["episodes", "frames", "task"], [[t.episodes, t.frames, json.dumps(t.task, ensure_ascii=False)] for t in profile.tasks]),
+        "",
+        "## Cameras",
+        "",
+        _table(
+            ["camera", "key", "resolution", "fps", "codec", "reference frames"],
+            [
+                [c.name, c.key, f"{c.width_px}x{c.height_px}", f"{c.fps:g}", c.codec or "?", len(c.reference_frames)]
+                for c in profile.cameras
+            ],
+        )
+        if profile.cameras
+        else "No cameras.",
+        "",
+        f"## Start pose (first observation.state of each episode; units: {units})",
+        "",
+        _table(
+            ["joint", "mean", "std", "min", "max"],
+            [[j.joint, _num(j.mean), _num(j.std), _num(j.min), _num(j.max)] for j in profile.start_pose],
+        ),
+        "",
+        "## Gripper",
+        "",
+        *_gripper_lines(profile),
+        "",
+        f"## Action jumps |a(t) - a(t-1)| within episodes (units per frame: {units})",
+        "",
+        _table(
+            ["joint", "p50", "p95", "max"],
+            [[j.joint, _num(j.p50), _num(j.p95), _num(j.max)] for j in profile.action_jumps],
+        ),
+        "",
+        "## Joint units",
+        "",
+        f"{units}: {profile.joint_units.reason}.",
+        "",
+        "## Checkpoint",
+        "",
+        *_checkpoint_lines(profile),
+    ]
+    if profile.warnings:
+        lines += ["", "## Warnings", "", *(f"- {warning}" for warning in profile.warnings)]
+    return "\n".join(lines) + "\n"
+
+
+def _gripper_lines(profile: TrainingProfile) -> list[str]:
+    gripper = profile.gripper
+    if gripper is None:
+        return ["No gripper joint in the state/action names."]
+    threshold = gripper.closed_threshold
+    return [
+        f"- closed when {gripper.joint} <= {_num(threshold.value)} "
+        f"(rule: {threshold.rule}, separability {threshold.separability:.2f}; SO-101: 0 = closed)",
+        f"- closed in {gripper.closed_fraction_action:.1%} of action frames, {gripper.closed_fraction_state:.1%} of state frames",
+        f"- mean gripper action {_num(gripper.mean_action)}",
+    ]
+
+
+def _checkpoint_lines(profile: TrainingProfile) -> list[str]:
+    checkpoint = profile.checkpoint
+    if checkpoint is None:
+        return ["None given (pass --policy to add chunk settings, image keys and epochs)."]
+    rename = ", ".join(f"{source} -> {target}" for source, target in checkpoint.rename_map.items()) or "none"
+    lines = [
+        f"- policy: {checkpoint.policy_type} ({checkpoint.path})",
+        f"- chunk_size {checkpoint.chunk_size}, n_action_steps {checkpoint.n_action_steps}",
+        f"- image keys: {', '.join(checkpoint.image_keys) or 'none'}",
+        f"- rename_map in its processors: {rename}",
+    ]
+    training = checkpoint.training
+    if training is None:
+        return [*lines, "- no train_config.json: steps, batch size and epochs unknown"]
+    at_step = f"step {training.checkpoint_step} of {training.steps}" if training.checkpoint_step is not None else f"{training.steps} steps"
+    processes = f" x {training.num_processes} processes" if training.num_processes != 1 else ""
+    epochs = f"{profile.epochs:.1f} epochs" if profile.epochs is not None else "epochs unknown"
+    lines.append(f"- trained {at_step} x batch {training.batch_size}{processes} over {profile.training_frames} frames = {epochs}")
+    if profile.dataset_match is not None:
+        lines.append(f"- training dataset: {profile.dataset_match.status}: {profile.dataset_match.detail}")
+    return lines
+
+
+def _num(value: float) -> str:
+    return f"{value:.2f}"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    cells = [list(map(str, header)), *[[str(cell) for cell in row] for row in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    numeric = [all(_is_number(row[i]) for row in cells[1:]) and len(cells) > 1 for i in range(len(header))]
+
+    def line(row: list[str]) -> str:
+        return "| " + " | ".join(c.rjust(w) if n else c.ljust(w) for c, w, n in zip(row, widths, numeric)) + " |"
+
+    rule = "|" + "|".join(("-" * (w + 1) + ":") if n else ("-" * (w + 2)) for w, n in zip(widths, numeric)) + "|"
+    return "\n".join([line(cells[0]), rule, *(line(row) for row in cells[1:])])
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

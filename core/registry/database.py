@@ -21,8 +21,8 @@ from core.workspace import Workspace
 
 DATABASE_URL_ENV = "PREFLIGHT_DATABASE_URL"
 SQLITE_PREFIX = "sqlite:///"
-BUSY_TIMEOUT_S = 10.0
-LOCK_RETRIES = 5
+BUSY_TIMEOUT_S = 5.0
+LOCK_RETRIES = 3
 
 SHARING_ADVICE = (
     "Stations and the app share one registry by pointing at the same SQLite file, which is safe for "
@@ -92,8 +92,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             BEGIN SELECT RAISE(ABORT, 'tags are append-only: add a new tag instead'); END""",
         """CREATE TRIGGER tags_are_append_only_delete BEFORE DELETE ON tags
             BEGIN SELECT RAISE(ABORT, 'tags are append-only: add a new tag instead'); END""",
+        # Correlated on purpose: joined to episodes, SQLite then looks each episode's tag up by index.
         """CREATE VIEW latest_tags AS
-            SELECT * FROM tags WHERE id IN (SELECT MAX(id) FROM tags GROUP BY episode_id)""",
+            SELECT * FROM tags t WHERE t.id = (SELECT MAX(id) FROM tags WHERE episode_id = t.episode_id)""",
         """CREATE TABLE events (
             id INTEGER PRIMARY KEY,
             station TEXT NOT NULL,
@@ -118,17 +119,15 @@ def default_database_url() -> str:
 def path_of_url(url: str) -> Path:
     """The file a `sqlite:///relative.sqlite` (from the current folder) or `sqlite:////absolute.sqlite` URL names."""
     forms = "sqlite:///relative/path.sqlite (from the current folder) or sqlite:////absolute/path.sqlite"
-    if not url.startswith(SQLITE_PREFIX):
-        scheme = url.split(":", 1)[0] if ":" in url else url
+    scheme = url.split("://", 1)[0] if "://" in url else url
+    if scheme != "sqlite":
         raise RegistryError(
             f"Registry database URL {url!r} is not supported: only SQLite URLs are ({forms}), "
             f"not {scheme!r}. {SHARING_ADVICE}"
         )
     path = url.removeprefix(SQLITE_PREFIX)
-    if not path or path == ":memory:" or "?" in path:
-        raise RegistryError(
-            f"Registry database URL {url!r} names no file: use {forms}, without query parameters."
-        )
+    if not url.startswith(SQLITE_PREFIX) or not path or path == ":memory:" or "?" in path:
+        raise RegistryError(f"Registry database URL {url!r} names no file: use {forms}, without query parameters.")
     return Path(path).expanduser().resolve()
 
 
@@ -172,7 +171,10 @@ def retry_while_locked(path: Path, action: Callable[[], T]) -> T:
             return action()
         except sqlite3.OperationalError as error:
             if not is_lock_error(error):
-                raise
+                raise RegistryError(
+                    f"The registry database {path} failed: {error}. Check that the file and its folder are "
+                    f"writable and the disk is not full, or point ${DATABASE_URL_ENV} (or --db) at another file."
+                ) from error
         except sqlite3.DatabaseError as error:
             if "not a database" in str(error):
                 raise RegistryError(

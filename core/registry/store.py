@@ -279,11 +279,14 @@ class Registry:
         rows = self._read(lambda c: c.execute(sql, params + ([last] if last else [])).fetchall())
         return [_episode_row(row) for row in reversed(rows)]
 
-    def episodes_frame(self, **filters: Any) -> "pandas.DataFrame":
+    def episodes_frame(
+        self, *, station: str | None = None, run_id: int | None = None, policy_id: int | None = None
+    ) -> "pandas.DataFrame":
         """`episode_rows` as a DataFrame with the CSV's columns (times as UTC timestamps, maps as dicts)."""
         import pandas
 
-        rows = [{name: getattr(row, name) for name in CSV_COLUMNS} for row in self.episode_rows(**filters)]
+        episodes = self.episode_rows(station=station, run_id=run_id, policy_id=policy_id)
+        rows = [{name: getattr(row, name) for name in CSV_COLUMNS} for row in episodes]
         return pandas.DataFrame(rows, columns=list(CSV_COLUMNS))
 
     def success_counts(self, *, station: str | None = None) -> list[SuccessCount]:
@@ -307,9 +310,16 @@ class Registry:
         """
         return [SuccessCount(*tuple(row)) for row in self._read(lambda c: c.execute(sql, params).fetchall())]
 
-    def export_csv(self, target: str | Path | TextIO, **filters: Any) -> int:
+    def export_csv(
+        self,
+        target: str | Path | TextIO,
+        *,
+        station: str | None = None,
+        run_id: int | None = None,
+        policy_id: int | None = None,
+    ) -> int:
         """Write one row per episode with the columns `CSV_COLUMNS` (see README "Registry"); returns the row count."""
-        rows = self.episode_rows(**filters)
+        rows = self.episode_rows(station=station, run_id=run_id, policy_id=policy_id)
         if isinstance(target, (str, Path)):
             Path(target).parent.mkdir(parents=True, exist_ok=True)
             with open(target, "w", newline="", encoding="utf-8") as stream:

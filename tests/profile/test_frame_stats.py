@@ -1,0 +1,64 @@
+"""Frame statistics on plain arrays: the rules Analytics reuses on deployment runs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core import frame_stats
+
+
+def test_jumps_never_cross_an_episode_boundary() -> None:
+    actions = np.array([[0.0], [1.0], [2.0], [100.0], [101.0], [-50.0]])
+    episode_index = np.array([0, 0, 0, 1, 1, 2])
+    assert frame_stats.action_jumps(actions, episode_index).ravel().tolist() == [1.0, 1.0, 1.0]
+
+
+def test_first_frames_are_one_per_episode() -> None:
+    values = np.arange(12.0).reshape(6, 2)
+    assert frame_stats.first_frames(values, np.array([3, 3, 5, 5, 5, 9])).tolist() == [[0.0, 1.0], [4.0, 5.0], [10.0, 11.0]]
+
+
+def test_jump_stats_of_no_pairs_are_zero() -> None:
+    stats = frame_stats.jump_stats(np.zeros((0, 2)), ["a", "b"])
+    assert [(s.joint, s.p50, s.p95, s.max) for s in stats] == [("a", 0.0, 0.0, 0.0), ("b", 0.0, 0.0, 0.0)]
+
+
+def test_two_gripper_positions_split_in_the_middle_of_the_gap() -> None:
+    values = np.array([0.0] * 30 + [2.0] * 10 + [60.0] * 60)
+    threshold = frame_stats.gripper_closed_threshold(values)
+    assert threshold.rule == "otsu"
+    assert threshold.value == pytest.approx(31.0, abs=0.3)
+    assert frame_stats.closed_fraction(values, threshold.value) == pytest.approx(0.4)
+
+
+def test_a_gripper_that_never_moves_falls_back_to_the_fixed_threshold() -> None:
+    threshold = frame_stats.gripper_closed_threshold(np.full(50, 40.0))
+    assert (threshold.rule, threshold.value) == ("fixed", frame_stats.FIXED_CLOSED_THRESHOLD)
+
+
+def test_a_gripper_without_two_positions_falls_back_to_the_fixed_threshold() -> None:
+    threshold = frame_stats.gripper_closed_threshold(np.linspace(0.0, 100.0, 1001))  # uniform sweep: separability 0.75
+    assert threshold.rule == "fixed"
+    assert threshold.separability < frame_stats.BIMODAL_MIN_SEPARABILITY
+
+
+def test_closed_fraction_per_episode() -> None:
+    gripper = np.array([0.0, 0.0, 50.0, 50.0, 0.0, 50.0, 50.0, 50.0])
+    episode_index = np.array([4, 4, 4, 4, 7, 7, 7, 7])
+    assert frame_stats.closed_fraction_per_episode(gripper, 10.0, episode_index) == {4: 0.5, 7: 0.25}
+
+
+def test_joint_units_beyond_100_are_degrees() -> None:
+    units = frame_stats.guess_joint_units(np.array([[10.0, -130.0], [0.0, 20.0]]))
+    assert (units.units, units.max_abs_arm_value) == ("degrees", 130.0)
+
+
+def test_joint_units_within_100_are_ambiguous_not_guessed() -> None:
+    units = frame_stats.guess_joint_units(np.array([[-99.0, 40.0], [3.0, 99.5]]), robot_type="so101_follower")
+    assert units.units == "ambiguous"
+    assert "so101_follower" in units.reason
+
+
+def test_joint_units_without_arm_columns_are_unknown() -> None:
+    assert frame_stats.guess_joint_units(np.zeros((5, 0))).units == "unknown"

@@ -9,7 +9,7 @@ the caller, so a test can assert exact statistics. Everything is tiny (64x48 vid
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,8 +77,14 @@ def write_dataset(
     robot_type: str = "so_follower",
     repo_id: str = "local/preflight_test",
     image_shape: tuple[int, int, int] = IMAGE_SHAPE,
+    image_of: Callable[[str, int, int, tuple[int, int, int]], np.ndarray] | None = None,
 ) -> Path:
-    """Write a LeRobot v3.0 dataset at `root` (which must not exist) with lerobot's writer; returns root."""
+    """Write a LeRobot v3.0 dataset at `root` (which must not exist) with lerobot's writer; returns root.
+
+    `image_of(camera, episode, frame, shape)` draws each frame (default `camera_image`): a test can
+    record swapped cameras or a changed scene.
+    """
+    image_of = image_of or camera_image
     from lerobot.datasets.lerobot_dataset import LeRobotDataset
 
     dataset = LeRobotDataset.create(
@@ -92,7 +98,7 @@ def write_dataset(
                 "task": episode.task,
             }
             for camera in cameras:
-                frame[f"observation.images.{camera}"] = camera_image(camera, episode_index, frame_index, image_shape)
+                frame[f"observation.images.{camera}"] = image_of(camera, episode_index, frame_index, image_shape)
             dataset.add_frame(frame)
         dataset.save_episode(parallel_encoding=False)
     dataset.finalize()

@@ -14,6 +14,9 @@ import sys
 from core.errors import PreflightError
 
 COMMANDS: tuple[str, ...] = (
+    "diagnose",
+    "merge",
+    "plan",
     "profile",
     "registry",
     "station",

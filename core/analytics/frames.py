@@ -1,0 +1,57 @@
+"""Recorded camera frames for analytics: the first frame of chosen episodes, and frames for the drill-down.
+
+Decoding is the one slow thing here (tens of milliseconds a frame), so only a handful of frames
+are decoded: a few episodes spread over a recording, or a few moments of one episode.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.dataset_files import DatasetFiles
+from core.errors import DatasetError
+from core.video_frames import decode_frame
+
+LUMA = np.array([0.299, 0.587, 0.114])
+
+
+@dataclass(frozen=True)
+class RecordedFrame:
+    episode_index: int
+    camera_key: str
+    at_s: float  # time from the episode's start
+    image: np.ndarray  # (H, W, 3) uint8 RGB
+
+
+def spread_episodes(dataset: DatasetFiles, count: int) -> list[int]:
+    """Up to `count` episode indices spread evenly from the first episode to the last."""
+    if not dataset.episodes or count <= 0:
+        return []
+    positions = sorted({int(i) for i in np.linspace(0, len(dataset.episodes) - 1, count).round()})
+    return [dataset.episodes[i].index for i in positions]
+
+
+def episode_frame(dataset: DatasetFiles, episode_index: int, camera_key: str, at_s: float = 0.0) -> RecordedFrame:
+    """The frame of one camera `at_s` seconds into an episode (clamped to the episode)."""
+    episode = next((e for e in dataset.episodes if e.index == episode_index), None)
+    if episode is None:
+        raise DatasetError(f"The dataset at {dataset.root} has no episode {episode_index}.")
+    segment = episode.videos.get(camera_key)
+    if segment is None:
+        raise DatasetError(f"The dataset at {dataset.root} has no camera {camera_key} (cameras: {', '.join(dataset.video_keys)}).")
+    last_s = max(0.0, segment.to_timestamp_s - segment.from_timestamp_s - 1.0 / dataset.fps)
+    at_s = min(max(0.0, at_s), last_s)
+    image = decode_frame(segment.path, segment.from_timestamp_s + at_s)
+    return RecordedFrame(episode_index=episode_index, camera_key=camera_key, at_s=at_s, image=image)
+
+
+def first_frames(dataset: DatasetFiles, camera_key: str, episodes: Sequence[int]) -> list[RecordedFrame]:
+    return [episode_frame(dataset, index, camera_key, 0.0) for index in episodes]
+
+
+def luminance(image: np.ndarray) -> float:
+    """Mean brightness 0..255 (Rec. 601 luma), the number a lighting change moves."""
+    return float(np.asarray(image, dtype=np.float64).reshape(-1, 3).mean(axis=0) @ LUMA)

@@ -1,0 +1,64 @@
+"""`python -m core plan`: epochs from steps (or steps for a target of epochs) and the lerobot-train command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+HELP = "Plan training: epochs from steps and batch size, steps for a target of epochs, and the lerobot-train command."
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dataset", required=True, type=Path, help="training dataset folder (LeRobot v3.0)")
+    parser.add_argument(
+        "--add", nargs="+", type=Path, default=[], metavar="DIR",
+        help="deployment recordings to merge in (frames counted as if every episode were kept; merge with `python -m core merge`)",
+    )
+    amount = parser.add_mutually_exclusive_group(required=True)
+    amount.add_argument("--epochs", type=float, help="target epochs: the steps follow")
+    amount.add_argument("--steps", type=int, help="planned steps: the epochs follow")
+    parser.add_argument("--batch-size", type=int, default=8, help="batch size per process (lerobot's default: 8)")
+    parser.add_argument("--processes", type=int, default=1, help="training processes (GPUs), default 1")
+    policy = parser.add_mutually_exclusive_group()
+    policy.add_argument("--policy-type", default=None, help="train from scratch: act (default), smolvla, ...")
+    policy.add_argument("--policy", type=Path, help="fine-tune this checkpoint instead (--policy.path)")
+    parser.add_argument("--json", action="store_true", help="print the plan as JSON")
+
+
+def run(args: argparse.Namespace) -> int:
+    from core import planner
+    from core.checkpoint import read_checkpoint
+
+    policy_type = read_checkpoint(args.policy).policy_type if args.policy else (args.policy_type or "act")
+    if args.add:
+        check = planner.check_merge(args.dataset, args.add)
+        frames, root = check.frames, planner.merged_root(args.dataset.name + "_mixed")
+        repo_id = planner.local_repo_id(root.name)
+    else:
+        check, frames, root = None, planner.dataset_frames(args.dataset), args.dataset
+        repo_id = planner.local_repo_id(args.dataset.name)
+    plan = planner.plan_training(
+        frames, args.batch_size, steps=args.steps, target_epochs=args.epochs, policy_type=policy_type, processes=args.processes
+    )
+    command = planner.train_command(
+        root, repo_id, steps=plan.steps, batch_size=args.batch_size,
+        policy_type=None if args.policy else policy_type, policy_path=args.policy,
+    )
+    if args.json:
+        print(json.dumps({**plan.to_json(), "dataset_root": str(root), "repo_id": repo_id, "command": command,
+                          "merge_problems": list(check.problems) if check else [], "merge_notes": list(check.notes) if check else []}, indent=1))
+        return 0
+    guidance = plan.guidance
+    print(f"frames: {frames}{' (training set plus the recordings, every episode kept)' if args.add else ''}")
+    print(f"steps {plan.steps} x batch {args.batch_size}{f' x {args.processes} processes' if args.processes > 1 else ''} = {plan.epochs:.2f} epochs")
+    print(f"{guidance.policy_type} guidance: {guidance.typical_low:g}-{guidance.typical_high:g} epochs, warn above {guidance.warn_above:g}: "
+          f"this plan is {plan.verdict}. {guidance.basis}")
+    if check is not None:
+        for problem in check.problems:
+            print(f"cannot merge: {problem}")
+        for note in check.notes:
+            print(f"note: {note}")
+        print(f"merge first: python -m core merge --training {args.dataset} --add {' '.join(map(str, args.add))} --name {root.name}")
+    print(command)
+    return 0

@@ -292,7 +292,7 @@ def build_profile(
         order = np.argsort(episode_index, kind="stable")
         columns = {key: values[order] for key, values in columns.items()}
         episode_index = columns["episode_index"]
-    state, action = columns[STATE].astype(np.float64), columns[ACTION].astype(np.float64)
+    state, action = columns[STATE], columns[ACTION]  # float32 as stored: statistics cast only what they keep
     state_names, action_names = dataset.feature_names(STATE), dataset.feature_names(ACTION)
 
     checkpoint = read_checkpoint(policy_dir) if policy_dir is not None else None
@@ -312,8 +312,7 @@ def build_profile(
         gripper=_gripper_profile(state, action, state_names, action_names),
         action_jumps=frame_stats.jump_stats(frame_stats.action_jumps(action, episode_index), action_names),
         joint_units=frame_stats.guess_joint_units(
-            np.concatenate([_arm_columns(state, state_names), _arm_columns(action, action_names)], axis=1),
-            dataset.robot_type,
+            np.concatenate([_arm_peaks(state, state_names), _arm_peaks(action, action_names)]), dataset.robot_type
         ),
         checkpoint=checkpoint,
         training_frames=training_frames,
@@ -374,14 +373,14 @@ def _gripper_profile(
     action_column = _gripper_column(action_names)
     if state_column is None or action_column is None:
         return None
-    state_gripper, action_gripper = state[:, state_column], action[:, action_column]
+    state_gripper, action_gripper = state[:, state_column].copy(), action[:, action_column].copy()  # contiguous: faster passes
     threshold = frame_stats.gripper_closed_threshold(np.concatenate([state_gripper, action_gripper]))
     return GripperProfile(
         joint=action_names[action_column],
         closed_threshold=threshold,
         closed_fraction_action=frame_stats.closed_fraction(action_gripper, threshold.value),
         closed_fraction_state=frame_stats.closed_fraction(state_gripper, threshold.value),
-        mean_action=float(action_gripper.mean()) if len(action_gripper) else 0.0,
+        mean_action=float(action_gripper.mean(dtype=np.float64)) if len(action_gripper) else 0.0,
     )
 
 
@@ -389,8 +388,9 @@ def _gripper_column(names: tuple[str, ...]) -> int | None:
     return next((i for i, name in enumerate(names) if motor_of(name) == GRIPPER), None)
 
 
-def _arm_columns(values: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
-    return values[:, [i for i, name in enumerate(names) if motor_of(name) != GRIPPER]]
+def _arm_peaks(values: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
+    """Largest |value| of each arm (non-gripper) column: all the units rule needs."""
+    return frame_stats.column_abs_max(values)[[i for i, name in enumerate(names) if motor_of(name) != GRIPPER]]
 
 
 def _training_facts(

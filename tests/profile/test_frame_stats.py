@@ -62,3 +62,20 @@ def test_joint_units_within_100_are_ambiguous_not_guessed() -> None:
 
 def test_joint_units_without_arm_columns_are_unknown() -> None:
     assert frame_stats.guess_joint_units(np.zeros((5, 0))).units == "unknown"
+
+
+@pytest.mark.parametrize("frames", [1, 2, 3, 20, 21, 1001])
+def test_jump_percentiles_are_numpys(frames: int) -> None:
+    jumps = np.round(np.abs(np.random.default_rng(frames).normal(size=(frames, 3))), 1).astype(np.float32)
+    expected = np.percentile(jumps.astype(np.float64), [50, 95], axis=0)
+    stats = frame_stats.jump_stats(jumps, ["a", "b", "c"])
+    assert [s.p50 for s in stats] == pytest.approx(expected[0], abs=1e-5)
+    assert [s.p95 for s in stats] == pytest.approx(expected[1], abs=1e-5)
+    assert [s.max for s in stats] == pytest.approx(jumps.max(axis=0))
+
+
+@pytest.mark.parametrize("frames", [0, 1, 63, 64, 65, 1000])
+def test_column_abs_max(frames: int) -> None:
+    values = np.random.default_rng(frames).normal(size=(frames, 6)).astype(np.float32) * 50
+    expected = np.abs(values).max(axis=0) if frames else np.zeros(6)
+    assert frame_stats.column_abs_max(values).tolist() == pytest.approx(expected.tolist())

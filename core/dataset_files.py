@@ -206,11 +206,11 @@ def _read_episodes(root: Path, info: Mapping[str, Any]) -> tuple[Episode, ...]:
     for i, episode_index in enumerate(rows["episode_index"]):
         videos = {
             key: VideoSegment(
-                path=path_of(video_template, chunks[i], files_[i], key),
+                path=path_of(video_template, chunk_indices[i], file_indices[i], key),
                 from_timestamp_s=float(starts[i]),
                 to_timestamp_s=float(ends[i]),
             )
-            for key, (chunks, files_, starts, ends) in video_columns_of.items()
+            for key, (chunk_indices, file_indices, starts, ends) in video_columns_of.items()
         }
         episodes.append(
             Episode(
@@ -274,11 +274,7 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def _to_numpy(column: pa.ChunkedArray) -> np.ndarray:
-    """Arrow column to numpy without a Python-object detour: fixed-size lists become 2-D arrays.
-
-    Vectors come back column-major (Fortran order): statistics work joint by joint, and a
-    joint's values then lie next to each other in memory (several times faster on 100k frames).
-    """
+    """Arrow column to numpy without a Python-object detour: fixed-size lists become 2-D arrays."""
     array = column.combine_chunks()
     if pa.types.is_fixed_size_list(array.type):
         return array.flatten().to_numpy(zero_copy_only=False).reshape(len(array), array.type.list_size)

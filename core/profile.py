@@ -280,6 +280,7 @@ def build_profile(
 ) -> TrainingProfile:
     """Compute the training profile of a dataset folder, and of the checkpoint trained on it if given."""
     dataset = open_dataset(dataset_dir)
+    checkpoint = read_checkpoint(policy_dir) if policy_dir is not None else None  # a bad folder fails before any work
     for key in (STATE, ACTION):
         if key not in dataset.features:
             raise DatasetError(
@@ -295,7 +296,6 @@ def build_profile(
     state, action = columns[STATE], columns[ACTION]  # float32 as stored: statistics cast only what they keep
     state_names, action_names = dataset.feature_names(STATE), dataset.feature_names(ACTION)
 
-    checkpoint = read_checkpoint(policy_dir) if policy_dir is not None else None
     training_frames, epochs, match, warnings = _training_facts(dataset, checkpoint)
     return TrainingProfile(
         name=profile_name(dataset.root),

@@ -1,0 +1,105 @@
+"""The station panel in the sidebar of every page: which station, is it alive, and the emergency stop.
+
+The emergency stop is the first thing in the sidebar on every page, so it is one click
+away wherever the operator is. It talks to the station directly; any browser session
+can press it.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.errors import StationError
+from core.station import launcher
+from core.station.client import StationClient
+from core.station.config import StationConfig, demo_station_config, list_stations
+from core.workspace import Workspace
+
+_auto_started: set[str] = set()  # simulated stations this server has started once on its own
+
+
+def workspace() -> Workspace:
+    return Workspace.default().ensure()
+
+
+def station_sidebar() -> StationClient | None:
+    """Draw the panel; return a client when the selected station is running."""
+    ws = workspace()
+    names = list_stations(ws)
+    if not names:
+        demo_station_config().save(ws)
+        names = list_stations(ws)
+    with st.sidebar:
+        name = st.selectbox("Station", names, key="station_name")
+        client = _running_client(name, ws)
+        st.button(
+            "EMERGENCY STOP",
+            key="estop",
+            type="primary",
+            icon=":material/front_hand:",
+            use_container_width=True,
+            disabled=client is None,
+            on_click=_emergency_stop,
+            args=(client,),
+            help="Stops every motion at once and holds the arm where it is, until released.",
+        )
+        _process_status(name, ws, client)
+    return client
+
+
+def _running_client(name: str, ws: Workspace) -> StationClient | None:
+    client = launcher.connect(name, ws)
+    if client is not None:
+        return client
+    process = launcher.status(name, ws)
+    config = StationConfig.load(ws, name)
+    if config.is_sim and process.status == "stopped" and name not in _auto_started:
+        _auto_started.add(name)
+        with st.spinner(f"Starting the simulated station '{name}'..."):
+            try:
+                return launcher.start(config, ws)
+            except StationError as error:
+                st.sidebar.error(str(error))
+    return None
+
+
+def _emergency_stop(client: StationClient | None) -> None:
+    if client is None:
+        return
+    try:
+        client.emergency_stop()
+        st.toast("Emergency stop: the arm holds its position.", icon=":material/front_hand:")
+    except StationError as error:
+        st.toast(f"Emergency stop failed: {error}", icon=":material/error:")
+
+
+def _process_status(name: str, ws: Workspace, client: StationClient | None) -> None:
+    if client is not None:
+        state = client.state()
+        if state.estopped:
+            st.error("Emergency stop latched: the arm holds its position.")
+            if st.button("Release emergency stop", key="release_estop", use_container_width=True):
+                client.call("release_estop")
+                st.rerun()
+        elif state.mode == "error":
+            st.error(state.error)
+        else:
+            st.caption(f"Station **{name}** running ({state.kind}, {state.mode}), loop p99 {state.loop.p99_ms:.1f} ms")
+        if st.button("Stop station", key="stop_station", use_container_width=True):
+            launcher.stop(name, ws)
+            st.rerun()
+        return
+    process = launcher.status(name, ws)
+    if process.status in ("crashed", "failed"):
+        st.error(process.message)
+        if process.log_tail:
+            with st.expander("Station log"):
+                st.code(process.log_tail, language=None)
+    else:
+        st.caption(f"Station **{name}** is not running.")
+    if st.button("Start station", key="start_station", use_container_width=True):
+        try:
+            launcher.start(StationConfig.load(ws, name), ws)
+        except StationError as error:
+            st.error(str(error))
+        st.rerun()

@@ -1,0 +1,120 @@
+"""Talking to a running station from the app, tests or scripts.
+
+Each thread gets its own connection, so a page's long-polling MJPEG stream never
+delays another page's emergency stop.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from multiprocessing.connection import Client, Connection
+
+from core.errors import StationError
+from core.station.camera_feed import EncodedFrame
+from core.station.state import StationState
+
+
+class StationUnreachable(StationError):
+    """The station process did not answer: it stopped or crashed."""
+
+
+@dataclass(frozen=True)
+class StationAddress:
+    name: str
+    host: str
+    port: int
+    authkey: bytes
+    pid: int
+
+
+class StationClient:
+    def __init__(self, address: StationAddress) -> None:
+        self.address = address
+        self._local = threading.local()
+
+    @property
+    def name(self) -> str:
+        return self.address.name
+
+    def call(self, op: str, timeout_s: float = 10.0, **arguments):
+        """Send one command and wait for its reply; a StationError carries the station's own message."""
+        connection = self._connection()
+        try:
+            connection.send({"op": op, **arguments})
+            if not connection.poll(timeout_s):
+                self._drop()
+                raise StationUnreachable(f"Station '{self.name}' did not answer '{op}' within {timeout_s:.0f} s.")
+            status, value = connection.recv()
+        except (EOFError, OSError) as error:
+            self._drop()
+            raise StationUnreachable(f"Lost the connection to station '{self.name}' ({type(error).__name__}); it may have stopped or crashed.") from error
+        if status == "error":
+            raise StationError(value)
+        return value
+
+    def state(self) -> StationState:
+        return self.call("state")
+
+    def frame(self, camera: str, after_seq: int = 0, wait_s: float = 1.0) -> EncodedFrame | None:
+        return self.call("frame", timeout_s=wait_s + 5, camera=camera, after_seq=after_seq, wait_s=wait_s)
+
+    def emergency_stop(self) -> None:
+        self.call("estop")
+
+    def open_stream(self, camera: str) -> "FrameStream":
+        """A connection of its own for one camera's frames (MJPEG routes hold it for minutes)."""
+        return FrameStream(self.address, camera)
+
+    def close(self) -> None:
+        self._drop()
+
+    def _connection(self) -> Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            try:
+                connection = Client((self.address.host, self.address.port), authkey=self.address.authkey)
+            except OSError as error:
+                raise StationUnreachable(f"Station '{self.name}' is not answering on port {self.address.port}: {error}.") from error
+            self._local.connection = connection
+        return connection
+
+    def _drop(self) -> None:
+        connection = getattr(self._local, "connection", None)
+        self._local.connection = None
+        if connection is not None:
+            try:
+                connection.close()
+            except OSError:
+                pass
+
+
+class FrameStream:
+    """Long-polls one camera's JPEG frames over a dedicated connection; use from one task at a time."""
+
+    def __init__(self, address: StationAddress, camera: str) -> None:
+        self.camera = camera
+        self.seq = 0
+        try:
+            self._connection = Client((address.host, address.port), authkey=address.authkey)
+        except OSError as error:
+            raise StationUnreachable(f"Station '{address.name}' is not answering: {error}.") from error
+
+    def next(self, wait_s: float = 1.0) -> EncodedFrame | None:
+        """The next frame newer than the last one returned, or None if none came within `wait_s`."""
+        try:
+            self._connection.send({"op": "frame", "camera": self.camera, "after_seq": self.seq, "wait_s": wait_s})
+            status, value = self._connection.recv()
+        except (EOFError, OSError) as error:
+            raise StationUnreachable(f"The station stopped sending camera '{self.camera}'.") from error
+        if status == "error":
+            raise StationError(value)
+        if value is not None:
+            self.seq = value.seq
+        return value
+
+    def close(self) -> None:
+        try:
+            self._connection.close()
+        except OSError:
+            pass

@@ -1,0 +1,123 @@
+"""Station configs: which robot, which leader, which camera is plugged where.
+
+Saved as JSON in the workspace (`stations/<name>/config.json`) so a camera swap or a
+new serial port survives restarts. The config is the single place that turns a lab's
+wiring into lerobot device configs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+from core.errors import StationError
+from core.workspace import Workspace
+
+RobotKind = Literal["sim", "so101"]
+SIM_DEVICE_PREFIX = "sim:"
+
+
+@dataclass(frozen=True)
+class CameraSpec:
+    """A camera role (`front`, `wrist`) and the device currently plugged into it."""
+
+    name: str
+    device: str  # "sim:cam0" in the simulated lab, "/dev/video0" or "0" on a real machine
+    width: int = 640
+    height: int = 480
+    fps: int = 30
+
+
+@dataclass(frozen=True)
+class StationConfig:
+    name: str
+    kind: RobotKind
+    cameras: tuple[CameraSpec, ...]
+    robot_port: str = ""  # serial port of the follower arm (real arms only)
+    robot_id: str = "follower"  # lerobot calibration id of the follower
+    leader_port: str = ""  # serial port of the leader arm; empty: no leader (the sim always has one)
+    leader_id: str = "leader"
+    fps: int = 30
+    use_degrees: bool = True
+    max_relative_target: float | None = 10.0  # largest joint step per control tick, in joint units
+    sim_options: dict = field(default_factory=dict)  # passed to the simulated follower's config
+
+    @property
+    def is_sim(self) -> bool:
+        return self.kind == "sim"
+
+    @property
+    def has_leader(self) -> bool:
+        return self.is_sim or bool(self.leader_port)
+
+    @property
+    def camera_mapping(self) -> dict[str, str]:
+        """Camera name -> device, the wiring that a cable swap changes."""
+        return {camera.name: camera.device for camera in self.cameras}
+
+    @property
+    def robot_identity(self) -> str:
+        """What the exclusive lock is taken on: the serial port, or the station's own simulated lab."""
+        return f"sim-{self.name}" if self.is_sim else str(Path(self.robot_port).resolve())
+
+    def with_camera_mapping(self, mapping: dict[str, str]) -> "StationConfig":
+        """The same station with devices re-assigned to camera names (a swap, or a new cable)."""
+        if set(mapping) != {camera.name for camera in self.cameras}:
+            raise StationError(
+                f"A camera mapping must name exactly the station's cameras {sorted(self.camera_mapping)}; got {sorted(mapping)}."
+            )
+        if len(set(mapping.values())) != len(mapping):
+            raise StationError(f"Each device can feed only one camera name; {mapping} uses one twice.")
+        return replace(self, cameras=tuple(replace(camera, device=mapping[camera.name]) for camera in self.cameras))
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "StationConfig":
+        fields = dict(data)
+        fields["cameras"] = tuple(CameraSpec(**camera) for camera in data["cameras"])
+        return cls(**fields)
+
+    def save(self, workspace: Workspace) -> Path:
+        path = config_path(workspace, self.name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.to_json(), indent=2))
+        tmp.replace(path)
+        return path
+
+    @classmethod
+    def load(cls, workspace: Workspace, name: str) -> "StationConfig":
+        path = config_path(workspace, name)
+        if not path.exists():
+            raise StationError(f"No station named '{name}' in {workspace.stations_dir}. Create one on the Overview page first.")
+        return cls.from_json(json.loads(path.read_text()))
+
+
+def station_dir(workspace: Workspace, name: str) -> Path:
+    return workspace.stations_dir / name
+
+
+def config_path(workspace: Workspace, name: str) -> Path:
+    return station_dir(workspace, name) / "config.json"
+
+
+def list_stations(workspace: Workspace) -> list[str]:
+    if not workspace.stations_dir.exists():
+        return []
+    return sorted(path.parent.name for path in workspace.stations_dir.glob("*/config.json"))
+
+
+def demo_station_config(name: str = "demo", width: int = 320, height: int = 240) -> StationConfig:
+    """The simulated lab as a lab would wire it: front -> sim:cam0, wrist -> sim:cam1."""
+    return StationConfig(
+        name=name,
+        kind="sim",
+        cameras=(
+            CameraSpec("front", f"{SIM_DEVICE_PREFIX}cam0", width, height, 30),
+            CameraSpec("wrist", f"{SIM_DEVICE_PREFIX}cam1", width, height, 30),
+        ),
+    )

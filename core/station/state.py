@@ -1,0 +1,71 @@
+"""What a station publishes: immutable snapshots that pages read at 10-20 Hz.
+
+Joint positions are in the robot's own units, as lerobot reports them: degrees for the
+arm joints with `use_degrees=True` (else -100..100), the gripper 0..100 with 0 closed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Mode = Literal["starting", "idle", "mirror", "move_home", "rollout", "error", "stopped"]
+CameraHealth = Literal["starting", "ok", "black", "frozen", "stale", "lost"]
+
+
+@dataclass(frozen=True)
+class CameraStatus:
+    name: str
+    device: str
+    width: int
+    height: int
+    fps_target: float
+    fps_measured: float
+    frame_age_ms: float | None  # None until the first frame arrives
+    seq: int  # increases with every new frame
+    health: CameraHealth
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class LoopStats:
+    """Control-loop periods over the last few seconds."""
+
+    target_ms: float
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    samples: int
+    overruns: int  # ticks since start that took longer than 1.5 periods
+
+
+@dataclass(frozen=True)
+class StationEvent:
+    at: float  # unix time
+    kind: str  # "estop", "camera_mapping", "mode", "error", ...
+    message: str
+
+
+@dataclass(frozen=True)
+class StationState:
+    name: str
+    kind: str
+    mode: Mode
+    estopped: bool
+    follower_pos: dict[str, float]  # motor -> position, robot units
+    leader_pos: dict[str, float] | None  # None without a leader arm
+    last_sent: dict[str, float] | None  # motor -> the last position actually commanded
+    cameras: tuple[CameraStatus, ...]
+    camera_mapping: dict[str, str]
+    loop: LoopStats
+    fps: int
+    use_degrees: bool
+    joint_lower: dict[str, float]
+    joint_upper: dict[str, float]
+    published_at: float  # unix time of this snapshot
+    error: str = ""  # why the station is in mode "error", or the last refused command
+    events: tuple[StationEvent, ...] = field(default_factory=tuple)
+    activity: dict = field(default_factory=dict)  # progress of the running motion (move home, rollout)
+
+    def camera(self, name: str) -> CameraStatus | None:
+        return next((camera for camera in self.cameras if camera.name == name), None)

@@ -1,0 +1,374 @@
+"""The station's control loop: observe, publish, and move the follower when a motion asks.
+
+One loop thread owns the hardware. It runs at the station's fps: read the follower
+(joints and cameras), read the leader, let the active motion (leader mirroring, a move
+home) propose a target, pass it through the safety gate, send it, publish a snapshot.
+Commands from pages arrive on other threads; anything that touches hardware is queued
+to the loop thread, except the emergency stop, which takes effect at the next tick.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import deque
+from concurrent.futures import Future
+from typing import Callable, Protocol
+
+import numpy as np
+
+from core.errors import StationError
+from core.safety import SafetyGate, UnsafeActionError
+from core.so101 import motor_of, pos_key
+from core.station import devices
+from core.station.camera_feed import CameraFeed, EncodedFrame
+from core.station.config import StationConfig
+from core.station.state import LoopStats, Mode, StationEvent, StationState
+from core.workspace import Workspace
+
+log = logging.getLogger(__name__)
+PERIOD_WINDOW = 300  # ticks kept for the period statistics (10 s at 30 Hz)
+EVENT_WINDOW = 20
+
+
+class Motion(Protocol):
+    """Something that drives the follower for a while: leader mirroring, a move home."""
+
+    mode: Mode
+
+    def step(self, follower: dict[str, float], leader: dict[str, float] | None) -> dict[str, float] | None:
+        """The next target (motor -> position), or None when the motion is finished.
+
+        `follower` and `leader` map motor names to present positions, in the robot's units.
+        """
+
+    def progress(self) -> dict:
+        """What the page shows about it (fractions, distances, reasons)."""
+
+
+class StationExtension(Protocol):
+    """A capability added to a station (simulator controls, move home, policy runs): its commands."""
+
+    def handlers(self) -> dict[str, Callable]:
+        """Command name -> callable taking keyword arguments, served to clients."""
+
+
+class MirrorLeader:
+    """The follower copies the leader arm, as `lerobot-teleoperate` does."""
+
+    mode: Mode = "mirror"
+
+    def step(self, follower: dict[str, float], leader: dict[str, float] | None) -> dict[str, float] | None:
+        if leader is None:
+            raise StationError("Leader mirroring needs a leader arm; this station has none.")
+        return dict(leader)
+
+    def progress(self) -> dict:
+        return {}
+
+
+class Station:
+    def __init__(self, config: StationConfig, workspace: Workspace) -> None:
+        self.config = config
+        self.workspace = workspace
+        self.robot = devices.build_robot(config)
+        self.feeds = self._install_feeds()
+        self.leader = devices.build_leader(config)
+        self.gate: SafetyGate | None = None
+        self._motion: Motion | None = None
+        self._mode: Mode = "starting"
+        self._estopped = False
+        self._hold_sent = False
+        self._error = ""
+        self._pending: queue.SimpleQueue[tuple[Callable[[], object], Future]] = queue.SimpleQueue()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._periods_ms: deque[float] = deque(maxlen=PERIOD_WINDOW)
+        self._overruns = 0
+        self._events: deque[StationEvent] = deque(maxlen=EVENT_WINDOW)
+        self._follower: dict[str, float] = {}
+        self._leader_pos: dict[str, float] | None = None
+        self._last_sent: dict[str, float] | None = None
+        self._state: StationState | None = None
+        self._state_ready = threading.Event()
+        self.loop_paused = False  # True while another thread (a policy rollout) drives the robot itself
+        self.extensions: list[StationExtension] = []
+        if config.is_sim:
+            from core.station.sim_controls import SimControls
+
+            self.extensions.append(SimControls(self))
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    def start(self) -> None:
+        devices.connect(self.robot, "follower", self.config)
+        if self.leader is not None:
+            try:
+                devices.connect(self.leader, "leader", self.config)
+            except StationError:
+                self.robot.disconnect()
+                raise
+        self.gate = SafetyGate(devices.joint_limits(self.robot, self.config), self.config.max_relative_target)
+        self._mode = "idle"
+        self._thread = threading.Thread(target=self._loop, name=f"station-{self.config.name}", daemon=True)
+        self._thread.start()
+        if not self._state_ready.wait(timeout=10):
+            raise StationError(f"Station '{self.config.name}' connected but produced no state within 10 s.")
+
+    def stop(self) -> None:
+        """Stop the loop (holding the arm where it is) and disconnect everything."""
+        self._motion = None
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        for device in (self.leader, self.robot):
+            if device is not None and device.is_connected:
+                try:
+                    device.disconnect()
+                except Exception:  # noqa: BLE001 - keep disconnecting the rest
+                    log.exception("disconnect failed")
+        self._mode = "stopped"
+
+    # -- commands (any thread) ----------------------------------------------------------------
+    def state(self) -> StationState:
+        assert self._state is not None
+        return self._state
+
+    def frame(self, camera: str, after_seq: int = 0, wait_s: float = 1.0) -> EncodedFrame | None:
+        feed = self.feeds.get(camera)
+        if feed is None:
+            raise StationError(f"Station '{self.config.name}' has no camera named '{camera}' (it has {sorted(self.feeds)}).")
+        return feed.wait_jpeg(after_seq, wait_s)
+
+    def emergency_stop(self) -> None:
+        """Latch: no command reaches the arm until `release_estop`; the arm holds where it is."""
+        self._estopped = True
+        self._hold_sent = False
+        self._motion = None
+        if self._mode != "error":
+            self._mode = "idle"
+        self.note("estop", "Emergency stop: the follower holds its position until released.")
+        self.on_estop()
+
+    def release_estop(self) -> None:
+        self._estopped = False
+        self.note("estop", "Emergency stop released.")
+
+    def set_mirror(self, enabled: bool) -> None:
+        if enabled:
+            self.start_motion(MirrorLeader())
+        elif self._mode == "mirror":
+            self.stop_motion()
+
+    def start_motion(self, motion: Motion) -> None:
+        self._require_movable()
+        if self._motion is not None and self._motion.mode != motion.mode:
+            busy = "Leader mirroring is on" if self._mode == "mirror" else f"The station is busy ({self._mode})"
+            raise StationError(f"{busy}: stop it before starting {motion.mode.replace('_', ' ')}.")
+        self._motion = motion
+        self._mode = motion.mode
+        self.note("mode", f"{motion.mode} started")
+
+    def stop_motion(self) -> None:
+        if self._motion is not None:
+            self.note("mode", f"{self._motion.mode} stopped by the operator")
+        self._motion = None
+        if self._mode not in ("rollout", "error"):
+            self._mode = "idle"
+        self._hold_sent = False
+
+    def set_camera_mapping(self, mapping: dict[str, str]) -> StationConfig:
+        """Re-plug cameras in software: name -> device. Saved, logged, applied between ticks."""
+        if self._mode not in ("idle", "error"):
+            raise StationError(f"Cameras can be re-mapped only while the arm is idle (now: {self._mode}).")
+        new_config = self.config.with_camera_mapping(mapping)
+        before = self.config.camera_mapping
+        self.run_in_loop(lambda: self._reconnect_cameras(new_config))
+        new_config.save(self.workspace)
+        self.note("camera_mapping", f"camera mapping {before} -> {new_config.camera_mapping}")
+        return new_config
+
+    def run_in_loop(self, action: Callable[[], object], timeout_s: float = 10.0):
+        """Run `action` on the loop thread between two ticks and return its result."""
+        if self._thread is None or not self._thread.is_alive():
+            return action()
+        future: Future = Future()
+        self._pending.put((action, future))
+        return future.result(timeout=timeout_s)
+
+    def on_estop(self) -> None:
+        """Hook for whoever drives the robot outside the loop (a rollout) to stop too."""
+
+    # -- the loop -----------------------------------------------------------------------------
+    def _loop(self) -> None:
+        period = 1.0 / self.config.fps
+        next_tick = time.perf_counter()
+        last_start: float | None = None
+        while not self._stop.is_set():
+            start = time.perf_counter()
+            if last_start is not None:
+                elapsed_ms = (start - last_start) * 1e3
+                self._periods_ms.append(elapsed_ms)
+                if elapsed_ms > 1.5 * period * 1e3:
+                    self._overruns += 1
+            last_start = start
+            self._run_pending()
+            if not self.loop_paused:
+                self._tick()
+            next_tick += period
+            delay = next_tick - time.perf_counter()
+            if delay < -period:
+                next_tick = time.perf_counter()
+            else:
+                _sleep_until(next_tick)
+
+    def _tick(self) -> None:
+        try:
+            observation = self.robot.get_observation()
+            follower = {key: float(value) for key, value in observation.items() if key.endswith(".pos")}
+            leader = self.leader.get_action() if self.leader is not None else None
+        except Exception as error:  # noqa: BLE001 - a failing bus is reported, never fatal to the loop
+            self._fail(f"Reading the arm failed: {type(error).__name__}: {error}")
+            self.publish()
+            return
+        self.observe(follower, leader)
+        try:
+            self._command()
+        except (StationError, UnsafeActionError) as error:
+            self._motion = None
+            self._mode = "idle"
+            self._error = str(error)
+            self.note("error", str(error))
+        except Exception as error:  # noqa: BLE001
+            self._fail(f"Commanding the arm failed: {type(error).__name__}: {error}")
+        self.publish()
+
+    def _command(self) -> None:
+        if self._estopped:
+            if not self._hold_sent:
+                self.hold()
+            return
+        motion = self._motion
+        if motion is None:
+            return
+        target = motion.step(dict(self._follower), None if self._leader_pos is None else dict(self._leader_pos))
+        if target is None:
+            self.note("mode", f"{motion.mode} finished")
+            self._motion = None
+            self._mode = "idle"
+            return
+        self.send(target)
+
+    def send(self, target: dict[str, float]) -> dict[str, float]:
+        """Every command to the arm goes through here: safety gate first, then lerobot's send_action.
+
+        `target` maps motor names (or `<motor>.pos` keys) to positions; returns what was sent, by motor.
+        """
+        if self._estopped:
+            raise StationError("Emergency stop is latched: release it before moving the arm.")
+        assert self.gate is not None
+        present = {pos_key(motor): value for motor, value in self._follower.items()}
+        safe = self.gate.clip({pos_key(motor_of(key)): value for key, value in target.items()}, present)
+        sent = self.robot.send_action(safe.action)
+        self._last_sent = {motor_of(key): float(value) for key, value in sent.items()}
+        return self._last_sent
+
+    def hold(self) -> None:
+        """Command the present position: the arm stops where it is, under torque."""
+        self.robot.send_action({pos_key(motor): value for motor, value in self._follower.items()})
+        self._last_sent = dict(self._follower)
+        self._hold_sent = True
+
+    def observe(self, follower: dict[str, float], leader: dict[str, float] | None) -> None:
+        self._follower = {motor_of(key): value for key, value in follower.items()}
+        self._leader_pos = None if leader is None else {motor_of(key): float(value) for key, value in leader.items()}
+
+    def publish(self) -> None:
+        assert self.gate is not None
+        periods = np.fromiter(self._periods_ms, dtype=float) if self._periods_ms else np.zeros(1)
+        self._state = StationState(
+            name=self.config.name,
+            kind=self.config.kind,
+            mode=self._mode,
+            estopped=self._estopped,
+            follower_pos=dict(self._follower),
+            leader_pos=None if self._leader_pos is None else dict(self._leader_pos),
+            last_sent=None if self._last_sent is None else dict(self._last_sent),
+            cameras=tuple(feed.status() for feed in self.feeds.values()),
+            camera_mapping=self.config.camera_mapping,
+            loop=LoopStats(
+                target_ms=round(1000 / self.config.fps, 2),
+                p50_ms=round(float(np.percentile(periods, 50)), 2),
+                p99_ms=round(float(np.percentile(periods, 99)), 2),
+                max_ms=round(float(periods.max()), 2),
+                samples=len(self._periods_ms),
+                overruns=self._overruns,
+            ),
+            fps=self.config.fps,
+            use_degrees=self.config.use_degrees,
+            joint_lower=dict(self.gate.limits.lower),
+            joint_upper=dict(self.gate.limits.upper),
+            published_at=time.time(),
+            error=self._error,
+            events=tuple(self._events),
+            activity=self._motion.progress() if self._motion is not None else {},
+        )
+        self._state_ready.set()
+
+    # -- internals ------------------------------------------------------------------------------
+    def _install_feeds(self) -> dict[str, CameraFeed]:
+        feeds = {spec.name: CameraFeed(spec, self.robot.cameras[spec.name]) for spec in self.config.cameras}
+        self.robot.cameras.update(feeds)
+        return feeds
+
+    def _reconnect_cameras(self, new_config: StationConfig) -> None:
+        from lerobot.cameras import make_cameras_from_configs
+
+        for feed in self.feeds.values():
+            if feed.inner.is_connected:
+                feed.inner.disconnect()
+        cameras = make_cameras_from_configs({spec.name: devices.camera_config(spec) for spec in new_config.cameras})
+        for spec in new_config.cameras:
+            cameras[spec.name].connect()
+            self.feeds[spec.name].spec = spec
+            self.feeds[spec.name].inner = cameras[spec.name]
+        self.config = new_config
+
+    def _require_movable(self) -> None:
+        if self._estopped:
+            raise StationError("Emergency stop is latched: release it before moving the arm.")
+        if self._mode == "error":
+            raise StationError(f"The station is in error: {self._error}")
+
+    def _run_pending(self) -> None:
+        while True:
+            try:
+                action, future = self._pending.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                future.set_result(action())
+            except Exception as error:  # noqa: BLE001 - handed back to the caller
+                future.set_exception(error)
+
+    def _fail(self, message: str) -> None:
+        if self._error != message:
+            log.error(message)
+            self.note("error", message)
+        self._error = message
+        self._motion = None
+        self._mode = "error"
+
+    def note(self, kind: str, message: str) -> None:
+        log.info("%s: %s", kind, message)
+        self._events.append(StationEvent(time.time(), kind, message))
+
+
+def _sleep_until(deadline: float) -> None:
+    """Sleep most of the way, then spin the last millisecond: time.sleep alone overshoots by ~1 ms."""
+    remaining = deadline - time.perf_counter()
+    if remaining > 0.002:
+        time.sleep(remaining - 0.0015)
+    while time.perf_counter() < deadline:
+        pass

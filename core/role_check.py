@@ -46,6 +46,18 @@ def signatures_of(frames: Sequence[np.ndarray]) -> list[AppearanceSignature]:
     return [signature_of(frame) for frame in frames]
 
 
+def references_of(profile) -> dict[str, list[AppearanceSignature]]:
+    """Training role name (`front`) -> signatures of its reference frames, from a TrainingProfile."""
+    return {camera.name: [frame.signature for frame in camera.reference_frames] for camera in profile.cameras}
+
+
+def check_station_roles(client, profile) -> RoleCheck:
+    """The role check on a running station's newest frames (the Cameras page and the Deploy gate)."""
+    state = client.state()
+    live = {name: signatures_of([image]) for name, image in client.latest_images(list(state.camera_mapping)).items()}
+    return check_roles(live, references_of(profile), state.camera_mapping)
+
+
 def score_matrix(
     live: Mapping[str, Sequence[AppearanceSignature]], references: Mapping[str, Sequence[AppearanceSignature]]
 ) -> dict[str, dict[str, float]]:

@@ -48,7 +48,7 @@ def save_selection(workspace: Workspace, selection: Selection) -> None:
 def profile_of(selection: Selection, workspace: Workspace) -> TrainingProfile:
     """The selection's training profile: the saved one while still current, else built and saved now."""
     path = workspace.profiles_dir / profile_name(selection.dataset_dir) / PROFILE_FILE
-    if path.is_file() and path.stat().st_mtime >= _newest_input(selection):
+    if path.is_file() and path.stat().st_mtime >= inputs_changed_at(selection):
         profile = TrainingProfile.load(path)
         saved_policy = profile.checkpoint.path if profile.checkpoint else None
         if _same_checkpoint(saved_policy, selection.policy_dir):
@@ -58,7 +58,8 @@ def profile_of(selection: Selection, workspace: Workspace) -> TrainingProfile:
     return profile
 
 
-def _newest_input(selection: Selection) -> float:
+def inputs_changed_at(selection: Selection) -> float:
+    """The newest modification time of the files a profile is computed from."""
     inputs = [Path(selection.dataset_dir) / "meta" / "info.json"]
     if selection.policy_dir:
         inputs += [p for p in Path(selection.policy_dir).rglob("*.json")]

@@ -10,6 +10,9 @@ import threading
 from dataclasses import dataclass
 from multiprocessing.connection import Client, Connection
 
+import cv2
+import numpy as np
+
 from core.errors import StationError
 from core.station.camera_feed import EncodedFrame
 from core.station.state import StationState
@@ -58,6 +61,15 @@ class StationClient:
 
     def frame(self, camera: str, after_seq: int = 0, wait_s: float = 1.0) -> EncodedFrame | None:
         return self.call("frame", timeout_s=wait_s + 5, camera=camera, after_seq=after_seq, wait_s=wait_s)
+
+    def latest_images(self, cameras: list[str]) -> dict[str, np.ndarray]:
+        """The newest frame of each camera, decoded to RGB arrays (cameras without a frame are left out)."""
+        images = {}
+        for camera in cameras:
+            frame = self.frame(camera, after_seq=0, wait_s=1.0)
+            if frame is not None:
+                images[camera] = cv2.cvtColor(cv2.imdecode(np.frombuffer(frame.jpeg, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+        return images
 
     def emergency_stop(self) -> None:
         self.call("estop")

@@ -1,0 +1,33 @@
+"""What every page needs to know: the workspace and the active training profile."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.errors import PreflightError
+from core.profile import TrainingProfile
+from core.selection import Selection, inputs_changed_at, load_selection, profile_of
+from core.workspace import Workspace
+
+
+def workspace() -> Workspace:
+    return Workspace.default().ensure()
+
+
+@st.cache_resource(show_spinner="Reading the training data...", max_entries=8)
+def _profile(selection: Selection, workspace_root: str, changed_at: float) -> TrainingProfile:
+    return profile_of(selection, Workspace.default())
+
+
+def active_profile(required: bool = True) -> TrainingProfile | None:
+    """The profile of the selected dataset and checkpoint; explains on the page when there is none."""
+    selection = load_selection(workspace())
+    if selection is None:
+        if required:
+            st.info("No training dataset selected yet: pick one on the Overview page.", icon=":material/dataset:")
+        return None
+    try:
+        return _profile(selection, str(workspace().root), inputs_changed_at(selection))
+    except PreflightError as error:
+        st.error(str(error))
+        return None

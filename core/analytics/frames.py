@@ -55,3 +55,12 @@ def first_frames(dataset: DatasetFiles, camera_key: str, episodes: Sequence[int]
 def luminance(image: np.ndarray) -> float:
     """Mean brightness 0..255 (Rec. 601 luma), the number a lighting change moves."""
     return float(np.asarray(image, dtype=np.float64).reshape(-1, 3).mean(axis=0) @ LUMA)
+
+
+def drilldown_frames(dataset: DatasetFiles, episode_index: int, moments: Sequence[float] = (0.0, 0.5, 1.0)) -> list[RecordedFrame]:
+    """Each camera at the start, middle and end of an episode (moments are fractions of its length)."""
+    episode = next((e for e in dataset.episodes if e.index == episode_index), None)
+    if episode is None:
+        raise DatasetError(f"The dataset at {dataset.root} has no episode {episode_index}.")
+    duration_s = episode.length / dataset.fps
+    return [episode_frame(dataset, episode_index, key, moment * duration_s) for key in dataset.video_keys for moment in moments]

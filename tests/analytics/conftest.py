@@ -183,3 +183,30 @@ def overtrained_checkpoint(train_run_dir: Path) -> Path:
 @pytest.fixture(scope="session")
 def profile(training_dir: Path) -> TrainingProfile:
     return build_profile(training_dir)
+
+
+def prepare_workspace(root: Path, training_dir: Path, recordings: dict[str, Path], checkpoint: Path) -> Path:
+    """A workspace as the app leaves it: a saved training profile, recordings, and registry rows with tags."""
+    import shutil
+    from datetime import datetime, timezone
+
+    from core.profile import save_profile
+    from core.registry import Registry
+    from core.workspace import Workspace
+
+    workspace = Workspace(root).ensure()
+    save_profile(build_profile(training_dir, checkpoint), workspace)
+    registry = Registry.open(f"sqlite:///{workspace.registry_path}")
+    policy = registry.register_policy(checkpoint)
+    started = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    for i, (name, source) in enumerate(recordings.items()):
+        target = shutil.copytree(source, workspace.recordings_dir / name)
+        run = registry.start_run(
+            policy.id, station="lab", dataset_root=target, task=TASK, chunk_size=10, n_action_steps=5 + i, fps=30,
+            camera_mapping={"front": "0", "wrist": "1"},
+        )
+        for episode_index in range(3):
+            episode = registry.record_episode(run.id, target, episode_index, length_frames=FRAMES, started_at=started)
+            if episode_index < 2:
+                registry.tag_episode(episode.id, "success" if (episode_index + i) % 2 == 0 else "failure")
+    return root

@@ -1,0 +1,80 @@
+"""The Analytics page in a real browser: figures render, a figure exports as PNG, the view as one HTML report."""
+
+from __future__ import annotations
+
+import re
+import struct
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from core.registry.weights import weights_sha256
+from tests.analytics.conftest import prepare_workspace
+from tests.conftest import running_app
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+TIMEOUT_MS = 180_000  # the first kaleido export starts chromium inside the server: slow on a busy 2-core machine
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == PNG_SIGNATURE and data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])
+
+
+class _Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+        self.images: list[str] = []
+        self.scripts = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if values.get("id"):
+            self.ids.add(values["id"])
+        if tag == "img":
+            self.images.append(values.get("src") or "")
+        if tag == "script":
+            self.scripts += 1
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_page_renders_and_exports_png_and_report(
+    page, tmp_path: Path, training_dir: Path, clean_dir: Path, fault_dirs: dict[str, Path], sane_checkpoint: Path
+) -> None:
+    root = prepare_workspace(tmp_path / "workspace", training_dir, {"rollout_jumpy": fault_dirs["action_jumps"]}, sane_checkpoint)
+    with running_app(root) as url:
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(f"{url}/analytics")
+        page.wait_for_selector("[data-testid='stApp']")
+        page.get_by_text("Gripper closed fraction per episode").first.wait_for()
+        assert page.locator("[data-testid='stPlotlyChart']").count() >= 5
+        page.get_by_text("rollout_jumpy").first.wait_for()
+
+        with page.expect_download() as png_download:
+            page.get_by_role("button", name=re.compile("PNG: Gripper closed fraction")).click()
+        png = Path(png_download.value.path()).read_bytes()
+        assert png_size(png) == (2000, 920)  # 1000 x 460 px at scale 2, the modebar's size too
+        assert len(png) > 20_000
+        assert png_download.value.suggested_filename == "gripper_closed.png"
+
+        page.get_by_role("tab", name="Diagnosis").click()
+        page.get_by_role("button", name=re.compile("Diagnose")).click()
+        page.get_by_text("Actions jump between frames far more than in training").first.wait_for()
+
+        with page.expect_download() as report_download:
+            page.get_by_role("button", name=re.compile("Download the report")).click()
+        report = Path(report_download.value.path()).read_text(encoding="utf-8")
+
+    collector = _Collector()
+    collector.feed(report)
+    collector.close()
+    assert report.startswith("<!DOCTYPE html>") and report.rstrip().endswith("</html>")
+    assert {"plot-gripper_closed", "plot-gripper_action", "plot-action_jumps", "plot-start_pose", "plot-success_rate"} <= collector.ids
+    assert "Plotly.newPlot" in report and "plotly.js" in report.lower()  # the library itself is inlined: no network needed
+    assert not re.search(r"<script[^>]+src=", report)
+    assert any(src.startswith("data:image/jpeg;base64,") for src in collector.images)  # training reference frames
+    assert str(sane_checkpoint.resolve()) in report and weights_sha256(sane_checkpoint) in report
+    assert "action_jumps" in report and "chunk_size" in report and "rollout_jumpy" in report

@@ -40,7 +40,7 @@ TEMPLATE = go.layout.Template(
         colorway=list(RUN_COLOURS),
         xaxis=dict(showgrid=True, gridcolor="#e5e7eb", linecolor="#9ca3af", zeroline=False, ticks="outside"),
         yaxis=dict(showgrid=True, gridcolor="#e5e7eb", linecolor="#9ca3af", zeroline=False, ticks="outside"),
-        legend=dict(bgcolor="rgba(255,255,255,0.8)", orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1),
+        legend=dict(bgcolor="rgba(255,255,255,0.8)", orientation="v", yanchor="top", y=1, xanchor="left", x=1.02),
         margin=dict(l=70, r=20, t=80, b=60),
         height=HEIGHT_PX,
         hoverlabel=dict(font_size=12),
@@ -108,7 +108,7 @@ def gripper_action_figure(training: DatasetMetrics | None, runs: Sequence[Datase
 
 
 def action_jumps_figure(training_jumps: Sequence[JumpStats], runs: Sequence[DatasetMetrics]) -> go.Figure:
-    """Per-joint action jumps: training p50-p95 envelope and max against each run's p95 and max."""
+    """Per-joint action jumps: training's p95 (bar) and max (dash) against each run's p95 (dot) and max (ring)."""
     figure = _figure(
         "Action jumps between frames, per joint (training envelope against each run)",
         scattermode="group",
@@ -117,13 +117,12 @@ def action_jumps_figure(training_jumps: Sequence[JumpStats], runs: Sequence[Data
     arm = [stats for stats in training_jumps if motor_of(stats.joint) != GRIPPER]
     motors = [motor_of(stats.joint) for stats in arm]
     figure.add_trace(
-        go.Bar(x=motors, y=[s.p95 - s.p50 for s in arm], base=[s.p50 for s in arm], name="training p50–p95",
-               marker_color="rgba(107,114,128,0.35)", customdata=[s.p95 for s in arm],
-               hovertemplate="%{x}: training p50 %{base:.2f}, p95 %{customdata:.2f}<extra></extra>")
+        go.Bar(x=motors, y=[s.p95 for s in arm], name="training p95", marker_color="rgba(107,114,128,0.30)",
+               customdata=[s.p50 for s in arm], hovertemplate="%{x}: training p95 %{y:.2f} (p50 %{customdata:.2f})<extra></extra>")
     )
     figure.add_trace(
         go.Scatter(x=motors, y=[s.max for s in arm], mode="markers", name="training max",
-                   marker=dict(symbol="line-ew-open", size=26, color=TRAINING_COLOUR, line=dict(width=3)),
+                   marker=dict(symbol="line-ew-open", size=40, color=TRAINING_COLOUR, line=dict(width=3)),
                    hovertemplate="%{x}: training max %{y:.2f}<extra></extra>")
     )
     colours = run_colours(runs)
@@ -137,7 +136,7 @@ def action_jumps_figure(training_jumps: Sequence[JumpStats], runs: Sequence[Data
         figure.add_trace(
             go.Scatter(x=motors, y=peak, mode="markers", name=f"{run.name} max", legendgroup=run.name, offsetgroup=run.name,
                        marker=dict(size=11, symbol="circle-open", color=colours[run.name], line=dict(width=2)),
-                       hovertemplate="%{x}: max %{y:.2f}<extra>" + run.name + "</extra>", showlegend=False)
+                       hovertemplate="%{x}: max %{y:.2f}<extra>" + run.name + "</extra>")
         )
     return figure
 
@@ -147,10 +146,11 @@ def start_pose_figure(episodes: pd.DataFrame, tolerance_deg: float | None = None
     figure = _figure(
         "Start-pose distance against outcome",
         xaxis=dict(title="start-pose distance: worst arm joint from the training mean (degrees)", rangemode="tozero"),
-        yaxis=dict(title="", categoryorder="array", categoryarray=list(reversed(("training", *OUTCOME_ORDER)))),
         showlegend=False,
     )
     rows = episodes.assign(row=np.where(episodes.get("is_training", False), "training", episodes["outcome"]))
+    present = [name for name in ("training", *OUTCOME_ORDER) if (rows["row"] == name).any()]
+    figure.update_yaxes(title="", categoryorder="array", categoryarray=list(reversed(present)))
     for row_name in ("training", *OUTCOME_ORDER):
         subset = rows[rows["row"] == row_name]
         if subset.empty:
@@ -174,6 +174,7 @@ def success_rate_figure(table: pd.DataFrame) -> go.Figure:
     figure = _figure(
         "Success rate per policy and chunk setting (95 % Wilson interval)",
         yaxis=dict(title="success rate (success / judged)", range=[0, 1.08], tickformat=".0%"),
+        xaxis=dict(tickangle=0, automargin=True),
         showlegend=False,
     )
     judged = table[(table["successes"] + table["failures"]) > 0] if not table.empty else table
@@ -184,9 +185,13 @@ def success_rate_figure(table: pd.DataFrame) -> go.Figure:
     rates = judged["rate"].astype(float)
     figure.add_trace(
         go.Bar(
-            x=judged["label"], y=rates, marker_color=RUN_COLOURS[0],
+            x=[
+                f"{row.policy}<br>chunk {row.chunk_size} / {row.n_action_steps} steps, {row.inference}<br>{row.successes} of {row.successes + row.failures} judged"
+                for row in judged.itertuples()
+            ],
+            y=rates, marker_color=RUN_COLOURS[0],
             error_y=dict(type="data", symmetric=False, array=judged["high"] - rates, arrayminus=rates - judged["low"], color="#111827"),
-            text=[f"{s}/{s + f}" for s, f in zip(judged["successes"], judged["failures"])], textposition="inside",
+            text=[f"{s}/{s + f}" for s, f in zip(judged["successes"], judged["failures"])], textposition="none",
             customdata=np.column_stack([judged["low"], judged["high"], judged["untagged"], judged["awaiting"]]),
             hovertemplate="%{x}<br>%{y:.0%} (%{text}), 95 %% CI %{customdata[0]:.0%}–%{customdata[1]:.0%}"
             "<br>untagged %{customdata[2]}, awaiting %{customdata[3]}<extra></extra>",
@@ -200,7 +205,9 @@ def episode_figure(
 ) -> go.Figure:
     """One episode over time: arm joint actions (solid) and states (dotted) above, the gripper below."""
     figure = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.65, 0.35], vertical_spacing=0.06)
-    figure.update_layout(template=TEMPLATE, title=title, height=560)
+    figure.update_layout(
+        template=TEMPLATE, title=f"{title} (solid: action, dotted: state)", height=560,
+    )
     time_s = np.asarray(frames["timestamp"], dtype=float)
     for i, name in enumerate(names):
         motor = motor_of(name)

@@ -96,18 +96,11 @@ def success_table(episodes: pd.DataFrame) -> pd.DataFrame:
     if known.empty:
         return pd.DataFrame(columns=columns)
     keys = ["policy_path", "weights_sha256", "chunk_size", "n_action_steps", "inference"]
-    counts = (
-        known.assign(
-            successes=known["outcome"].eq("success"),
-            failures=known["outcome"].eq("failure"),
-            untagged=known["outcome"].eq("untagged"),
-            awaiting=known["outcome"].eq("awaiting"),
-        )
-        .groupby(keys, dropna=False, sort=True)
-        .agg(episodes=("episode_index", "size"), successes=("successes", "sum"), failures=("failures", "sum"),
-             untagged=("untagged", "sum"), awaiting=("awaiting", "sum"))
-        .reset_index()
-    )
+    flags = pd.DataFrame({name: known["outcome"].eq(outcome).to_numpy() for name, outcome in
+                          (("successes", "success"), ("failures", "failure"), ("untagged", "untagged"), ("awaiting", "awaiting"))})
+    grouped = flags.groupby([known[key].to_numpy() for key in keys], dropna=False, sort=True)
+    counts = grouped.sum().assign(episodes=grouped.size()).rename_axis(keys).reset_index()
+    counts = counts.astype({"chunk_size": "Int64", "n_action_steps": "Int64"})  # the left join made them float
     rows = []
     for record in counts.to_dict("records"):
         judged = int(record["successes"] + record["failures"])
@@ -119,7 +112,7 @@ def success_table(episodes: pd.DataFrame) -> pd.DataFrame:
             "rate": record["successes"] / judged if judged else None,
             "low": low,
             "high": high,
-            "label": f"{policy} chunk {record['chunk_size']}/{record['n_action_steps']} {record['inference']}",
+            "label": f"{policy}, chunk {record['chunk_size']} / {record['n_action_steps']} steps, {record['inference']}",
         })
     return pd.DataFrame(rows, columns=columns)
 

@@ -38,6 +38,7 @@ REGISTRY_COLUMNS: tuple[str, ...] = (
     "camera_mapping",
     "registry_start_pose_distance_deg",
 )
+_INTEGER_COLUMNS = ("score", "run_id", "chunk_size", "n_action_steps", "rtc_execution_horizon")
 
 
 def find_recordings(workspace: Workspace | None = None, rows: Sequence[EpisodeRow] = ()) -> list[Path]:
@@ -83,7 +84,7 @@ def join_registry(episodes: pd.DataFrame, rows: Sequence[EpisodeRow]) -> pd.Data
     )
     joined = episodes.merge(facts.astype({"episode_index": "int64"}), on=["dataset_root", "episode_index"], how="left")
     joined["outcome"] = joined["outcome"].fillna("unknown")
-    return joined
+    return joined.astype({column: "Int64" for column in _INTEGER_COLUMNS})  # a left join would leave them float
 
 
 def success_table(episodes: pd.DataFrame) -> pd.DataFrame:
@@ -100,7 +101,6 @@ def success_table(episodes: pd.DataFrame) -> pd.DataFrame:
                           (("successes", "success"), ("failures", "failure"), ("untagged", "untagged"), ("awaiting", "awaiting"))})
     grouped = flags.groupby([known[key].to_numpy() for key in keys], dropna=False, sort=True)
     counts = grouped.sum().assign(episodes=grouped.size()).rename_axis(keys).reset_index()
-    counts = counts.astype({"chunk_size": "Int64", "n_action_steps": "Int64"})  # the left join made them float
     rows = []
     for record in counts.to_dict("records"):
         judged = int(record["successes"] + record["failures"])

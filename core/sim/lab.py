@@ -100,6 +100,8 @@ class BrainState:
     yaw_deg: float
     lifted_m: float
     touches_both_jaws: bool
+    # From the brain's centre to the point midway between the two jaw pads.
+    jaw_distance_m: float
 
     @property
     def grasped_and_lifted(self) -> bool:
@@ -297,18 +299,21 @@ class SimLab:
         self.submit(lambda lab: lab._reset_now(start_pose or lab.start_pose, lab.rng, brain_placement))
 
     def _reset_now(self, pose: dict[str, float], rng: np.random.Generator, placement: tuple[float, float, float] | None = None) -> None:
-        angles = to_radians(pose)
+        self.place_arm(pose)
+        self.place_brain(*(placement or self._faults.object_region.sample(rng)))
+        mujoco.mj_forward(self.model, self.data)
+        self._publish_state()
+
+    def place_arm(self, pose: dict[str, float]) -> None:
+        """Owner thread only (inside `submit`): put the arm at `pose` (lerobot units), at rest, holding it."""
+        angles = to_radians({**self.joints(), **pose} if self._joints else pose)
         for index, motor in enumerate(MOTOR_NAMES):
             self.data.qpos[self._arm_qpos[index]] = angles[motor]
         self.data.qvel[self._arm_dofs] = 0.0
         with self._lock:
             self._targets_rad[:] = [angles[motor] for motor in MOTOR_NAMES]
             self._targets_dirty = True
-        x_m, y_m, yaw_deg = placement or self._faults.object_region.sample(rng)
-        self.place_brain(x_m, y_m, yaw_deg)
         self._apply_targets()
-        mujoco.mj_forward(self.model, self.data)
-        self._publish_state()
 
     def place_brain(self, x_m: float, y_m: float, yaw_deg: float) -> None:
         """Owner thread only (inside `submit`): put the brain at rest on the table."""
@@ -340,11 +345,13 @@ class SimLab:
         partners = np.concatenate([second[first == self._brain_geom], first[second == self._brain_geom]])
         touching = set(partners.tolist()) & self._pad_geoms
         w, x, y, z = self.data.xquat[self._brain_body]
+        jaws = np.mean([self.data.geom_xpos[pad] for pad in self._pad_geoms], axis=0)
         return BrainState(
             position_m=tuple(float(v) for v in position),
             yaw_deg=float(np.degrees(np.arctan2(2 * (w * z + x * y), 1 - 2 * (y * y + z * z)))),
             lifted_m=float(position[2] - self._brain_rest_z),
             touches_both_jaws=touching == self._pad_geoms,
+            jaw_distance_m=float(np.linalg.norm(jaws - position)),
         )
 
     # ----- scene look and wiring (owner thread only: call inside `submit`) -------------

@@ -64,7 +64,7 @@ class CameraMount:
     fovy_deg: float = 45.0
 
 
-FRONT_MOUNT = CameraMount(FRONT_CAMERA, "world", (0.56, -0.04, 0.30), look_at_m=(0.16, 0.04, 0.05), fovy_deg=55.0)
+FRONT_MOUNT = CameraMount(FRONT_CAMERA, "world", (0.50, -0.10, 0.26), look_at_m=(0.14, 0.03, 0.06), fovy_deg=55.0)
 # Above the jaws, looking along them (the gripper body's -z axis) with one jaw on each side
 # of the image, like the SO-101 wrist camera mount.
 WRIST_MOUNT = CameraMount(WRIST_CAMERA, "gripper", (0.003, 0.055, -0.012), look_at_m=(0.015, 0.0, -0.12), up=(0.0, 1.0, 0.0), fovy_deg=75.0)

@@ -1,8 +1,10 @@
 """Analytics: training against deployment, from the datasets' parquet files.
 
-- `metrics`: per-episode and per-dataset numbers (gripper, action jumps, start pose, outcome);
-- `runs`: where deployment recordings are, and their registry rows;
+- `metrics`: per-episode and per-dataset numbers (gripper, action jumps, start pose), all episodes at once;
+- `runs`: where deployment recordings are, their registry rows, success rates with Wilson intervals;
+- `view`: everything the Analytics page shows, in one call (`load_analytics`), and its figures;
+- `figures`: plotly figures on one pinned template, so every export looks alike;
+- `frames`: the few decoded camera frames analytics needs;
 - `diagnosis`: the likely root causes of a failing deployment, as findings with stable ids;
-- `figures`: plotly figures of the metrics (one pinned template, so every export looks alike);
 - `export`: PNG through kaleido and the self-contained HTML report.
 """

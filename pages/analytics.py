@@ -155,42 +155,51 @@ with plan_tab:
     trained_type = profile.checkpoint.policy_type if profile.checkpoint else "act"
     policy_types = sorted({*planner.EPOCH_GUIDANCE, trained_type})
     policy_type = b.selectbox("Policy type", policy_types, index=policy_types.index(trained_type))
-    mode = c.segmented_control("Plan by", ["target epochs", "steps"], default="target epochs")
-    added = st.multiselect("Merge deployment runs into the training set", [run.root for run in data.runs], format_func=lambda p: Path(p).name)
+    by_steps = c.segmented_control("Plan by", ["target epochs", "steps"], default="target epochs", required=True) == "steps"
+    amount = st.number_input("Steps" if by_steps else "Target epochs", min_value=1.0 if by_steps else 0.1, value=100_000.0 if by_steps else 5.0)
+    added = st.multiselect(
+        "Merge deployment runs into the training set", [run.root for run in data.runs], format_func=lambda p: Path(p).name
+    )
     try:
         check = planner.check_merge(profile.dataset_dir, added) if added else None
         frames = check.frames if check else profile.total_frames
-        if mode == "steps":
-            plan = planner.plan_training(frames, batch_size, steps=st.number_input("Steps", min_value=1, value=100_000), policy_type=policy_type)
-        else:
-            plan = planner.plan_training(frames, batch_size, target_epochs=st.number_input("Target epochs", min_value=0.1, value=5.0), policy_type=policy_type)
+        plan = planner.plan_training(
+            frames, batch_size, steps=int(amount) if by_steps else None, target_epochs=None if by_steps else amount,
+            policy_type=policy_type,
+        )
         guidance = plan.guidance
         m1, m2, m3 = st.columns(3)
         m1.metric("Frames", f"{frames:,}")
         m2.metric("Steps", f"{plan.steps:,}")
-        m3.metric("Epochs", f"{plan.epochs:.2f}", help=f"{guidance.policy_type}: typical {guidance.typical_low:g}-{guidance.typical_high:g}, warn above {guidance.warn_above:g}")
+        m3.metric("Epochs", f"{plan.epochs:.2f}")
         say = {"typical": st.success, "above": st.warning, "below": st.info}[plan.verdict]
-        say(f"{plan.epochs:.1f} epochs is {plan.verdict} for {guidance.policy_type} (typical {guidance.typical_low:g}-{guidance.typical_high:g}). {guidance.basis}")
+        say(
+            f"{plan.epochs:.1f} epochs is {plan.verdict} for {guidance.policy_type} "
+            f"(typical {guidance.typical_low:g}-{guidance.typical_high:g}, warn above {guidance.warn_above:g}). {guidance.basis}"
+        )
         with st.expander("Where the guidance comes from"):
             st.markdown("\n".join(f"- {source}" for source in guidance.sources))
         for problem in check.problems if check else ():
             st.error(problem)
         for note in check.notes if check else ():
             st.warning(note)
-        if check is None:
-            st.code(planner.train_command(profile.dataset_dir, planner.local_repo_id(Path(profile.dataset_dir).name), steps=plan.steps, batch_size=batch_size, policy_type=policy_type), language="bash")
-        elif check.ok:
+        target_root = Path(profile.dataset_dir)
+        if check is not None and check.ok:
             only_success = st.checkbox("Only episodes tagged success", value=True, help="Failed rollouts would teach the policy its failures.")
-            name = st.text_input("Name of the merged dataset", value=f"{Path(profile.dataset_dir).name}_mixed")
-            output = planner.merged_root(name, space)
-            st.caption(f"Written to {output} with lerobot's merge_datasets; the sources are not changed.")
-            if st.button("Merge into a new training set", icon=":material/merge:", disabled=output.exists()):
+            target_root = planner.merged_root(st.text_input("Name of the merged dataset", value=f"{target_root.name}_mixed"), space)
+            st.caption(f"Written to {target_root} with lerobot's merge_datasets; the sources are not changed.")
+            if st.button("Merge into a new training set", icon=":material/merge:", disabled=target_root.exists()):
                 with st.spinner("Merging with lerobot..."):
                     successes = planner.successful_episodes(Registry.open(), added) if only_success else None
-                    result = planner.merge_recordings(profile.dataset_dir, added, output, keep="success" if only_success else "all", successes=successes)
+                    keep = "success" if only_success else "all"
+                    result = planner.merge_recordings(profile.dataset_dir, added, target_root, keep=keep, successes=successes)
                 st.success(f"Merged {result.episodes} episodes ({result.frames} frames) into {result.root}.")
                 plan = planner.plan_training(result.frames, batch_size, target_epochs=plan.epochs, policy_type=policy_type)
-            st.code(planner.train_command(output, planner.local_repo_id(output.name), steps=plan.steps, batch_size=batch_size, policy_type=policy_type), language="bash")
+        if check is None or check.ok:
+            command = planner.train_command(
+                target_root, planner.local_repo_id(target_root.name), steps=plan.steps, batch_size=batch_size, policy_type=policy_type
+            )
+            st.code(command, language="bash")
     except PreflightError as error:
         st.error(str(error))
 
@@ -198,7 +207,7 @@ st.download_button(
     "Download the report (HTML)",
     data=lambda: report_html(
         data, charts, frames=list(report_frames), generated_at=datetime.now(timezone.utc),
-        diagnoses={Path(root).name: found for (name, root), found in diagnoses.items() if name == profile.name and root in run_roots},
+        diagnoses={Path(root).name: d for (name, root), d in diagnoses.items() if name == profile.name and root in run_roots},
     ),
     file_name=f"preflight-analytics-{datetime.now():%Y%m%d-%H%M}.html", mime="text/html", on_click="ignore",
     icon=":material/download:", type="primary", key="report",

@@ -333,7 +333,10 @@ def _fps_mismatch(c: _Context) -> Finding | None:
         severity="critical",
         title=f"Deployment ran at {deploy_fps:g} fps, training at {train_fps:g} fps",
         evidence=Evidence(
-            sentence=f"The deployment recording is {deploy_fps:g} fps; the policy learned actions {1000 / train_fps:.1f} ms apart ({train_fps:g} fps).",
+            sentence=(
+                f"The deployment recording is {deploy_fps:g} fps; the policy learned actions "
+                f"{1000 / train_fps:.1f} ms apart ({train_fps:g} fps)."
+            ),
             numbers={"training_fps": train_fps, "deployment_fps": deploy_fps, "ratio": round(deploy_fps / train_fps, 4)},
         ),
         fix=f"Deploy and record at {train_fps:g} fps (the rollout's --fps and --dataset.fps), so each action lasts as long as in training.",

@@ -186,7 +186,8 @@ def success_rate_figure(table: pd.DataFrame) -> go.Figure:
     figure.add_trace(
         go.Bar(
             x=[
-                f"{row.policy}<br>chunk {row.chunk_size} / {row.n_action_steps} steps, {row.inference}<br>{row.successes} of {row.successes + row.failures} judged"
+                f"{row.policy}<br>chunk {row.chunk_size} / {row.n_action_steps} steps, {row.inference}"
+                f"<br>{row.successes} of {row.successes + row.failures} judged"
                 for row in judged.itertuples()
             ],
             y=rates, marker_color=RUN_COLOURS[0],
@@ -213,7 +214,10 @@ def episode_figure(
         motor = motor_of(name)
         row = 2 if motor == GRIPPER else 1
         colour = "#111827" if row == 2 else RUN_COLOURS[i % len(RUN_COLOURS)]
-        figure.add_trace(go.Scatter(x=time_s, y=frames["action"][:, i], name=f"{motor} action", line=dict(color=colour), legendgroup=motor), row=row, col=1)
+        figure.add_trace(
+            go.Scatter(x=time_s, y=frames["action"][:, i], name=f"{motor} action", line=dict(color=colour), legendgroup=motor),
+            row=row, col=1,
+        )
         figure.add_trace(
             go.Scatter(x=time_s, y=frames["observation.state"][:, i], name=f"{motor} state", line=dict(color=colour, dash="dot"),
                        legendgroup=motor, showlegend=False),

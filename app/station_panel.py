@@ -44,6 +44,8 @@ def station_sidebar() -> StationClient | None:
             help="Stops every motion at once and holds the arm where it is, until released.",
         )
         _process_status(name, ws, client)
+        if client is not None and StationConfig.load(ws, name).is_sim:
+            _simulated_faults(client)
     return client
 
 
@@ -103,3 +105,25 @@ def _process_status(name: str, ws: Workspace, client: StationClient | None) -> N
         except StationError as error:
             st.error(str(error))
         st.rerun()
+
+
+SIM_FAULTS = {
+    "Swap the camera cables": "swap_cables",
+    "Plug the cables back": "unswap_cables",
+    "Displace the start pose, open the gripper": "displace_start_pose",
+    "Dim the lights, green table": "change_scene_look",
+    "Move the object elsewhere": "move_object_distribution",
+    "Clear all faults": "clear_faults",
+}
+
+
+def _simulated_faults(client: StationClient) -> None:
+    """Demo only: make the real failures happen on purpose in the simulated lab."""
+    with st.expander("Simulated lab: inject a fault"):
+        for label, fault in SIM_FAULTS.items():
+            if st.button(label, key=f"fault_{fault}", use_container_width=True):
+                try:
+                    client.call("inject_fault", fault=fault)
+                    st.toast(f"Simulated lab: {label.lower()}")
+                except StationError as error:
+                    st.error(str(error))

@@ -1,6 +1,90 @@
-"""Cameras page (not built yet)."""
+"""Cameras: live feeds beside the training frames of each role, the role check, and the swap."""
 
 import streamlit as st
 
+from app.camera_views import feed_status, live_feed
+from app.context import active_profile
+from app.station_panel import station_sidebar
+from core.errors import StationError
+from core.role_check import check_station_roles
+from core.station.devices import discover_cameras
+
 st.title("Cameras")
-st.info("Coming next: live feeds from the station beside the training frames for each camera role, an automatic role check and a Swap button.", icon=":material/construction:")
+st.caption("Each live camera must show what its role showed in training: swapped cables send the arm to the wrong place.")
+client = station_sidebar()
+profile = active_profile()
+if client is None or profile is None:
+    if client is None:
+        st.info("Start the station (sidebar) to see its cameras.", icon=":material/videocam_off:")
+    st.stop()
+
+station_name = client.name
+roles = [camera.name for camera in profile.cameras]
+
+
+@st.fragment(run_every=2.0)
+def role_check_panel() -> None:
+    try:
+        check = check_station_roles(client, profile)
+        mapping = client.state().camera_mapping
+    except StationError as error:
+        st.error(str(error))
+        return
+    if check.verdict == "ok":
+        st.success(f"**OK**: {check.message}", icon=":material/check_circle:")
+    elif check.verdict == "swapped":
+        st.error(f"**Swapped**: {check.message}", icon=":material/swap_horiz:")
+    else:
+        st.warning(f"**{check.verdict.capitalize()}**: {check.message}", icon=":material/help:")
+    swap_to = check.fix_mapping or (dict(zip(mapping, reversed(mapping.values()))) if len(mapping) == 2 else None)
+    if swap_to and st.button("Swap cameras", type="primary" if check.verdict == "swapped" else "secondary", icon=":material/swap_horiz:", help=f"Set the mapping to {swap_to}"):
+        try:
+            client.call("set_camera_mapping", mapping=swap_to)
+            st.toast(f"Camera mapping is now {swap_to}")
+        except StationError as error:
+            st.error(str(error))
+        st.rerun(scope="fragment")
+    st.caption("Match score of each live feed (rows) against each training role (columns), 0..1:")
+    st.dataframe({feed: check.scores[feed] for feed in check.scores}, use_container_width=False)
+
+
+role_check_panel()
+
+for role in roles:
+    st.subheader(role)
+    live, reference = st.columns([1, 1])
+    with live:
+        st.caption(f"Live: station camera '{role}'")
+        live_feed(station_name, role)
+    with reference:
+        frames = profile.camera(role).reference_frames
+        st.caption(f"Training: first frames of {len(frames)} episodes")
+        st.image([frame.jpeg() for frame in frames], width=160)
+
+
+@st.fragment(run_every=1.0)
+def feed_statuses() -> None:
+    state = client.state()
+    for role, column in zip(roles, st.columns(len(roles))):
+        column.markdown(f"**{role}**: " + feed_status(state.camera(role)))
+
+
+st.subheader("Feed health")
+feed_statuses()
+
+with st.expander("Camera mapping and devices"):
+    state = client.state()
+    if st.button("Find cameras on this machine", help="Lists the simulated devices, or every /dev/video* device lerobot's OpenCVCamera can open."):
+        st.session_state["camera_devices"] = discover_cameras(state.kind)
+    found = st.session_state.get("camera_devices", [])
+    devices = sorted({*state.camera_mapping.values(), *(device.id for device in found)})
+    with st.form("mapping"):
+        chosen = {name: st.selectbox(name, devices, index=devices.index(device)) for name, device in state.camera_mapping.items()}
+        if st.form_submit_button("Apply mapping"):
+            try:
+                client.call("set_camera_mapping", mapping=chosen)
+                st.success(f"Camera mapping saved: {chosen}")
+            except StationError as error:
+                st.error(str(error))
+    if found:
+        st.dataframe([device.__dict__ for device in found], use_container_width=True)

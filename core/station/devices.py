@@ -8,6 +8,7 @@ the `lerobot-calibrate` command instead.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import StationError
@@ -89,3 +90,33 @@ def joint_limits(robot, config: StationConfig) -> JointLimits:
         ranges = {motor: units.lerobot_limits for motor, units in motor_units().items()}
         return JointLimits({m: lo for m, (lo, hi) in ranges.items()}, {m: hi for m, (lo, hi) in ranges.items()})
     return limits_from_calibration(robot.calibration, config.use_degrees)
+
+
+@dataclass(frozen=True)
+class CameraDevice:
+    id: str  # what a station config names as a camera's device
+    name: str
+    width: int | None
+    height: int | None
+    fps: float | None
+
+
+def discover_cameras(kind: str) -> list[CameraDevice]:
+    """Cameras this machine offers: the simulated lab's devices, or lerobot's `OpenCVCamera.find_cameras()`.
+
+    On a real machine this opens every /dev/video* device, so devices a running station
+    holds open may be missing from the list.
+    """
+    if kind == "sim":
+        from core.sim.devices.sim_camera import SimCamera
+
+        found = SimCamera.find_cameras()
+    else:
+        from lerobot.cameras.opencv import OpenCVCamera
+
+        found = OpenCVCamera.find_cameras()
+    devices = []
+    for info in found:
+        profile = info.get("default_stream_profile") or {}
+        devices.append(CameraDevice(str(info["id"]), info.get("name", str(info["id"])), profile.get("width"), profile.get("height"), profile.get("fps")))
+    return devices

@@ -8,7 +8,6 @@ Only the operations in `Station.handlers` exist.
 
 from __future__ import annotations
 
-import ctypes
 import fcntl
 import json
 import logging
@@ -176,13 +175,13 @@ def _write_exit(workspace: Workspace, name: str, clean: bool, error: str) -> Non
 
 
 def _exit_with_parent(parent_pid: int | None, shutdown: threading.Event) -> None:
-    """No orphans: when the app that started us goes away, stop the arm and exit."""
+    """No orphans: when the app that started us goes away, stop the arm and exit.
+
+    Polls for re-parenting rather than using PR_SET_PDEATHSIG, which fires when the parent
+    *thread* exits: Streamlit starts stations from a script thread that ends long before the server.
+    """
     if parent_pid is None:
         return
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
 
     def watch() -> None:
         while not shutdown.is_set():

@@ -187,6 +187,9 @@ class Station:
         self.run_in_loop(lambda: self._reconnect_cameras(new_config))
         new_config.save(self.workspace)
         self.note("camera_mapping", f"camera mapping {before} -> {new_config.camera_mapping}")
+        from core.registry import Registry
+
+        Registry.open().log_event(self.config.name, "camera_mapping_changed", {"before": before, "after": new_config.camera_mapping})
         return new_config
 
     def run_in_loop(self, action: Callable[[], object], timeout_s: float = 10.0):

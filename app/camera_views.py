@@ -1,0 +1,28 @@
+"""Widgets for live camera feeds: the MJPEG image and the feed's status line."""
+
+from __future__ import annotations
+
+import html
+
+import streamlit as st
+
+from core.station.state import CameraStatus
+
+HEALTH_ICONS = {"ok": "🟢", "starting": "⚪", "black": "⚫", "frozen": "🧊", "stale": "🟠", "lost": "🔴"}
+
+
+def live_feed(station: str, camera: str, height_px: int | None = None) -> None:
+    """The camera as MJPEG from this server's own /stream route: painted as frames arrive, no reruns."""
+    style = f"width:100%;height:{height_px}px;object-fit:contain" if height_px else "width:100%"
+    st.html(
+        f'<img src="/stream/{html.escape(station)}/{html.escape(camera)}" alt="live {html.escape(camera)} camera" '
+        f'data-testid="live-feed-{html.escape(camera)}" style="{style};border-radius:6px;background:#111">'
+    )
+
+
+def feed_status(camera: CameraStatus | None) -> str:
+    if camera is None:
+        return "🔴 no such camera on the station"
+    age = "no frame yet" if camera.frame_age_ms is None else f"frame age {camera.frame_age_ms:.0f} ms"
+    line = f"{HEALTH_ICONS.get(camera.health, '')} **{camera.health}** · {camera.device} · {camera.fps_measured:.0f}/{camera.fps_target:.0f} fps · {age}"
+    return f"{line}  \n{camera.message}" if camera.message else line

@@ -78,9 +78,15 @@ def start_pose_targets(
     return tuple(targets)
 
 
-def start_pose_distance(targets: Sequence[JointTarget], follower: Mapping[str, float]) -> float | None:
-    arm = [abs(follower[t.motor] - t.mean) for t in targets if t.motor != GRIPPER and t.motor in follower]
+def start_pose_distance(start_pose: Mapping[str, float], follower: Mapping[str, float]) -> float | None:
+    """Largest |follower - training mean| over the arm joints; `start_pose` maps motor -> training mean."""
+    arm = [abs(follower[motor] - mean) for motor, mean in start_pose.items() if motor != GRIPPER and motor in follower]
     return round(max(arm), 3) if arm else None
+
+
+def start_pose_deltas(start_pose: Mapping[str, float], follower: Mapping[str, float]) -> dict[str, float]:
+    """follower - training mean per motor (the gripper in its 0..100 units), for the registry."""
+    return {motor: round(follower[motor] - mean, 3) for motor, mean in start_pose.items() if motor in follower}
 
 
 def judge_start_pose(
@@ -118,7 +124,7 @@ def judge_start_pose(
         joints=tuple(joints),
         moves=tuple(move for _, move in outside),
         gripper_note=_gripper_note(targets, follower, gripper_closed_below),
-        distance=start_pose_distance(targets, follower),
+        distance=start_pose_distance({t.motor: t.mean for t in targets}, follower),
     )
 
 

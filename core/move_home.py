@@ -57,6 +57,9 @@ class MoveHome:
         self.plan: MoveHomePlan | None = None
         self._tick = 0
         self._remaining = float("nan")
+        self._previous: dict[str, float] | None = None
+        self.max_arm_step = 0.0  # largest change between two commanded targets, arm joints (joint units)
+        self.max_gripper_step = 0.0
 
     def step(self, follower: dict[str, float], leader: dict[str, float] | None) -> dict[str, float] | None:
         if self.plan is None:
@@ -68,13 +71,25 @@ class MoveHome:
         plan = self.plan
         if t >= plan.duration_s:
             settled = self._remaining <= SETTLE_TOLERANCE
-            return None if settled or t >= plan.duration_s + SETTLE_TIMEOUT_S else dict(self.target)
+            return None if settled or t >= plan.duration_s + SETTLE_TIMEOUT_S else self._commanded(dict(self.target))
         arm_fraction = min_jerk(t / plan.arm_duration_s) if plan.arm_duration_s > 0 else 1.0
         gripper_fraction = _gripper_fraction(t - plan.arm_duration_s, plan.gripper_duration_s)
-        return {
+        return self._commanded({
             motor: plan.start[motor] + (gripper_fraction if motor == GRIPPER else arm_fraction) * (self.target[motor] - plan.start[motor])
             for motor in self.target
-        }
+        })
+
+    def _commanded(self, target: dict[str, float]) -> dict[str, float]:
+        """Track the largest step between consecutive targets: the speed limit, observable from outside."""
+        previous = self._previous or self.plan.start
+        for motor, value in target.items():
+            step = abs(value - previous[motor])
+            if motor == GRIPPER:
+                self.max_gripper_step = max(self.max_gripper_step, step)
+            else:
+                self.max_arm_step = max(self.max_arm_step, step)
+        self._previous = target
+        return target
 
     def progress(self) -> dict:
         duration = self.plan.duration_s if self.plan else 0.0
@@ -85,6 +100,9 @@ class MoveHome:
             "duration_s": round(duration, 2),
             "fraction": round(min(elapsed / duration, 1.0), 3) if duration > 0 else 1.0,
             "largest_remaining": round(self._remaining, 2),
+            "max_speed_deg_s": self.max_speed_deg_s,
+            "max_arm_step": round(self.max_arm_step, 4),
+            "max_gripper_step": round(self.max_gripper_step, 4),
         }
 
 

@@ -14,19 +14,43 @@ leader arm nor servo backlash can give: 5 degrees for arm joints, 10 units for t
 the largest absolute deviation over the arm joints, in the joints' units (degrees): one
 number that says "the worst joint was this far off". The gripper is judged separately
 (open or closed), because its 0..100 scale is not an angle.
+
+Joint units (`check_joint_units`). lerobot records no unit: an SO-101 station reports arm joints
+in degrees (`use_degrees=True`) or in -100..100 range units, and the training profile can only
+*guess* the dataset's units (`core.frame_stats.guess_joint_units`). Deltas between two
+different units are nonsense, but so is a refusal that blocks a healthy lab, so:
+- training "degrees" (an arm joint went beyond ±100, which range units cannot) against a
+  range-units station is proven different: refused with `JointUnitsMismatch`;
+- training "ambiguous" (every arm joint within ±100: a compact task in degrees looks exactly
+  like range units) or "unknown" is judged as it is, with a caveat (`units_note`) saying how
+  to confirm; it never blocks, because nothing proves a mismatch;
+- the gripper is 0..100 in both modes and never part of the units question.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Literal, Mapping, Sequence
 
-from core.frame_stats import JointSpread
+from core.errors import PreflightError
+from core.frame_stats import JointSpread, JointUnits
 from core.so101 import GRIPPER, motor_of
+
+if TYPE_CHECKING:
+    from core.profile import TrainingProfile
+    from core.station.state import StationState
 
 TOLERANCE_SIGMAS = 3.0
 ARM_TOLERANCE_FLOOR = 5.0  # degrees
 GRIPPER_TOLERANCE_FLOOR = 10.0  # 0..100 units
+
+
+class StartPoseError(PreflightError):
+    """The start pose cannot be judged or reached on this station (none in training, other joints, out of range)."""
+
+
+class JointUnitsMismatch(StartPoseError):
+    """The training data and the station provably report arm joints in different units."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +81,7 @@ class StartPoseVerdict:
     moves: tuple[str, ...]  # what to do for each joint outside tolerance, worst first
     gripper_note: str  # set when the gripper is open but trained closed, or the other way round
     distance: float | None  # largest arm-joint deviation, see the module docstring
+    units_note: str = ""  # set when the training units cannot be proven to match the station's
 
     @property
     def label(self) -> Literal["GO", "NO-GO"]:
@@ -113,9 +138,9 @@ def judge_start_pose(
             outside.append((float("inf"), f"{target.motor}: no reading"))
         elif not inside:
             unit = "" if target.motor == GRIPPER else "°"
-            direction = "decrease" if delta > 0 else "increase"
+            direction = _direction(target.motor, delta)
             outside.append(
-                (abs(delta) / target.tolerance, f"{target.motor}: {direction} by {abs(delta):.1f}{unit} "
+                (abs(delta) / target.tolerance, f"{target.motor}: {direction} {abs(delta):.1f}{unit} "
                  f"(now {now:.1f}{unit}, training {target.mean:.1f}{unit} ± {target.tolerance:.1f})")
             )
     outside.sort(reverse=True)
@@ -128,6 +153,13 @@ def judge_start_pose(
     )
 
 
+def _direction(motor: str, delta: float) -> str:
+    """Which way to move: the gripper in its own words (0 = closed), arm joints by sign."""
+    if motor == GRIPPER:
+        return "close by" if delta > 0 else "open by"
+    return "decrease by" if delta > 0 else "increase by"
+
+
 def _gripper_note(targets: Sequence[JointTarget], follower: Mapping[str, float], closed_below: float | None) -> str:
     target = next((t for t in targets if t.motor == GRIPPER), None)
     if target is None or closed_below is None or GRIPPER not in follower:
@@ -138,3 +170,90 @@ def _gripper_note(targets: Sequence[JointTarget], follower: Mapping[str, float],
         return ""
     trained, now = ("closed", "open") if trained_closed else ("open", "closed")
     return f"The gripper is {now} ({follower[GRIPPER]:.1f}) but training episodes started with it {trained} ({target.mean:.1f})."
+
+
+def check_joint_units(training: JointUnits, station_use_degrees: bool, station_name: str) -> str:
+    """'' when the units match, a caveat when they cannot be proven to; raises when they provably differ.
+
+    The rule is in the module docstring.
+    """
+    station = "degrees" if station_use_degrees else "-100..100 range units"
+    if training.units == "degrees":
+        if station_use_degrees:
+            return ""
+        raise JointUnitsMismatch(
+            f"The training data is in degrees ({training.reason}), but station '{station_name}' reports its arm "
+            "joints in -100..100 range units (use_degrees=false). Deltas between the two would be nonsense, so the "
+            "start pose is not judged and the arm is not moved home. Set \"use_degrees\": true in the station's "
+            "config.json and restart the station, or select training data recorded in range units."
+        )
+    if training.units == "ambiguous":
+        return (
+            f"Joint units not proven: {training.reason}. Station '{station_name}' reports {station}; the deltas "
+            "assume the training data used the same. Check the dataset's recording setup (use_degrees) if the "
+            "deltas look wrong."
+        )
+    return (
+        f"Joint units unknown ({training.reason}). Station '{station_name}' reports {station}; the deltas assume the "
+        "training data used the same."
+    )
+
+
+def station_targets(profile: "TrainingProfile", overrides: Mapping[str, float] | None = None) -> tuple[JointTarget, ...]:
+    """The profile's start-pose targets, refusing a profile that has none."""
+    if not profile.start_pose:
+        raise StartPoseError(
+            f"The training profile '{profile.name}' has no start pose (no observation.state in its dataset), so there "
+            "is nothing to compare the arm with. Select a dataset recorded with joint states."
+        )
+    return start_pose_targets(profile.start_pose, overrides)
+
+
+def verdict_for_station(
+    state: "StationState", profile: "TrainingProfile", overrides: Mapping[str, float] | None = None
+) -> StartPoseVerdict:
+    """The GO / NO-GO verdict of a station's follower against the training start pose.
+
+    The one function the Home reset and Deploy pages both use, so they never disagree.
+    `overrides` are the operator's tolerances (`core.start_pose_tolerances`). Raises
+    `JointUnitsMismatch` instead of judging with nonsense deltas, and `StartPoseError` when
+    the station and the training data share no joint.
+    """
+    caveat = check_joint_units(profile.joint_units, state.use_degrees, state.name)
+    targets = station_targets(profile, overrides)
+    _require_shared_joints(targets, state)
+    closed_below = profile.gripper.closed_threshold.value if profile.gripper else None
+    verdict = judge_start_pose(targets, state.follower_pos, state.leader_pos, closed_below)
+    return replace(verdict, units_note=caveat)
+
+
+def move_home_target(state: "StationState", profile: "TrainingProfile") -> dict[str, float]:
+    """The training mean start pose (motor -> position) for the automatic move home.
+
+    Refused when the units differ (as for the verdict) or when a joint's training mean lies
+    outside the station's joint limits: the safety gate would clip the move short of the
+    target and the verdict could never turn GO, which would only hide a calibration problem.
+    """
+    check_joint_units(profile.joint_units, state.use_degrees, state.name)
+    targets = station_targets(profile)
+    _require_shared_joints(targets, state)
+    pose = {t.motor: t.mean for t in targets if t.motor in state.follower_pos}
+    outside = [
+        f"{motor} {value:.1f} (range {state.joint_lower[motor]:.1f}..{state.joint_upper[motor]:.1f})"
+        for motor, value in pose.items()
+        if motor in state.joint_lower and not state.joint_lower[motor] <= value <= state.joint_upper[motor]
+    ]
+    if outside:
+        raise StartPoseError(
+            f"The training start pose lies outside the joint limits of station '{state.name}': {'; '.join(outside)}. "
+            "The arm's calibration differs from the one used for training: recalibrate the arm, or move it with the leader."
+        )
+    return pose
+
+
+def _require_shared_joints(targets: Sequence[JointTarget], state: "StationState") -> None:
+    if not any(t.motor in state.follower_pos for t in targets):
+        raise StartPoseError(
+            f"The training start pose names the joints {', '.join(t.motor for t in targets)}, but station "
+            f"'{state.name}' reports {', '.join(state.follower_pos) or 'none'}: select the training data of this robot."
+        )

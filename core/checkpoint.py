@@ -5,7 +5,9 @@ each level: `pretrained_model/` itself, its parent `checkpoints/NNN/`, or the ru
 folder (`outputs/train/x/`, read through `checkpoints/last/pretrained_model`).
 
 From `config.json`: policy type, chunk_size, n_action_steps, the image keys the policy
-expects. From `policy_preprocessor.json`: the rename_map of its RenameObservationsProcessorStep.
+expects, SmolVLA's `empty_cameras` and its vision-language backbone (`vlm_model_name`).
+From `policy_preprocessor.json`: the rename_map of its RenameObservationsProcessorStep, and how
+it turns the task sentence into tokens (SmolVLA appends a newline, then tokenises).
 From `train_config.json` (lerobot-train only): steps, batch_size and the training dataset; with
 `training_state/training_step.json` next to `pretrained_model/`, the step this checkpoint was
 saved at. The raw dicts are kept so policy-specific readers (SmolVLA's tokenizer and VLM) can
@@ -27,6 +29,8 @@ PREPROCESSOR_FILE = "policy_preprocessor.json"
 TRAIN_CONFIG_FILE = "train_config.json"
 TRAINING_STEP_FILE = Path("training_state") / "training_step.json"
 RENAME_STEP_NAMES = ("rename_observations_processor", "RenameObservationsProcessorStep")
+TOKENIZER_STEP_NAMES = ("tokenizer_processor", "TokenizerProcessorStep")
+NEWLINE_STEP_NAMES = ("smolvla_new_line_processor", "NewLineTaskProcessorStep")
 MIGRATE_COMMAND = "python -m lerobot.processor.migrate_policy_normalization --pretrained-path {path} --output-dir {path}_migrated"
 
 
@@ -62,6 +66,25 @@ class TrainingRun:
 
 
 @dataclass(frozen=True)
+class LanguageInput:
+    """How the policy's preprocessor turns the task sentence into tokens; absent for policies that ignore it (ACT)."""
+
+    appends_newline: bool  # SmolVLA's NewLineTaskProcessorStep: "Grab the brain" reaches the tokenizer as "Grab the brain\n"
+    tokenizer_name: str  # a Hub repo id or a local folder, loaded with AutoTokenizer
+    max_length: int  # tokens; longer sentences are cut when `truncation`
+    padding: str  # "longest" or "max_length"
+    padding_side: str
+    truncation: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "LanguageInput":
+        return cls(**data)
+
+
+@dataclass(frozen=True)
 class CheckpointInfo:
     path: str  # the pretrained_model folder
     policy_type: str
@@ -72,6 +95,10 @@ class CheckpointInfo:
     training: TrainingRun | None  # None when there is no train_config.json
     config: Mapping[str, Any]  # raw config.json
     train_config: Mapping[str, Any] | None  # raw train_config.json
+    empty_cameras: int = 0  # SmolVLA: blank image slots (`observation.images.empty_camera_<i>`) no camera fills
+    vlm_model_name: str | None = None  # SmolVLA: the vision-language backbone, a Hub repo id or a local folder
+    load_vlm_weights: bool = False  # SmolVLA: the backbone's own weights are loaded too (before the checkpoint's)
+    language: LanguageInput | None = None  # None: the policy does not read the task sentence
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -84,6 +111,10 @@ class CheckpointInfo:
             "training": self.training.to_json() if self.training else None,
             "config": dict(self.config),
             "train_config": dict(self.train_config) if self.train_config is not None else None,
+            "empty_cameras": self.empty_cameras,
+            "vlm_model_name": self.vlm_model_name,
+            "load_vlm_weights": self.load_vlm_weights,
+            "language": self.language.to_json() if self.language else None,
         }
 
     @classmethod
@@ -98,6 +129,10 @@ class CheckpointInfo:
             training=TrainingRun.from_json(data["training"]) if data.get("training") else None,
             config=data["config"],
             train_config=data.get("train_config"),
+            empty_cameras=data.get("empty_cameras", 0),
+            vlm_model_name=data.get("vlm_model_name"),
+            load_vlm_weights=data.get("load_vlm_weights", False),
+            language=LanguageInput.from_json(data["language"]) if data.get("language") else None,
         )
 
 
@@ -141,15 +176,39 @@ def read_checkpoint(path: str | Path) -> CheckpointInfo:
         training=_training_run(train_config, folder) if train_config is not None else None,
         config=config,
         train_config=train_config,
+        empty_cameras=int(config.get("empty_cameras") or 0),
+        vlm_model_name=config.get("vlm_model_name"),
+        load_vlm_weights=bool(config.get("load_vlm_weights", False)),
+        language=_language_input(preprocessor),
     )
+
+
+def _step_name(step: Mapping[str, Any]) -> str:
+    return step.get("registry_name") or str(step.get("class", "")).rsplit(".", 1)[-1]
 
 
 def _rename_map(preprocessor: Mapping[str, Any]) -> dict[str, str]:
     for step in preprocessor.get("steps", []):
-        name = step.get("registry_name") or str(step.get("class", "")).rsplit(".", 1)[-1]
-        if name in RENAME_STEP_NAMES:
+        if _step_name(step) in RENAME_STEP_NAMES:
             return dict((step.get("config") or {}).get("rename_map") or {})
     return {}
+
+
+def _language_input(preprocessor: Mapping[str, Any]) -> LanguageInput | None:
+    steps = list(preprocessor.get("steps", []))
+    names = [_step_name(step) for step in steps]
+    tokenizer_at = next((i for i, name in enumerate(names) if name in TOKENIZER_STEP_NAMES), None)
+    if tokenizer_at is None:
+        return None
+    config = steps[tokenizer_at].get("config") or {}
+    return LanguageInput(
+        appends_newline=any(name in NEWLINE_STEP_NAMES for name in names[:tokenizer_at]),
+        tokenizer_name=str(config.get("tokenizer_name") or ""),
+        max_length=int(config.get("max_length", 512)),
+        padding=str(config.get("padding", "max_length")),
+        padding_side=str(config.get("padding_side", "right")),
+        truncation=bool(config.get("truncation", True)),
+    )
 
 
 def _training_run(train_config: Mapping[str, Any], folder: Path) -> TrainingRun:

@@ -8,7 +8,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from core.checkpoint import CheckpointInfo
+from core.inference_settings import supports_rtc
 from core.profile import TrainingProfile
+from core.vlm_backbone import backbone_status
 
 
 def format_profile(profile: TrainingProfile) -> str:
@@ -87,9 +90,10 @@ def _checkpoint_lines(profile: TrainingProfile) -> list[str]:
     rename = ", ".join(f"{source} -> {target}" for source, target in checkpoint.rename_map.items()) or "none"
     lines = [
         f"- policy: {checkpoint.policy_type} ({checkpoint.path})",
-        f"- chunk_size {checkpoint.chunk_size}, n_action_steps {checkpoint.n_action_steps}",
+        f"- chunk_size {checkpoint.chunk_size}, n_action_steps {checkpoint.n_action_steps}{_chunk_seconds(checkpoint, profile.fps)}",
         f"- image keys: {', '.join(checkpoint.image_keys) or 'none'}",
         f"- rename_map in its processors: {rename}",
+        *_smolvla_lines(checkpoint),
     ]
     training = checkpoint.training
     if training is None:
@@ -100,6 +104,35 @@ def _checkpoint_lines(profile: TrainingProfile) -> list[str]:
     lines.append(f"- trained {at_step} x batch {training.batch_size}{processes} over {profile.training_frames} frames = {epochs}")
     if profile.dataset_match is not None:
         lines.append(f"- training dataset: {profile.dataset_match.status}: {profile.dataset_match.detail}")
+    return lines
+
+
+def _chunk_seconds(checkpoint: CheckpointInfo, fps: float) -> str:
+    if not checkpoint.chunk_size or not checkpoint.n_action_steps or fps <= 0:
+        return ""
+    return f" ({checkpoint.chunk_size / fps:.2f} s planned, {checkpoint.n_action_steps / fps:.2f} s executed per inference at {fps:g} fps)"
+
+
+def _smolvla_lines(checkpoint: CheckpointInfo) -> list[str]:
+    """Empty cameras, the task sentence's way in, the backbone (checked now, on this machine) and RTC."""
+    lines = []
+    if checkpoint.empty_cameras:
+        lines.append(f"- empty_cameras {checkpoint.empty_cameras}: blank image slots no camera fills")
+    language = checkpoint.language
+    if language is None:
+        lines.append("- task sentence: not read by this policy")
+    else:
+        newline = "appends a newline, then " if language.appends_newline else ""
+        lines.append(
+            f"- task sentence: {newline}tokenised by {language.tokenizer_name} "
+            f"(tokenizer max length {language.max_length}, padding {language.padding})"
+        )
+    status = backbone_status(checkpoint)
+    if status is not None:
+        weights = ", its weights too (load_vlm_weights)" if checkpoint.load_vlm_weights else ""
+        lines.append(f"- vision-language backbone {status.vlm_model_name} (config, processor, tokenizer{weights}): {status.summary}")
+        lines += [f"  {line}" for line in status.message.splitlines()]
+    lines.append(f"- inference: sync{', or RTC (real-time chunking)' if supports_rtc(checkpoint) else ' only (no RTC for this policy type)'}")
     return lines
 
 

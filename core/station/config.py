@@ -57,10 +57,9 @@ class StationConfig:
         """Camera name -> device, the wiring that a cable swap changes."""
         return {camera.name: camera.device for camera in self.cameras}
 
-    @property
-    def robot_identity(self) -> str:
-        """What the exclusive lock is taken on: the serial port, or the station's own simulated lab."""
-        return f"sim-{self.name}" if self.is_sim else str(Path(self.robot_port).resolve())
+    def robot_identity(self, workspace: Workspace) -> str:
+        """What the exclusive lock is taken on: the serial port, or this station's own simulated lab."""
+        return f"sim-{workspace.root}-{self.name}" if self.is_sim else str(Path(self.robot_port).resolve())
 
     def with_camera_mapping(self, mapping: dict[str, str]) -> "StationConfig":
         """The same station with devices re-assigned to camera names (a swap, or a new cable)."""

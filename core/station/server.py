@@ -23,10 +23,9 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from core.errors import PreflightError, StationError
-from core.move_home import MoveHome
 from core.station.config import StationConfig, station_dir
 from core.station.station import Station
-from core.workspace import Workspace
+from core.workspace import WORKSPACE_ENV, Workspace
 
 log = logging.getLogger(__name__)
 LOCK_DIR = Path(tempfile.gettempdir()) / "preflight-locks"
@@ -74,9 +73,10 @@ def serve(name: str, workspace: Workspace, parent_pid: int | None = None, setup:
     signal.signal(signal.SIGTERM, lambda *_: shutdown.set())
     signal.signal(signal.SIGINT, lambda *_: shutdown.set())
     exit_path(workspace, name).unlink(missing_ok=True)
+    os.environ[WORKSPACE_ENV] = str(workspace.root)  # the registry and profiles resolve to this workspace
     try:
         config = StationConfig.load(workspace, name)
-        with robot_lock(config.robot_identity, name):
+        with robot_lock(config.robot_identity(workspace), name):
             station = Station(config, workspace)
             station.start()
             try:
@@ -115,7 +115,7 @@ def station_handlers(station: Station, shutdown: threading.Event) -> dict[str, C
         "set_mirror": station.set_mirror,
         "stop_motion": station.stop_motion,
         "set_camera_mapping": station.set_camera_mapping,
-        "move_home": lambda target, max_speed_deg_s=30.0: station.start_motion(MoveHome(target, station.config.fps, max_speed_deg_s)),
+        "move_home": station.move_home,
         "shutdown": shutdown.set,
     }
     for extension in station.extensions:

@@ -65,7 +65,8 @@ class StationState:
     published_at: float  # unix time of this snapshot
     error: str = ""  # why the station is in mode "error", or the last refused command
     events: tuple[StationEvent, ...] = field(default_factory=tuple)
-    activity: dict = field(default_factory=dict)  # progress of the running motion (move home, rollout)
+    activity: dict = field(default_factory=dict)  # progress of the running motion (move home)
+    run: object = None  # core.station.policy_runs.RunStatus of the open policy run, if any
 
     def camera(self, name: str) -> CameraStatus | None:
         return next((camera for camera in self.cameras if camera.name == name), None)

@@ -94,11 +94,16 @@ class Station:
         self._state: StationState | None = None
         self._state_ready = threading.Event()
         self.loop_paused = False  # True while another thread (a policy rollout) drives the robot itself
+        self._last_tick: float | None = None  # perf_counter of the rollout's previous observation
         self.extensions: list[StationExtension] = []
         if config.is_sim:
             from core.station.sim_controls import SimControls
 
             self.extensions.append(SimControls(self))
+        from core.station.policy_runs import PolicyRuns
+
+        self.runs = PolicyRuns(self)
+        self.extensions.append(self.runs)
 
     # -- lifecycle ------------------------------------------------------------------------------
     def start(self) -> None:
@@ -117,7 +122,8 @@ class Station:
             raise StationError(f"Station '{self.config.name}' connected but produced no state within 10 s.")
 
     def stop(self) -> None:
-        """Stop the loop (holding the arm where it is) and disconnect everything."""
+        """End any policy run (its recording is saved), stop the loop holding the arm, disconnect everything."""
+        self.runs.close()
         self._motion = None
         self._stop.set()
         if self._thread is not None:
@@ -201,7 +207,69 @@ class Station:
         return future.result(timeout=timeout_s)
 
     def on_estop(self) -> None:
-        """Hook for whoever drives the robot outside the loop (a rollout) to stop too."""
+        """Whoever drives the robot outside the loop (a policy episode) stops too."""
+        self.runs.on_estop()
+
+    @property
+    def estopped(self) -> bool:
+        return self._estopped
+
+    @property
+    def mode(self) -> Mode:
+        return self._mode
+
+    def move_home(self, target: dict[str, float], max_speed_deg_s: float = 30.0) -> None:
+        from core.move_home import MoveHome
+
+        self.start_motion(MoveHome(target, self.config.fps, max_speed_deg_s))
+
+    def begin_rollout(self) -> None:
+        """Hand the arm to a policy episode: the loop stops commanding, cameras become strict."""
+
+        def handover() -> None:
+            self._require_movable()
+            if self._motion is not None:
+                raise StationError(f"The arm is busy ({self._mode}); stop that before the episode.")
+            self.loop_paused = True
+            self._mode = "rollout"
+            for feed in self.feeds.values():
+                feed.strict = True
+
+        self.run_in_loop(handover)
+        self._last_tick = None
+        self.note("mode", "policy episode started")
+
+    def end_rollout(self) -> None:
+        """Take the arm back: hold where it is, cameras lenient again, the loop resumes."""
+        for feed in self.feeds.values():
+            feed.strict = False
+        try:
+            self.hold()
+        except Exception as error:  # noqa: BLE001 - a dead bus is reported by the next tick
+            log.error("could not hold the arm after the episode: %s", error)
+        if self._mode == "rollout":
+            self._mode = "idle"
+        self.loop_paused = False
+        self.note("mode", "policy episode ended; the arm holds its position")
+
+    def observe_rollout(self, observation: dict) -> None:
+        """Every observation a policy episode takes is published like the loop's own."""
+        now = time.perf_counter()
+        if self._last_tick is not None:
+            elapsed_ms = (now - self._last_tick) * 1e3
+            self._periods_ms.append(elapsed_ms)
+            if elapsed_ms > 1.5 * 1000 / self.config.fps:
+                self._overruns += 1
+        self._last_tick = now
+        follower = {key: float(value) for key, value in observation.items() if key.endswith(".pos")}
+        leader = None
+        if self.leader is not None:
+            try:
+                leader = self.leader.get_action()
+            except Exception:  # noqa: BLE001 - the leader is only shown during episodes
+                leader = None
+        self.observe(follower, leader)
+        self.publish()
 
     # -- the loop -----------------------------------------------------------------------------
     def _loop(self) -> None:
@@ -316,6 +384,7 @@ class Station:
             error=self._error,
             events=tuple(self._events),
             activity=self._motion.progress() if self._motion is not None else {},
+            run=self.runs.status() if hasattr(self, "runs") else None,
         )
         self._state_ready.set()
 

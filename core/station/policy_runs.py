@@ -1,0 +1,356 @@
+"""Policy episodes inside the station, through lerobot's own rollout engine.
+
+A run loads the policy once (`lerobot.rollout.build_rollout_context`) and records into
+one LeRobot v3.0 dataset in the workspace. Episodes then start on the operator's command,
+not on a keyboard listener: `StationEpisodes` is lerobot's `EpisodicStrategy` with its
+setup and outer loop replaced, and its own `_policy_loop` running each episode.
+
+Whatever ends an episode (time, Stop, Discard, the emergency stop, a policy exception, a
+NaN action, a lost camera), the arm is held where it is, the frames recorded so far are
+saved, and the registry gets the episode with its status and reason. Between episodes the
+station's own loop runs again (the move home, leader mirroring, the pages' live view).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Literal
+
+from core.deploy.settings import RunSettings
+from core.errors import PreflightError, StationError
+from core.safety import UnsafeActionError
+from core.so101 import GRIPPER, motor_of
+from core.station.config_station_robot import StationRobotConfig
+from core.station.station_robot import EmergencyStopped, expose
+
+log = logging.getLogger(__name__)
+Phase = Literal["idle", "loading", "ready", "episode", "saving", "ended", "failed"]
+TRACE_LENGTH = 300  # 10 s at 30 Hz of gripper and jump telemetry for the live page
+
+
+@dataclass(frozen=True)
+class EpisodeOutcome:
+    episode_index: int
+    registry_id: int | None
+    status: str  # "recorded" | "aborted" | "discarded"
+    reason: str
+    frames: int
+    duration_s: float
+    start_pose_distance: float | None
+
+
+@dataclass(frozen=True)
+class RunStatus:
+    phase: Phase
+    message: str = ""
+    run_id: int | None = None
+    dataset_root: str = ""
+    settings: RunSettings | None = None
+    episodes: tuple[EpisodeOutcome, ...] = ()
+    episode_index: int | None = None  # the episode now recording
+    elapsed_s: float = 0.0
+    frames: int = 0
+    gripper_action: tuple[float, ...] = ()  # recent gripper actions of the policy (0..100)
+    gripper_state: tuple[float, ...] = ()  # recent measured gripper positions
+    jumps: dict[str, float] = field(default_factory=dict)  # largest |a(t) - a(t-1)| per joint this episode
+    last_jump: dict[str, float] = field(default_factory=dict)
+
+
+class PolicyRuns:
+    """The station extension: `start_run`, `start_episode`, `stop_episode`, `discard_episode`, `end_run`, `run_status`."""
+
+    def __init__(self, station) -> None:
+        self.station = station
+        self._status = RunStatus("idle")
+        self._requests: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self._shutdown = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._events: dict[str, bool] = {"exit_early": False, "rerecord_episode": False, "stop_recording": False}
+        self._discard = False
+        self._estop_pressed = False  # during the episode in progress
+        self._lock = threading.Lock()
+        self._trace_action: deque[float] = deque(maxlen=TRACE_LENGTH)
+        self._trace_state: deque[float] = deque(maxlen=TRACE_LENGTH)
+        self._previous_action: dict[str, float] | None = None
+        self._jumps: dict[str, float] = {}
+        self._last_jump: dict[str, float] = {}
+        self._episode_started = 0.0
+        self._frames = 0
+        expose(station)
+
+    def handlers(self) -> dict[str, Callable]:
+        return {
+            "start_run": self.start_run,
+            "start_episode": self.start_episode,
+            "stop_episode": self.stop_episode,
+            "discard_episode": self.discard_episode,
+            "end_run": self.end_run,
+            "run_status": self.status,
+        }
+
+    # -- commands ---------------------------------------------------------------------------------
+    def start_run(self, settings: dict | RunSettings) -> RunStatus:
+        settings = settings if isinstance(settings, RunSettings) else RunSettings.from_json(settings)
+        if self._thread is not None and self._thread.is_alive():
+            raise StationError("A policy run is already open on this station: end it first.")
+        if self.station.estopped:
+            raise StationError("Emergency stop is latched: release it before starting a run.")
+        self._shutdown.clear()
+        self._requests = queue.SimpleQueue()
+        self._set(RunStatus("loading", "Loading the policy and preparing the recording...", settings=settings))
+        self._thread = threading.Thread(target=self._run, args=(settings,), name="policy-run", daemon=True)
+        self._thread.start()
+        return self._status
+
+    def start_episode(self) -> RunStatus:
+        if self._status.phase != "ready":
+            raise StationError(f"No episode can start now (run {self._status.phase}). {self._status.message}".strip())
+        if self.station.estopped:
+            raise StationError("Emergency stop is latched: release it before starting an episode.")
+        if self.station.mode not in ("idle",):
+            raise StationError(f"The arm is busy ({self.station.mode}); wait for it or stop it before the episode.")
+        self._requests.put("episode")
+        return self._status
+
+    def stop_episode(self) -> None:
+        self._events["exit_early"] = True
+
+    def discard_episode(self) -> None:
+        """End the episode now and mark it discarded (its frames are still saved: nothing recorded is lost)."""
+        self._discard = True
+        self._events["exit_early"] = True
+
+    def end_run(self) -> RunStatus:
+        self._events["exit_early"] = True
+        self._requests.put("end")
+        return self._status
+
+    def on_estop(self) -> None:
+        self._events["exit_early"] = True
+        self._estop_pressed = True
+
+    def close(self, timeout_s: float = 60.0) -> None:
+        """End the run (the station is stopping): the episode in progress is saved and the recording finalised."""
+        if self._thread is None or not self._thread.is_alive():
+            return
+        self.end_run()
+        self._shutdown.set()
+        self._thread.join(timeout=timeout_s)
+
+    def status(self) -> RunStatus:
+        with self._lock:
+            status = self._status
+        if status.phase == "episode":
+            status = replace(
+                status,
+                elapsed_s=round(time.monotonic() - self._episode_started, 2),
+                frames=self._frames,
+                gripper_action=tuple(self._trace_action),
+                gripper_state=tuple(self._trace_state),
+                jumps=dict(self._jumps),
+                last_jump=dict(self._last_jump),
+            )
+        return status
+
+    # -- the run thread ---------------------------------------------------------------------------
+    def _run(self, settings: RunSettings) -> None:
+        ctx = strategy = None
+        try:
+            from lerobot.rollout.context import build_rollout_context
+            from lerobot.rollout.strategies.episodic import EpisodicStrategy
+
+            from core.deploy.rollout_config import rollout_config
+
+            config, dataset_root = rollout_config(settings, self.station.config, StationRobotConfig(station=self.station.config.name), self.station.workspace)
+            ctx = build_rollout_context(config, self._shutdown)
+            run_id = self._register_run(settings, dataset_root, ctx)
+            strategy = _station_episodes(EpisodicStrategy)(config.strategy, self)
+            strategy.setup(ctx)
+            self._set(replace(self._status, phase="ready", message="Ready: start an episode.", run_id=run_id, dataset_root=str(dataset_root)))
+            strategy.run(ctx)
+            self._set(replace(self._status, phase="ended", message="Run ended; the recording is finalised."))
+        except Exception as error:  # noqa: BLE001 - shown on the page; the arm was already held
+            log.exception("policy run failed")
+            message = str(error) if isinstance(error, PreflightError) else f"{type(error).__name__}: {error}"
+            self._set(replace(self._status, phase="failed", message=f"The run failed: {message}"))
+        finally:
+            if strategy is not None and ctx is not None:
+                try:
+                    strategy.teardown(ctx)
+                except Exception:  # noqa: BLE001
+                    log.exception("finalising the recording failed")
+
+    def _register_run(self, settings: RunSettings, dataset_root: Path, ctx) -> int:
+        from core.registry import Registry
+
+        registry = Registry.open()
+        policy = registry.register_policy(settings.policy_dir)
+        config = ctx.policy.policy.config
+        run = registry.start_run(
+            policy.id,
+            station=self.station.config.name,
+            dataset_root=str(dataset_root),
+            task=settings.task,
+            chunk_size=getattr(config, "chunk_size", None),
+            n_action_steps=getattr(config, "n_action_steps", None),
+            fps=self.station.config.fps,
+            camera_mapping=self.station.config.camera_mapping,
+            task_override=settings.task_override,
+            inference=settings.inference,
+            rtc_execution_horizon=settings.rtc_execution_horizon if settings.inference == "rtc" else None,
+            rename_map=settings.rename_map,
+            training_profile=settings.training_profile,
+        )
+        if settings.task_override:
+            registry.log_event(self.station.config.name, "task_override", {"task": settings.task}, run_id=run.id)
+        return run.id
+
+    def next_request(self) -> str:
+        """Block until the operator starts an episode or ends the run."""
+        while not self._shutdown.is_set():
+            try:
+                return self._requests.get(timeout=0.2)
+            except queue.Empty:
+                continue
+        return "end"
+
+    def episode_began(self, episode_index: int) -> dict:
+        """Called by the strategy before the policy loop: hand the arm to the rollout, note the start pose."""
+        self._events.update(exit_early=False, rerecord_episode=False)
+        self._discard = False
+        self._estop_pressed = False
+        self._trace_action.clear()
+        self._trace_state.clear()
+        self._previous_action = None
+        self._jumps, self._last_jump = {}, {}
+        self._frames = 0
+        follower = self.station.state().follower_pos
+        self.station.begin_rollout()
+        self._episode_started = time.monotonic()
+        self._set(replace(self._status, phase="episode", message=f"Episode {episode_index} running.", episode_index=episode_index))
+        return follower
+
+    def record_frame(self, action: dict[str, float], observation: dict) -> None:
+        """Telemetry for the live page: the gripper trace and the action jumps of the policy."""
+        action = {motor_of(key): float(value) for key, value in action.items()}
+        self._frames += 1
+        if GRIPPER in action:
+            self._trace_action.append(round(action[GRIPPER], 2))
+        state = observation.get(f"{GRIPPER}.pos")
+        if state is not None:
+            self._trace_state.append(round(float(state), 2))
+        if self._previous_action is not None:
+            self._last_jump = {m: round(abs(action[m] - self._previous_action[m]), 3) for m in action if m in self._previous_action}
+            for motor, jump in self._last_jump.items():
+                self._jumps[motor] = max(self._jumps.get(motor, 0.0), jump)
+        self._previous_action = action
+
+    def episode_ended(self, dataset, settings: RunSettings, episode_index: int, follower_at_start: dict, status: str, reason: str) -> None:
+        """Hold the arm, save what was recorded, register the episode, start the reset."""
+        from core.registry import Registry
+        from core.start_pose import start_pose_distance, start_pose_deltas
+
+        self.station.end_rollout()
+        if self._discard and status == "recorded":
+            status, reason = "discarded", "discarded by the operator"
+        duration = time.monotonic() - self._episode_started
+        self._set(replace(self._status, phase="saving", message=f"Saving episode {episode_index}..."))
+        frames = dataset.writer.episode_buffer["size"] if dataset.has_pending_frames() else 0
+        registry_id = None
+        if frames:
+            dataset.save_episode()
+            distance = start_pose_distance(settings.start_pose, follower_at_start) if settings.start_pose else None
+            deltas = start_pose_deltas(settings.start_pose, follower_at_start) if settings.start_pose else None
+            record = Registry.open().record_episode(
+                self._status.run_id, self._status.dataset_root, episode_index,
+                length_frames=frames,
+                started_at=datetime.fromtimestamp(time.time() - duration, tz=timezone.utc),
+                status=status,
+                abort_reason=reason or None,
+                start_pose_distance_deg=distance,
+                start_pose_deltas_deg=deltas,
+            )
+            registry_id = record.id
+        outcome = EpisodeOutcome(episode_index, registry_id, status, reason or ("no frame was recorded" if not frames else ""), frames, round(duration, 2),
+                                 start_pose_distance(settings.start_pose, follower_at_start) if settings.start_pose else None)
+        self._set(replace(self._status, phase="ready", message=_ended_message(outcome), episodes=(*self._status.episodes, outcome), episode_index=None))
+        if settings.reset == "move_home" and settings.start_pose and not self.station.estopped:
+            try:
+                self.station.move_home(settings.start_pose, settings.move_home_speed_deg_s)
+            except StationError as error:
+                self._set(replace(self._status, message=f"{self._status.message} The move home did not start: {error}"))
+
+    def _set(self, status: RunStatus) -> None:
+        with self._lock:
+            self._status = status
+
+
+def _ended_message(outcome: EpisodeOutcome) -> str:
+    if outcome.status == "aborted":
+        return f"Episode {outcome.episode_index} aborted: {outcome.reason}. The arm holds its position; {outcome.frames} frames were kept."
+    return f"Episode {outcome.episode_index} {outcome.status} ({outcome.frames} frames, {outcome.duration_s:.1f} s). Tag it before the next one."
+
+
+def abort_reason(error: BaseException) -> str:
+    """One line the operator understands, for the registry and the page."""
+    if isinstance(error, EmergencyStopped):
+        return "emergency stop"
+    if isinstance(error, UnsafeActionError):
+        return f"unsafe action: {error}"
+    if isinstance(error, TimeoutError) or "camera" in str(error).lower():
+        return f"camera lost: {error}"
+    return f"policy error: {type(error).__name__}: {error}"
+
+
+def _station_episodes(base):
+    """lerobot's EpisodicStrategy, driven by station commands instead of a keyboard listener."""
+
+    class StationEpisodes(base):
+        def __init__(self, config, runs: PolicyRuns) -> None:
+            super().__init__(config)
+            self.runs = runs
+
+        def setup(self, ctx) -> None:
+            self._init_engine(ctx)
+            self._listener, self._events = None, self.runs._events
+
+        def run(self, ctx) -> None:
+            from lerobot.datasets import VideoEncodingManager
+
+            cfg = ctx.runtime.cfg
+            dataset = ctx.data.dataset
+            settings: RunSettings = self.runs._status.settings
+            with VideoEncodingManager(dataset):
+                while self.runs.next_request() == "episode":
+                    episode_index = dataset.num_episodes
+                    self._engine.reset()
+                    self._interpolator.reset()
+                    self._engine.resume()
+                    follower_at_start = self.runs.episode_began(episode_index)
+                    status, reason = "recorded", ""
+                    try:
+                        self._policy_loop(
+                            ctx=ctx, robot=ctx.hardware.robot_wrapper, events=self._events, features=ctx.data.dataset_features,
+                            fps=cfg.fps, control_time_s=settings.episode_time_s, dataset=dataset, single_task=settings.task,
+                        )
+                    except Exception as error:  # noqa: BLE001 - every failure ends the episode the same safe way
+                        log.warning("episode %s aborted: %s", episode_index, error)
+                        status, reason = "aborted", abort_reason(error)
+                    finally:
+                        self._engine.pause()
+                    if self.runs._estop_pressed and status == "recorded":
+                        status, reason = "aborted", "emergency stop"
+                    self.runs.episode_ended(dataset, settings, episode_index, follower_at_start, status, reason)
+
+        def _log_telemetry(self, obs_processed, action_dict, runtime_ctx) -> None:
+            if action_dict is not None:
+                self.runs.record_frame(action_dict, obs_processed or {})
+
+    return StationEpisodes

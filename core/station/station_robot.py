@@ -1,0 +1,78 @@
+"""The station's robot as lerobot's rollout engine sees it.
+
+`lerobot.rollout` builds and connects its own robot from a config. Inside the station
+the arm is already connected and owned by the station, so the rollout gets this thin
+robot instead (`--robot.type=preflight_station`): it reads through the station (which
+publishes every observation to the pages) and commands through the station's safety gate
+(joint limits, maximum step, NaN refusal, emergency stop). Connecting and disconnecting
+it leave the real arm alone.
+"""
+
+from __future__ import annotations
+
+from lerobot.robots import Robot
+
+from core.errors import StationError
+from core.station.config_station_robot import StationRobotConfig
+
+_stations: dict[str, object] = {}  # station name -> Station, in this process
+
+
+class EmergencyStopped(StationError):
+    """Raised into the rollout when the emergency stop is pressed: the episode ends at once."""
+
+
+def expose(station) -> str:
+    _stations[station.config.name] = station
+    return station.config.name
+
+
+class StationRobot(Robot):
+    config_class = StationRobotConfig
+    name = "preflight_station"
+
+    def __init__(self, config: StationRobotConfig):
+        if config.station not in _stations:
+            raise StationError(f"No station '{config.station}' runs in this process.")
+        self.station = _stations[config.station]
+        super().__init__(config)
+        self.name = self.station.robot.name  # datasets record the real robot's type, so they merge with training data
+        self.cameras = self.station.robot.cameras
+
+    @property
+    def observation_features(self) -> dict:
+        return self.station.robot.observation_features
+
+    @property
+    def action_features(self) -> dict:
+        return self.station.robot.action_features
+
+    @property
+    def is_connected(self) -> bool:
+        return self.station.robot.is_connected
+
+    def connect(self, calibrate: bool = True) -> None:
+        """The station connected the arm already."""
+
+    @property
+    def is_calibrated(self) -> bool:
+        return True
+
+    def calibrate(self) -> None:
+        """The station's arm is calibrated, or the station would not have started."""
+
+    def configure(self) -> None:
+        """Nothing to configure: the station did."""
+
+    def get_observation(self) -> dict:
+        observation = self.station.robot.get_observation()
+        self.station.observe_rollout(observation)
+        return observation
+
+    def send_action(self, action: dict) -> dict:
+        if self.station.estopped:
+            raise EmergencyStopped("Emergency stop pressed: the episode was stopped and the arm holds its position.")
+        return {f"{motor}.pos": value for motor, value in self.station.send(action).items()}
+
+    def disconnect(self) -> None:
+        """The arm stays connected to the station."""

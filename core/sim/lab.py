@@ -208,7 +208,11 @@ class SimLab:
         """A device starts using the lab; in realtime mode the first one starts the lab's thread."""
         with self._lock:
             self._users += 1
-            if self.clock is Clock.REALTIME and self._thread is None:
+            stopping = self._thread if self._thread is not None and self._stop.is_set() else None
+        if stopping is not None and stopping is not threading.current_thread():
+            stopping.join(timeout=5.0)  # the last device just left: let that thread finish first
+        with self._lock:
+            if self.clock is Clock.REALTIME and (self._thread is None or not self._thread.is_alive()):
                 self._stop.clear()
                 self._thread = threading.Thread(target=self._run_realtime, name=f"sim-lab-{self.lab_id}", daemon=True)
                 self._thread.start()
@@ -219,10 +223,14 @@ class SimLab:
             self._users = max(0, self._users - 1)
             thread = self._thread if self._users == 0 else None
             if thread is not None:
-                self._thread = None
                 self._stop.set()
-        if thread is not None and thread is not threading.current_thread():
+        if thread is None:
+            return
+        if thread is not threading.current_thread():
             thread.join(timeout=5.0)
+        with self._lock:
+            if self._thread is thread:
+                self._thread = None
 
     @property
     def running(self) -> bool:

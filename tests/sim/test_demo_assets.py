@@ -1,0 +1,89 @@
+"""The generated demo assets are real lerobot files: a v3.0 dataset that loads and decodes, and a checkpoint lerobot-rollout runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+from lerobot.datasets import LeRobotDataset
+
+from core.sim.devices.config_sim_follower import SIM_FOLLOWER_TYPE
+from core.sim.expert import TASK
+from core.sim.lab import SIM_HOME_POSE
+from core.so101 import MOTOR_NAMES
+
+pytestmark = pytest.mark.slow
+
+
+def test_dataset_loads_with_lerobot_and_matches_the_recording_plan(demo_assets):
+    dataset = LeRobotDataset(demo_assets.repo_id, root=demo_assets.dataset_root, video_backend="pyav")
+    assert dataset.meta.info["codebase_version"] == "v3.0"
+    assert dataset.num_episodes >= 50
+    assert dataset.fps == 30
+    assert dataset.meta.robot_type == SIM_FOLLOWER_TYPE
+    assert list(dataset.meta.tasks.index) == [TASK]
+    assert dataset.meta.camera_keys == ["observation.images.front", "observation.images.wrist"]
+    assert dataset.meta.features["action"]["names"] == [f"{motor}.pos" for motor in MOTOR_NAMES]
+
+
+def test_videos_decode_in_first_middle_and_last_episode(demo_assets):
+    dataset = LeRobotDataset(demo_assets.repo_id, root=demo_assets.dataset_root, video_backend="pyav")
+    for episode in (0, dataset.num_episodes // 2, dataset.num_episodes - 1):
+        start = dataset.meta.episodes[episode]["dataset_from_index"]
+        item = dataset[start + 10]
+        front, wrist = item["observation.images.front"], item["observation.images.wrist"]
+        assert front.shape == wrist.shape == (3, 240, 320)
+        assert 0.05 < float(front.mean()) < 0.95
+        assert not np.allclose(front.numpy(), wrist.numpy(), atol=0.05)
+
+
+def test_episodes_start_near_the_home_pose_with_the_gripper_closed(demo_assets):
+    table = pq.read_table(next((demo_assets.dataset_root / "data").rglob("*.parquet")), columns=["observation.state", "frame_index"]).to_pandas()
+    starts = np.stack(table[table["frame_index"] == 0]["observation.state"].to_numpy())
+    home = np.array([SIM_HOME_POSE[motor] for motor in MOTOR_NAMES])
+    assert np.abs(starts - home)[:, :5].max() < 4.0
+    assert starts[:, 5].max() < 3.0
+    assert starts[:, :5].std(axis=0).min() > 0.2  # a person resets the arm roughly, not exactly
+
+
+def test_actions_are_what_the_follower_was_sent_through_the_leader(demo_assets):
+    columns = ["observation.state", "action", "episode_index"]
+    table = pq.read_table(next((demo_assets.dataset_root / "data").rglob("*.parquet")), columns=columns).to_pandas()
+    for _, episode in table.groupby("episode_index"):
+        state, action = np.stack(episode["observation.state"].to_numpy()), np.stack(episode["action"].to_numpy())
+        # The follower tracks the leader: its state is the action a frame late, never far off on the arm joints.
+        assert np.median(np.abs(state[1:, :5] - action[:-1, :5])) < 3.0
+        # A person moves the leader smoothly: no jump of more than a few degrees between frames.
+        assert np.abs(np.diff(action[:, :5], axis=0)).max() < 10.0
+
+
+def test_checkpoint_has_lerobot_train_files_and_the_demo_marker(demo_assets):
+    folder = demo_assets.checkpoint_dir
+    for name in ("config.json", "model.safetensors", "train_config.json", "policy_preprocessor.json", "policy_postprocessor.json", "preflight_demo.json"):
+        assert (folder / name).is_file(), name
+    train_config = json.loads((folder / "train_config.json").read_text())
+    assert Path(train_config["dataset"]["root"]) == demo_assets.dataset_root
+    assert json.loads((folder / "config.json").read_text())["pretrained_backbone_weights"] is None
+    assert demo_assets.checkpoint.steps == train_config["steps"]
+    if not demo_assets.checkpoint.trained:
+        assert "Untrained" in demo_assets.checkpoint.note
+
+
+def test_lerobot_rollout_drives_the_simulated_follower_with_the_demo_checkpoint(demo_assets, tmp_path):
+    command = [
+        sys.executable, "-m", "lerobot.scripts.lerobot_rollout",
+        "--strategy.type=base", "--robot.type=preflight_sim_follower", f"--policy.path={demo_assets.checkpoint_dir}",
+        "--duration=5", "--policy.device=cpu", "--play_sounds=false", f"--task={TASK}",
+    ]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "MUJOCO_GL": "egl", "HF_LEROBOT_HOME": str(tmp_path / "lerobot")}
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    assert "Robot connected: preflight_sim_follower" in output
+    assert "Rollout finished" in output

@@ -111,6 +111,7 @@ def pandas_baseline(profile: TrainingProfile, runs: list[Path], rows: list) -> p
     """The straightforward way: each dataset into a DataFrame, then one episode at a time."""
     reference = Reference.of_profile(profile)
     threshold = reference.closed_threshold
+    training_pose = {target.motor: target.mean for target in reference.start_pose}
     tables = []
     for root in [Path(profile.dataset_dir), *runs]:
         dataset = open_dataset(root)
@@ -130,7 +131,7 @@ def pandas_baseline(profile: TrainingProfile, runs: list[Path], rows: list) -> p
                 "closed_fraction_action": float(np.mean(action[:, gripper] <= threshold)),
                 "closed_fraction_state": float(np.mean(state[:, gripper] <= threshold)),
                 "mean_gripper_action": float(action[:, gripper].mean()),
-                "start_pose_distance_deg": start_pose_distance(reference.start_pose, dict(zip(motors, state[0]))),
+                "start_pose_distance_deg": start_pose_distance(training_pose, dict(zip(motors, state[0]))),
             }
             for i, motor in enumerate(motors):
                 record[f"jump_p95.{motor}"] = float(np.percentile(jumps[:, i], 95)) if len(jumps) else 0.0

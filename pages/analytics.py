@@ -85,6 +85,7 @@ st.dataframe(summary_table(data), hide_index=True)
 charts = figures(data)
 diagnoses = st.session_state.setdefault("analytics_diagnoses", {})
 report_frames = st.session_state.setdefault("analytics_report_frames", [])
+report_extras = {}  # the drill-down figure, when one is shown
 
 compare, drill, diagnosis_tab, plan_tab = st.tabs(["Training vs deployment", "Episode drill-down", "Diagnosis", "Planner"])
 
@@ -110,10 +111,13 @@ with drill:
         try:
             frames = episode_frames(chosen.root, episode_index)
             title = f"{chosen.name}, episode {episode_index}"
-            st.plotly_chart(
-                episode_figure(frames, chosen.action_names, title, data.reference.closed_threshold),
-                theme=None, config=modebar_config("episode"), key="chart_episode",
+            drilled = episode_figure(frames, chosen.action_names, title, data.reference.closed_threshold)
+            st.plotly_chart(drilled, theme=None, config=modebar_config("episode"), key="chart_episode")
+            st.download_button(
+                "PNG: episode", data=lambda: figure_png(drilled), file_name=f"{chosen.name}_episode_{episode_index}.png",
+                mime="image/png", on_click="ignore", icon=":material/image:", key="png_episode",
             )
+            report_extras["episode"] = drilled
             shots = drilldown(chosen.root, dataset_fingerprint(chosen.root), episode_index)
             columns = st.columns(3)
             report_frames.clear()
@@ -206,7 +210,7 @@ with plan_tab:
 st.download_button(
     "Download the report (HTML)",
     data=lambda: report_html(
-        data, charts, frames=list(report_frames), generated_at=datetime.now(timezone.utc),
+        data, {**charts, **report_extras}, frames=list(report_frames), generated_at=datetime.now(timezone.utc),
         diagnoses={Path(root).name: d for (name, root), d in diagnoses.items() if name == profile.name and root in run_roots},
     ),
     file_name=f"preflight-analytics-{datetime.now():%Y%m%d-%H%M}.html", mime="text/html", on_click="ignore",

@@ -93,8 +93,9 @@ def report_html(
         summary_table(data).to_html(index=False, float_format=lambda v: f"{v:.3g}", na_rep="", classes="summary", border=0),
         "<h2>Figures</h2>",
     ]
-    for i, (key, figure) in enumerate(figures.items()):
-        sections.append(f"<section class='figure' id='figure-{_e(key)}'><h3>{_e(FIGURE_TITLES.get(key, key))}</h3>")
+    for key, figure in figures.items():
+        heading = FIGURE_TITLES.get(key) or figure.layout.title.text or key
+        sections.append(f"<section class='figure' id='figure-{_e(key)}'><h3>{_e(heading)}</h3>")
         sections.append(figure.to_html(full_html=False, include_plotlyjs=False, div_id=f"plot-{key}", default_width="100%"))
         sections.append("</section>")
     if frames:

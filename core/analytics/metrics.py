@@ -193,8 +193,9 @@ def _start_pose_columns(first_states: np.ndarray, state_names: Sequence[str], ta
     motors = [motor_of(name) for name in state_names]
     by_motor = {target.motor: target for target in targets}
     # one call per episode of the app-wide definition: hundreds of tiny dicts, well under a millisecond
+    training_pose = {target.motor: target.mean for target in targets}
     distances = [
-        start_pose_distance(targets, dict(zip(motors, map(float, row)))) for row in np.asarray(first_states, dtype=np.float64)
+        start_pose_distance(training_pose, dict(zip(motors, map(float, row)))) for row in np.asarray(first_states, dtype=np.float64)
     ]
     known = [i for i, motor in enumerate(motors) if motor in by_motor]
     means = np.array([by_motor[motors[i]].mean for i in known])

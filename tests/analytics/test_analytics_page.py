@@ -72,9 +72,11 @@ def test_page_renders_and_exports_png_and_report(
     collector.feed(report)
     collector.close()
     assert report.startswith("<!DOCTYPE html>") and report.rstrip().endswith("</html>")
-    assert {"plot-gripper_closed", "plot-gripper_action", "plot-action_jumps", "plot-start_pose", "plot-success_rate"} <= collector.ids
+    figures = {"plot-gripper_closed", "plot-gripper_action", "plot-action_jumps", "plot-start_pose", "plot-success_rate", "plot-episode"}
+    assert figures <= collector.ids
     assert "Plotly.newPlot" in report and "plotly.js" in report.lower()  # the library itself is inlined: no network needed
     assert not re.search(r"<script[^>]+src=", report)
-    assert any(src.startswith("data:image/jpeg;base64,") for src in collector.images)  # training reference frames
+    jpegs = [src for src in collector.images if src.startswith("data:image/jpeg;base64,")]
+    assert len(jpegs) == 2 * 3 + 2 * 4  # drill-down: 2 cameras x start, middle, end; training: 2 cameras x 4 references
     assert str(sane_checkpoint.resolve()) in report and weights_sha256(sane_checkpoint) in report
     assert "action_jumps" in report and "chunk_size" in report and "rollout_jumpy" in report

@@ -66,7 +66,7 @@ def test_start_pose_distance_is_the_shared_definition(training, profile) -> None
     targets = start_pose_targets(profile.start_pose)
     home = {t.motor: t.mean for t in targets}
     moved = {**home, "elbow_flex": home["elbow_flex"] + 30.0}
-    assert start_pose_distance(targets, moved) == 30.0
+    assert start_pose_distance(home, moved) == 30.0
 
 
 def test_faulty_deployments_measure_their_fault(fault_dirs: dict[str, Path], reference: Reference) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -130,13 +131,16 @@ def train_checkpoint(dataset_root: Path, target: Path, recipe: TrainingRecipe, p
     reported = -1
     with open(log_path, "w") as log:
         process = subprocess.Popen(recipe.command(dataset_root, scratch / "run"), stdout=log, stderr=subprocess.STDOUT)
-        while process.poll() is None:
-            time.sleep(2.0)
-            steps = re.findall(r"step:(\d+)", log_path.read_text(errors="replace"))
-            step = int(steps[-1]) if steps else 0
-            if progress and step != reported:
-                progress(step, recipe.steps)
-                reported = step
+        try:
+            while process.poll() is None:
+                time.sleep(2.0)
+                steps = re.findall(r"step:(\d+)", log_path.read_text(errors="replace"))
+                step = int(steps[-1]) if steps else 0
+                if progress and step != reported:
+                    progress(step, recipe.steps)
+                    reported = step
+        finally:
+            _stop(process)
     if process.returncode != 0:
         tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-20:])
         raise RuntimeError(f"lerobot-train failed (exit {process.returncode}); log {log_path}:\n{tail}")
@@ -146,6 +150,18 @@ def train_checkpoint(dataset_root: Path, target: Path, recipe: TrainingRecipe, p
     shutil.move(str(trained), str(target))
     shutil.rmtree(scratch, ignore_errors=True)
     return (time.monotonic() - started) / 60
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Interrupt a still-running lerobot-train like Ctrl-C (it then stops its data-loading workers too)."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def evaluate_policy(checkpoint_dir: Path, episodes: int = 10, seed: int = 1000, seconds: float = 10.0, cache_dir: Path | None = None) -> PolicyEvaluation:

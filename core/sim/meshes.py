@@ -95,7 +95,7 @@ def decimated_mesh_dir(cache_dir: Path) -> Path:
     Built in a temporary folder and renamed at the end, so an interrupted first run
     never leaves a half-written cache behind.
     """
-    target = cache_dir / "so101_meshes" / CACHE_VERSION
+    target = Path(cache_dir).resolve() / "so101_meshes" / CACHE_VERSION
     if target.is_dir():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)

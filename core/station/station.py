@@ -93,6 +93,7 @@ class Station:
         self._last_sent: dict[str, float] | None = None
         self._state: StationState | None = None
         self._state_ready = threading.Event()
+        self._io = threading.RLock()  # one hardware access at a time: the loop, an episode, the e-stop
         self.loop_paused = False  # True while another thread (a policy rollout) drives the robot itself
         self._last_tick: float | None = None  # perf_counter of the rollout's previous observation
         self.extensions: list[StationExtension] = []
@@ -148,14 +149,22 @@ class Station:
         return feed.wait_jpeg(after_seq, wait_s)
 
     def emergency_stop(self) -> None:
-        """Latch: no command reaches the arm until `release_estop`; the arm holds where it is."""
+        """Latch: no command reaches the arm until `release_estop`; the arm holds where it is now.
+
+        The hold is sent from the caller's thread at once, between two hardware accesses of
+        whoever drives the arm (the loop, or a policy episode in the middle of an inference).
+        """
         self._estopped = True
-        self._hold_sent = False
         self._motion = None
-        if self._mode != "error":
+        if self._mode not in ("error", "rollout"):
             self._mode = "idle"
-        self.note("estop", "Emergency stop: the follower holds its position until released.")
         self.on_estop()
+        try:
+            self.hold()
+        except Exception as error:  # noqa: BLE001 - the loop retries the hold at its next tick
+            self._hold_sent = False
+            log.error("emergency stop could not command the hold: %s", error)
+        self.note("estop", "Emergency stop: the follower holds its position until released.")
 
     def release_estop(self) -> None:
         self._estopped = False
@@ -296,7 +305,7 @@ class Station:
 
     def _tick(self) -> None:
         try:
-            observation = self.robot.get_observation()
+            observation = self.read_observation()
             follower = {key: float(value) for key, value in observation.items() if key.endswith(".pos")}
             leader = self.leader.get_action() if self.leader is not None else None
         except Exception as error:  # noqa: BLE001 - a failing bus is reported, never fatal to the loop
@@ -341,15 +350,25 @@ class Station:
         assert self.gate is not None
         present = {pos_key(motor): value for motor, value in self._follower.items()}
         safe = self.gate.clip({pos_key(motor_of(key)): value for key, value in target.items()}, present)
-        sent = self.robot.send_action(safe.action)
+        with self._io:
+            if self._estopped:  # pressed while this command was being prepared
+                raise StationError("Emergency stop is latched: release it before moving the arm.")
+            sent = self.robot.send_action(safe.action)
         self._last_sent = {motor_of(key): float(value) for key, value in sent.items()}
         return self._last_sent
 
     def hold(self) -> None:
-        """Command the present position: the arm stops where it is, under torque."""
-        self.robot.send_action({pos_key(motor): value for motor, value in self._follower.items()})
-        self._last_sent = dict(self._follower)
+        """Command the position the arm has right now (read fresh): it stops where it is, under torque."""
+        with self._io:
+            present = {key: float(value) for key, value in self.robot.get_observation().items() if key.endswith(".pos")}
+            self.robot.send_action(present)
+        self._last_sent = {motor_of(key): value for key, value in present.items()}
         self._hold_sent = True
+
+    def read_observation(self) -> dict:
+        """One observation of the follower (joints and cameras), serialised with every other arm access."""
+        with self._io:
+            return self.robot.get_observation()
 
     def observe(self, follower: dict[str, float], leader: dict[str, float] | None) -> None:
         self._follower = {motor_of(key): value for key, value in follower.items()}

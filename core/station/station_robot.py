@@ -65,14 +65,20 @@ class StationRobot(Robot):
         """Nothing to configure: the station did."""
 
     def get_observation(self) -> dict:
-        observation = self.station.robot.get_observation()
+        observation = self.station.read_observation()
         self.station.observe_rollout(observation)
         return observation
 
     def send_action(self, action: dict) -> dict:
         if self.station.estopped:
             raise EmergencyStopped("Emergency stop pressed: the episode was stopped and the arm holds its position.")
-        return {f"{motor}.pos": value for motor, value in self.station.send(action).items()}
+        try:
+            sent = self.station.send(action)
+        except StationError as error:
+            if self.station.estopped:
+                raise EmergencyStopped(str(error)) from error
+            raise
+        return {f"{motor}.pos": value for motor, value in sent.items()}
 
     def disconnect(self) -> None:
         """The arm stays connected to the station."""

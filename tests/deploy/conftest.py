@@ -1,0 +1,44 @@
+"""A simulated station with the demo ACT checkpoint, shared by the deploy tests of one module."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from core.station import launcher
+from core.station.client import StationClient
+from core.station.config import demo_station_config
+from core.workspace import WORKSPACE_ENV, Workspace
+
+
+@pytest.fixture(scope="module")
+def deploy_workspace(tmp_path_factory: pytest.TempPathFactory, demo_assets) -> Iterator[Workspace]:
+    workspace = Workspace(Path(tmp_path_factory.mktemp("deploy")) / "workspace").ensure()
+    workspace.demo_dir.symlink_to(demo_assets.dataset_root.parent, target_is_directory=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(WORKSPACE_ENV, str(workspace.root))
+        yield workspace
+
+
+@pytest.fixture(scope="module")
+def station(deploy_workspace: Workspace) -> Iterator[StationClient]:
+    client = launcher.start(demo_station_config(), deploy_workspace)
+    yield client
+    launcher.stop("demo", deploy_workspace)
+
+
+def wait_for(predicate, timeout_s: float = 60.0, interval_s: float = 0.2):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval_s)
+    raise AssertionError("condition not met in time")
+
+
+def run_phase(station: StationClient, *phases: str, timeout_s: float = 120.0):
+    return wait_for(lambda: (status := station.call("run_status")).phase in phases and status, timeout_s)

@@ -1,0 +1,107 @@
+"""Policy episodes end to end on the simulated station with the demo ACT checkpoint.
+
+The station runs lerobot's rollout engine; the recording is read back with lerobot's own
+LeRobotDataset; tags go to a real SQLite registry in the test's workspace.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from safetensors.torch import load_file, save_file
+
+from core.deploy.settings import RunSettings
+from core.registry import Registry
+from core.sim.lab import SIM_HOME_POSE
+from tests.deploy.conftest import run_phase, wait_for
+
+pytestmark = pytest.mark.slow
+
+
+def settings_for(checkpoint: Path, **changes) -> dict:
+    fields = {"task": "Grab the brain", "episode_time_s": 3.0, "start_pose": dict(SIM_HOME_POSE), **changes}
+    return RunSettings(policy_dir=str(checkpoint), **fields).to_json()
+
+
+def run_episode(station) -> object:
+    wait_for(lambda: station.state().mode == "idle")
+    before = len(station.call("run_status").episodes)
+    station.call("start_episode")
+    return wait_for(lambda: len((status := station.call("run_status")).episodes) > before and status.phase == "ready" and status.episodes[-1], 120)
+
+
+def test_two_episodes_are_recorded_tagged_and_survive_a_restart(station, demo_assets, deploy_workspace):
+    station.call("start_run", settings=settings_for(demo_assets.checkpoint_dir))
+    ready = run_phase(station, "ready", "failed")
+    assert ready.phase == "ready", ready.message
+    first, second = run_episode(station), run_episode(station)
+    assert (first.status, second.status) == ("recorded", "recorded")
+    assert first.frames > 0 and second.frames > 0
+
+    registry = Registry.open()
+    registry.tag_episode(first.registry_id, "success", score=80, note="grasped on the second try")
+    registry.tag_episode(second.registry_id, "failure")
+    station.call("end_run")
+    ended = run_phase(station, "ended", "failed")
+    assert ended.phase == "ended", ended.message
+
+    reopened = Registry.open()  # a new connection, as after a restart of the app
+    rows = {row.episode_index: row for row in reopened.episode_rows(run_id=ended.run_id)}
+    assert rows[0].outcome == "success" and rows[0].score == 80 and rows[0].note == "grasped on the second try"
+    assert rows[1].outcome == "failure"
+    assert rows[0].task == "Grab the brain" and rows[0].chunk_size and rows[0].camera_mapping == {"front": "sim:cam0", "wrist": "sim:cam1"}
+    assert rows[0].start_pose_distance_deg is not None
+
+    from lerobot.datasets import LeRobotDataset
+
+    dataset = LeRobotDataset(Path(ended.dataset_root).name, root=ended.dataset_root, video_backend="pyav")
+    assert dataset.num_episodes == 2
+    assert dataset.num_frames == first.frames + second.frames
+    assert dataset.meta.robot_type == "preflight_sim_follower"  # the real robot's type: it merges with training data
+    frame = dataset[0]
+    assert tuple(frame["observation.images.front"].shape) == (3, 240, 320)
+    assert dataset.meta.tasks.index.tolist() == ["Grab the brain"]
+
+
+def test_emergency_stop_mid_episode_aborts_it_and_keeps_the_frames(station, demo_assets):
+    station.call("start_run", settings=settings_for(demo_assets.checkpoint_dir, episode_time_s=20.0))
+    assert run_phase(station, "ready", "failed").phase == "ready"
+    wait_for(lambda: station.state().mode == "idle")
+    station.call("start_episode")
+    wait_for(lambda: station.call("run_status").frames >= 5, 120)
+    station.emergency_stop()
+    stopped_at = time.monotonic()
+    outcome = wait_for(lambda: (status := station.call("run_status")).phase == "ready" and status.episodes and status.episodes[-1], 60)
+    assert outcome.status == "aborted" and outcome.reason == "emergency stop"
+    assert outcome.frames >= 5
+    held = station.state().follower_pos
+    time.sleep(0.5)
+    assert all(abs(station.state().follower_pos[m] - held[m]) < 0.5 for m in held), "the arm kept moving"
+    assert Registry.open().episode(outcome.registry_id).abort_reason == "emergency stop"
+    station.call("release_estop")
+    station.call("end_run")
+    assert run_phase(station, "ended", "failed").phase == "ended"
+    assert time.monotonic() - stopped_at < 60
+
+
+def test_a_nan_action_stops_the_arm_and_aborts_the_episode(station, demo_assets, tmp_path):
+    broken = tmp_path / "nan_checkpoint"
+    shutil.copytree(demo_assets.checkpoint_dir, broken)
+    weights = load_file(broken / "model.safetensors")
+    head = next(name for name in weights if name.endswith("action_head.weight"))
+    weights[head] = weights[head] * float("nan")
+    save_file(weights, broken / "model.safetensors")
+
+    station.call("start_run", settings=settings_for(broken))
+    assert run_phase(station, "ready", "failed").phase == "ready"
+    before = station.state().follower_pos
+    outcome = run_episode(station)
+    assert outcome.status == "aborted" and outcome.reason.startswith("unsafe action")
+    assert "nan" in outcome.reason.lower()
+    after = station.state().follower_pos
+    assert all(abs(after[m] - before[m]) < 1.0 for m in before), "a NaN action moved the arm"
+    station.call("end_run")
+    assert run_phase(station, "ended", "failed").phase == "ended"

@@ -167,7 +167,7 @@ def write_smolvla_checkpoint(
     )
     config.pretrained_path = Path(SMOLVLA_BASE)  # as lerobot-train records `--policy.path=lerobot/smolvla_base`
     train_config = TrainPipelineConfig(
-        dataset=DatasetConfig(repo_id=train_repo_id, root=str(dataset_root), video_backend="pyav"),
+        dataset=DatasetConfig(repo_id=train_repo_id, root=str(Path(dataset_root).resolve()), video_backend="pyav"),
         policy=config,
         output_dir=Path(output_dir),
         steps=steps,

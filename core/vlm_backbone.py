@@ -17,12 +17,11 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from core.checkpoint import CheckpointInfo
 from core.errors import CheckpointError
 
-Need = Literal["config", "processor", "tokenizer", "weights"]
 # Each need is met by any one of its alternatives (every file of it present).
 ALTERNATIVES: dict[str, tuple[tuple[str, ...], ...]] = {
     "config": (("config.json",),),
@@ -59,20 +58,6 @@ class BackboneSource:
     @property
     def available(self) -> bool:
         return not self.unmet
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "kind": self.kind,
-            "location": self.location,
-            "needs": list(self.needs),
-            "unmet": list(self.unmet),
-            "missing_files": list(self.missing_files),
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "BackboneSource":
-        return cls(**{**data, **{key: tuple(data[key]) for key in ("needs", "unmet", "missing_files")}})
 
 
 @dataclass(frozen=True)
@@ -169,7 +154,7 @@ def backbone_status(
     needs.setdefault(tokenizer or checkpoint.vlm_model_name, []).append("tokenizer")
     return BackboneStatus(
         vlm_model_name=checkpoint.vlm_model_name,
-        sources=tuple(_source(name, tuple(source_needs), cache_dir) for name, source_needs in needs.items()),
+        sources=tuple(_source(name, sorted(source_needs, key=list(ALTERNATIVES).index), cache_dir) for name, source_needs in needs.items()),
         offline=offline,
         cache_dir=str(cache_dir),
     )

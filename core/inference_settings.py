@@ -156,7 +156,7 @@ def plan_inference(
         n_action_steps=n_action_steps,
         rtc_execution_horizon=(rtc_execution_horizon if rtc_execution_horizon is not None else DEFAULT_EXECUTION_HORIZON) if rtc else None,
         rtc_queue_threshold=(rtc_queue_threshold if rtc_queue_threshold is not None else DEFAULT_QUEUE_THRESHOLD) if rtc else None,
-        rtc_max_guidance_weight=(rtc_max_guidance_weight or DEFAULT_MAX_GUIDANCE_WEIGHT) if rtc else None,
+        rtc_max_guidance_weight=(rtc_max_guidance_weight if rtc_max_guidance_weight is not None else DEFAULT_MAX_GUIDANCE_WEIGHT) if rtc else None,
         rtc_attention_schedule=(rtc_attention_schedule or DEFAULT_ATTENTION_SCHEDULE).upper() if rtc else None,
         rtc_supported=supports_rtc(checkpoint),
         inference_latency_ms=inference_latency_ms,

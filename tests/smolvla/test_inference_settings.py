@@ -112,3 +112,7 @@ def test_overrides_on_the_loaded_policy_config(smolvla_info: CheckpointInfo, smo
 def test_settings_round_trip_as_json(smolvla_info: CheckpointInfo) -> None:
     settings = plan_inference(smolvla_info, 30, "rtc", rtc_execution_horizon=40)
     assert InferenceSettings.from_json(settings.to_json()) == settings
+
+
+def test_a_zero_guidance_weight_is_refused(smolvla_info: CheckpointInfo) -> None:
+    assert "guidance weight must be positive" in plan_inference(smolvla_info, 30, "rtc", rtc_max_guidance_weight=0).problems[0]

@@ -12,11 +12,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.errors import StationError
 from core.so101 import GRIPPER
 
 MIN_JERK_PEAK = 1.875
 SETTLE_TOLERANCE = 1.0  # joint units: close enough to call the move finished
 SETTLE_TIMEOUT_S = 3.0  # servos that cannot reach (an obstacle, a sagging joint) end the move anyway
+DEFAULT_MAX_SPEED_DEG_S = 30.0  # slow enough to watch and stop, fast enough to cross the workspace in a few seconds
+MAX_SPEED_DEG_S = 120.0  # the fastest move home accepted (the safety gate's step limit still applies)
+GRIPPER_SPEED = 50.0  # 0..100 units per second
 
 
 def min_jerk(fraction: float) -> float:
@@ -49,7 +53,11 @@ class MoveHome:
 
     mode = "move_home"
 
-    def __init__(self, target: dict[str, float], fps: float, max_speed_deg_s: float = 30.0, gripper_speed: float = 50.0) -> None:
+    def __init__(
+        self, target: dict[str, float], fps: float, max_speed_deg_s: float = DEFAULT_MAX_SPEED_DEG_S, gripper_speed: float = GRIPPER_SPEED
+    ) -> None:
+        if not 0 < max_speed_deg_s <= MAX_SPEED_DEG_S:
+            raise StationError(f"A move home needs a speed above 0 and at most {MAX_SPEED_DEG_S:.0f}°/s; got {max_speed_deg_s}.")
         self.target = dict(target)
         self.fps = fps
         self.max_speed_deg_s = max_speed_deg_s

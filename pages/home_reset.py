@@ -1,6 +1,172 @@
-"""Home reset page (not built yet)."""
+"""Home reset: the arm against the training start pose, live; GO / NO-GO; the leader or an automatic move brings it home."""
+
+import math
 
 import streamlit as st
 
+from app.context import active_profile, workspace
+from app.start_pose_views import joint_table, verdict_banner
+from app.station_panel import station_sidebar
+from core.errors import PreflightError
+from core.move_home import DEFAULT_MAX_SPEED_DEG_S, MAX_SPEED_DEG_S
+from core.start_pose import ARM_TOLERANCE_FLOOR, GRIPPER_TOLERANCE_FLOOR, TOLERANCE_SIGMAS, move_home_target, station_targets, verdict_for_station
+from core.start_pose_tolerances import load_tolerance_overrides, save_tolerance_overrides
+
 st.title("Home reset")
-st.info("Coming next: live leader and follower joints against the training start pose, a GO / NO-GO verdict and an automatic move home.", icon=":material/construction:")
+st.caption(
+    "Episodes that start away from the training start pose (the mean of each training episode's first state) fail "
+    "for no fault of the policy. Bring the arm home with the leader, or automatically, until the verdict is GO."
+)
+client = station_sidebar()
+profile = active_profile()
+if client is None or profile is None:
+    if client is None:
+        st.info("Start the station (sidebar) to see the arm.", icon=":material/precision_manufacturing:")
+    st.stop()
+
+ws = workspace()
+try:
+    first_verdict = verdict_for_station(client.state(), profile, load_tolerance_overrides(ws, profile.name))
+except PreflightError as error:  # units that provably differ, no start pose, another robot's data
+    st.error(str(error), icon=":material/straighten:")
+    st.stop()
+if first_verdict.units_note:
+    st.warning(first_verdict.units_note, icon=":material/straighten:")
+
+
+def station_command(op: str, **arguments) -> None:
+    """Send a command from a button in a fragment; show the station's refusal, else redraw the fragment."""
+    try:
+        client.call(op, **arguments)
+    except PreflightError as error:
+        st.error(str(error))
+    else:
+        st.rerun(scope="fragment")
+
+
+@st.fragment(run_every=0.25)
+def live_start_pose() -> None:
+    try:
+        state = client.state()
+        verdict = verdict_for_station(state, profile, load_tolerance_overrides(ws, profile.name))
+    except PreflightError as error:
+        st.error(str(error))
+        return
+    verdict_banner(verdict)
+    st.table(joint_table(verdict))
+    units = "degrees" if state.use_degrees else "-100..100 range units"
+    st.caption(f"Arm joints in {units}, the gripper 0..100 (0 closed). Delta = follower − training mean. Station mode: **{state.mode}**.")
+
+
+live_start_pose()
+
+guided, automatic = st.columns(2, gap="large")
+
+with guided:
+    st.subheader("Guided reset with the leader")
+    st.caption("While mirroring, the follower copies the leader arm as `lerobot-teleoperate` does; move the leader until the verdict is GO.")
+
+    @st.fragment(run_every=0.5)
+    def mirror_switch() -> None:
+        """Buttons, not a toggle: the station holds the truth (an emergency stop ends mirroring), and a click always registers."""
+        state = client.state()
+        if state.mode == "mirror":
+            if st.button("Stop mirroring the leader", key="mirror_off", icon=":material/link_off:", use_container_width=True):
+                station_command("set_mirror", enabled=False)
+            return
+        why_not = (
+            "This station has no leader arm." if state.leader_pos is None
+            else "Emergency stop is latched: release it in the sidebar." if state.estopped
+            else f"The arm is busy ({state.mode}): stop that first." if state.mode != "idle"
+            else None
+        )
+        if st.button("Mirror the leader", key="mirror_on", icon=":material/link:", disabled=why_not is not None, help=why_not, use_container_width=True):
+            station_command("set_mirror", enabled=True)
+        if state.leader_pos is not None:
+            gap = max(abs(state.leader_pos[m] - state.follower_pos[m]) for m in state.follower_pos if m in state.leader_pos)
+            st.caption(f"Mirroring starts by moving the follower to the leader, now up to {gap:.1f} away (the safety gate limits each step).")
+
+    mirror_switch()
+
+    @st.fragment
+    def leader_sliders() -> None:
+        """Demo only: the simulated leader arm, moved by sliders instead of a hand."""
+        state = client.state()
+        st.caption("Simulated leader arm (in a real lab, move the leader by hand):")
+        for motor, position in state.leader_pos.items():
+            key = f"leader_{motor}"
+            low, high = math.ceil(state.joint_lower[motor] * 2) / 2, math.floor(state.joint_upper[motor] * 2) / 2  # on the 0.5 grid
+            st.session_state.setdefault(key, min(max(round(position * 2) / 2, low), high))
+            st.slider(motor, low, high, step=0.5, key=key, on_change=move_leader, args=(motor, key))
+
+    def move_leader(motor: str, key: str) -> None:
+        client.call("set_leader", joints={motor: st.session_state[key]})
+
+    if client.state().kind == "sim":
+        leader_sliders()
+
+with automatic:
+    st.subheader("Automatic move home")
+    st.caption(
+        "A smooth, speed-limited move to the training mean start pose: the arm joints first with the gripper held as it is, "
+        "then the gripper. Every step passes the station's joint limits and step limit; Stop (or the emergency stop) halts it at once."
+    )
+    st.number_input("Largest joint speed (°/s)", 5.0, MAX_SPEED_DEG_S, DEFAULT_MAX_SPEED_DEG_S, step=5.0, key="home_speed")
+
+    @st.fragment(run_every=0.25)
+    def move_home_controls() -> None:
+        state = client.state()
+        if state.mode == "move_home":
+            progress = state.activity
+            st.progress(
+                progress.get("fraction", 0.0),
+                text=f"Moving home at {progress.get('max_speed_deg_s', 0):.0f}°/s: {progress.get('elapsed_s', 0):.1f} of "
+                f"{progress.get('duration_s', 0):.1f} s, the furthest joint {progress.get('largest_remaining', 0):.1f} away",
+            )
+            if st.button("Stop", key="stop_move", type="primary", icon=":material/stop_circle:", use_container_width=True):
+                station_command("stop_motion")
+            return
+        why_not = (
+            "Leader mirroring is on: turn it off first, or the leader and the move would fight." if state.mode == "mirror"
+            else "Emergency stop is latched: release it in the sidebar." if state.estopped
+            else f"The arm is busy ({state.mode})." if state.mode != "idle"
+            else None
+        )
+        if st.button("Move home automatically", key="move_home", type="primary", icon=":material/home:", disabled=why_not is not None, help=why_not, use_container_width=True):
+            try:
+                target = move_home_target(state, profile)
+            except PreflightError as error:
+                st.error(str(error))
+                return
+            station_command("move_home", target=target, max_speed_deg_s=st.session_state["home_speed"])
+        if why_not:
+            st.caption(why_not)
+
+    move_home_controls()
+
+with st.expander("Tolerances"):
+    st.caption(
+        f"Default per joint: the larger of {TOLERANCE_SIGMAS:.0f} × the training spread (std of the episodes' first states) "
+        f"and a floor of {ARM_TOLERANCE_FLOOR:.0f}° for arm joints, {GRIPPER_TOLERANCE_FLOOR:.0f} for the gripper. "
+        "Changes are saved for this training data and used by the Deploy page too."
+    )
+    defaults = {target.motor: target.tolerance for target in station_targets(profile)}
+
+    @st.fragment
+    def tolerance_editor() -> None:
+        overrides = load_tolerance_overrides(ws, profile.name)
+        for column, (motor, default) in zip(st.columns(len(defaults)), defaults.items()):
+            st.session_state.setdefault(f"tolerance_{motor}", float(overrides.get(motor, default)))
+            column.number_input(motor, min_value=0.5, max_value=200.0, step=0.5, key=f"tolerance_{motor}", on_change=save_tolerances)
+        st.button("Reset to defaults", icon=":material/restart_alt:", on_click=reset_tolerances)
+
+    def save_tolerances() -> None:
+        chosen = {motor: st.session_state[f"tolerance_{motor}"] for motor in defaults}
+        save_tolerance_overrides(ws, profile.name, {m: v for m, v in chosen.items() if abs(v - defaults[m]) > 1e-6})
+
+    def reset_tolerances() -> None:
+        save_tolerance_overrides(ws, profile.name, {})
+        for motor in defaults:
+            st.session_state.pop(f"tolerance_{motor}", None)
+
+    tolerance_editor()

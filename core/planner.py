@@ -78,14 +78,17 @@ ACT_GUIDANCE = EpochGuidance(
 )
 SMOLVLA_GUIDANCE = EpochGuidance(
     policy_type="smolvla",
-    typical_low=20.0,
-    typical_high=110.0,
-    warn_above=110.0,
+    typical_low=3.0,
+    typical_high=15.0,
+    warn_above=15.0,
     basis=(
-        "SmolVLA is fine-tuned from a pretrained base; lerobot's published recipe is about 107 epochs "
-        "of its 50-episode reference dataset. Beyond that there is no published evidence either way."
+        "The two pieces of evidence disagree, and the lab's own weighs more: a SmolVLA trained for 15.9 "
+        "epochs on 241 episodes memorised its scenes, while lerobot's published fine-tuning recipe runs about "
+        "107 epochs of a 50-episode set (a fixed 20,000 steps whatever the dataset size). Preflight warns "
+        "from 15 epochs, a rule of thumb, so a run like the lab's is flagged before it is deployed."
     ),
     sources=(
+        "The lab: SmolVLA fine-tuned for 15.9 epochs on 241 episodes (about 100,000 frames) memorised its scenes.",
         "lerobot SmolVLA docs and the lerobot/smolvla_base model card: --batch_size=64 --steps=20000 = "
         "1,280,000 samples over lerobot/svla_so101_pickplace (50 episodes, 11,939 frames) = 107 epochs.",
     ),

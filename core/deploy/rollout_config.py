@@ -12,8 +12,11 @@ import re
 import time
 from pathlib import Path
 
+from core.checkpoint import find_pretrained_model, read_checkpoint
 from core.deploy.settings import RunSettings
 from core.errors import CheckpointError
+from core.inference_settings import apply_policy_overrides, inference_config, plan_inference
+from core.vlm_backbone import require_backbone
 from core.station.config import StationConfig
 from core.workspace import Workspace
 
@@ -23,37 +26,31 @@ def run_name(settings: RunSettings) -> str:
     return f"{time.strftime('%Y%m%d-%H%M%S')}_{policy}"[:80]
 
 
-def policy_overrides(config_json: dict, settings: RunSettings, device: str) -> list[str]:
+def policy_overrides(config_json: dict, device: str) -> list[str]:
     overrides = [f"--device={device}"]
     if "pretrained_backbone_weights" in config_json:
         overrides.append("--pretrained_backbone_weights=null")
-    if settings.n_action_steps is not None:
-        overrides.append(f"--n_action_steps={settings.n_action_steps}")
     return overrides
 
 
 def rollout_config(settings: RunSettings, station: StationConfig, robot_config, workspace: Workspace):
-    """The RolloutConfig and the folder the run records into."""
-    import json
-
+    """The RolloutConfig, the folder the run records into, and the inference settings it runs with."""
     import torch
     from lerobot.configs import PreTrainedConfig
     from lerobot.configs.dataset import DatasetRecordConfig
     from lerobot.rollout.configs import EpisodicStrategyConfig, RolloutConfig
-    from lerobot.rollout.inference import RTCInferenceConfig, SyncInferenceConfig
 
-    policy_dir = Path(settings.policy_dir)
-    if not (policy_dir / "config.json").is_file():
-        raise CheckpointError(f"{policy_dir} has no config.json: choose the checkpoint's pretrained_model folder.")
+    policy_dir = find_pretrained_model(settings.policy_dir)
+    info = read_checkpoint(policy_dir)
+    require_backbone(info)
+    plan = plan_inference(info, station.fps, settings.inference, n_action_steps=settings.n_action_steps,
+                          rtc_execution_horizon=settings.rtc_execution_horizon)
+    if plan.blocking:
+        raise CheckpointError("These chunk settings cannot work: " + " ".join(plan.problems))
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    config_json = json.loads((policy_dir / "config.json").read_text())
-    policy = PreTrainedConfig.from_pretrained(policy_dir, cli_overrides=policy_overrides(config_json, settings, device))
+    policy = PreTrainedConfig.from_pretrained(policy_dir, cli_overrides=policy_overrides(info.config, device))
     policy.pretrained_path = policy_dir
-    inference = SyncInferenceConfig()
-    if settings.inference == "rtc":
-        inference = RTCInferenceConfig()
-        if settings.rtc_execution_horizon is not None:
-            inference.rtc.execution_horizon = settings.rtc_execution_horizon
+    apply_policy_overrides(plan, policy)
     name = run_name(settings)
     root = workspace.recordings_dir / name
     dataset = DatasetRecordConfig(
@@ -71,7 +68,7 @@ def rollout_config(settings: RunSettings, station: StationConfig, robot_config, 
         robot=robot_config,
         policy=policy,
         strategy=EpisodicStrategyConfig(reset_to_initial_position=False, smooth_handover=False),
-        inference=inference,
+        inference=inference_config(plan),
         dataset=dataset,
         fps=station.fps,
         device=device,
@@ -80,4 +77,4 @@ def rollout_config(settings: RunSettings, station: StationConfig, robot_config, 
         rename_map=dict(settings.rename_map),
         return_to_initial_position=False,
     )
-    return config, root
+    return config, root, plan

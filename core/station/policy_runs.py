@@ -168,9 +168,9 @@ class PolicyRuns:
 
             from core.deploy.rollout_config import rollout_config
 
-            config, dataset_root = rollout_config(settings, self.station.config, StationRobotConfig(station=self.station.config.name), self.station.workspace)
+            config, dataset_root, plan = rollout_config(settings, self.station.config, StationRobotConfig(station=self.station.config.name), self.station.workspace)
             ctx = build_rollout_context(config, self._shutdown)
-            run_id = self._register_run(settings, dataset_root, ctx)
+            run_id = self._register_run(settings, dataset_root, plan)
             strategy = _station_episodes(EpisodicStrategy)(config.strategy, self)
             strategy.setup(ctx)
             self._set(replace(self._status, phase="ready", message="Ready: start an episode.", run_id=run_id, dataset_root=str(dataset_root)))
@@ -187,24 +187,23 @@ class PolicyRuns:
                 except Exception:  # noqa: BLE001
                     log.exception("finalising the recording failed")
 
-    def _register_run(self, settings: RunSettings, dataset_root: Path, ctx) -> int:
+    def _register_run(self, settings: RunSettings, dataset_root: Path, plan) -> int:
         from core.registry import Registry
 
         registry = Registry.open()
         policy = registry.register_policy(settings.policy_dir)
-        config = ctx.policy.policy.config
         run = registry.start_run(
             policy.id,
             station=self.station.config.name,
             dataset_root=str(dataset_root),
             task=settings.task,
-            chunk_size=getattr(config, "chunk_size", None),
-            n_action_steps=getattr(config, "n_action_steps", None),
+            chunk_size=plan.chunk_size,
+            n_action_steps=plan.n_action_steps,
             fps=self.station.config.fps,
             camera_mapping=self.station.config.camera_mapping,
             task_override=settings.task_override,
-            inference=settings.inference,
-            rtc_execution_horizon=settings.rtc_execution_horizon if settings.inference == "rtc" else None,
+            inference=plan.inference,
+            rtc_execution_horizon=plan.rtc_execution_horizon,
             rename_map=settings.rename_map,
             training_profile=settings.training_profile,
         )

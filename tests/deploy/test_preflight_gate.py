@@ -1,0 +1,64 @@
+"""The preflight gate on the simulated station with the demo checkpoint and its training profile."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.checkpoint import read_checkpoint
+from core.deploy.preflight import run_preflight
+from core.profile import build_profile
+from core.sim.lab import SIM_HOME_POSE
+from tests.deploy.conftest import wait_for
+
+
+@pytest.fixture(scope="module")
+def profile(demo_assets):
+    return build_profile(demo_assets.dataset_root, demo_assets.checkpoint_dir)
+
+
+@pytest.fixture(scope="module")
+def checkpoint(demo_assets):
+    return read_checkpoint(demo_assets.checkpoint_dir)
+
+
+def gate(station, profile, checkpoint, task="Grab the brain", **settings):
+    return run_preflight(task=task, profile=profile, checkpoint=checkpoint, state=station.state(), client=station, **settings)
+
+
+def test_the_training_sentence_on_a_healthy_station_passes(station, profile, checkpoint):
+    preflight = gate(station, profile, checkpoint)
+    assert preflight.can_run(), [(item.id, item.evidence) for item in preflight.blocking()]
+    assert {item.id: item.status for item in preflight.items} | {"epochs": "pass"} == {
+        "task": "pass", "cameras": "pass", "start_pose": "pass", "camera_slots": "pass", "chunking": "pass", "fps_units": "pass", "epochs": "pass",
+    }
+
+
+@pytest.mark.parametrize("sentence", ["Grab the brain ", "grab the brain", "Grasp a brain and put it in the bin."])
+def test_a_different_sentence_blocks_the_run_unless_overridden(station, profile, checkpoint, sentence):
+    preflight = gate(station, profile, checkpoint, task=sentence)
+    task = preflight.item("task")
+    assert task.status == "fail" and task.overridable
+    assert not preflight.can_run()
+    assert preflight.can_run(task_override=True)
+    assert "Grab the brain" in task.fix
+
+
+def test_swapped_cables_and_a_displaced_start_pose_block_the_run(station, profile, checkpoint):
+    station.call("inject_fault", fault="swap_cables")
+    station.call("inject_fault", fault="displace_start_pose")
+    try:
+        wait_for(lambda: gate(station, profile, checkpoint).item("cameras").status == "fail", timeout_s=10)
+        preflight = gate(station, profile, checkpoint)
+        assert {item.id for item in preflight.blocking(task_override=True)} == {"cameras", "start_pose"}
+        assert "swapped" in preflight.item("cameras").evidence.lower()
+        assert "NO-GO" in preflight.item("start_pose").evidence
+    finally:
+        station.call("inject_fault", fault="clear_faults")
+        station.call("move_home", target=dict(SIM_HOME_POSE))
+        wait_for(lambda: station.state().mode == "idle", timeout_s=30)
+
+
+def test_settings_that_cannot_work_block_the_run(station, profile, checkpoint):
+    preflight = gate(station, profile, checkpoint, n_action_steps=checkpoint.chunk_size + 5)
+    assert preflight.item("chunking").status == "fail"
+    assert not preflight.can_run(task_override=True)

@@ -19,15 +19,23 @@ def _profile(selection: Selection, workspace_root: str, changed_at: float) -> Tr
     return profile_of(selection, Workspace.default())
 
 
-def active_profile(required: bool = True) -> TrainingProfile | None:
-    """The profile of the selected dataset and checkpoint; explains on the page when there is none."""
+def active_selection(required: bool = True) -> Selection | None:
     selection = load_selection(workspace())
-    if selection is None:
-        if required:
-            st.info("No training dataset selected yet: pick one on the Overview page.", icon=":material/dataset:")
-        return None
+    if selection is None and required:
+        st.info("No training dataset selected yet: pick one on the Overview page.", icon=":material/dataset:")
+    return selection
+
+
+def profile_for(selection: Selection) -> TrainingProfile | None:
+    """The profile of a dataset (and checkpoint), built once and cached; shows the error when it cannot be."""
     try:
         return _profile(selection, str(workspace().root), inputs_changed_at(selection))
     except PreflightError as error:
         st.error(str(error))
         return None
+
+
+def active_profile(required: bool = True) -> TrainingProfile | None:
+    """The profile of the selected dataset and checkpoint; explains on the page when there is none."""
+    selection = active_selection(required)
+    return None if selection is None else profile_for(selection)

@@ -1,6 +1,199 @@
-"""Deploy page (not built yet)."""
+"""Deploy: the preflight gate, then policy episodes through lerobot's rollout engine, recorded and tagged."""
+
+from pathlib import Path
 
 import streamlit as st
 
+from app.camera_views import live_feed
+from app.context import active_selection, profile_for, workspace
+from app.deploy_views import blocking_summary, checklist, tag_form, tags_csv, telemetry
+from app.station_panel import station_sidebar
+from core.camera_slots import check_slot_choice, propose_camera_slots
+from core.checkpoint import read_checkpoint
+from core.deploy.preflight import run_preflight
+from core.deploy.settings import RunSettings
+from core.errors import PreflightError
+from core.inference_settings import supports_rtc
+from core.registry import Registry
+from core.selection import Selection
+from core.start_pose import move_home_target, verdict_for_station
+from core.start_pose_tolerances import load_tolerance_overrides
+
 st.title("Deploy")
-st.info("Coming next: a preflight gate (task sentence, cameras, start pose, chunk settings) before policy episodes run through lerobot's rollout engine, with success tagging.", icon=":material/construction:")
+st.caption("Every check below must pass before the policy drives the arm. Episodes run through lerobot's rollout engine and are recorded; tag each one.")
+client = station_sidebar()
+selection = active_selection()
+if client is None or selection is None:
+    if client is None:
+        st.info("Start the station (sidebar) to deploy on it.", icon=":material/rocket_launch:")
+    st.stop()
+registry = Registry.open()
+state = client.state()
+run = state.run
+
+# -- 1. Policy and its training data -----------------------------------------------------------------
+st.header("1. Policy")
+policy_dir = st.text_input("Policy checkpoint folder", value=selection.policy_dir or "", disabled=run is not None and run.phase not in ("idle", "ended", "failed"))
+try:
+    checkpoint = read_checkpoint(policy_dir)
+except PreflightError as error:
+    st.error(str(error))
+    st.stop()
+linked = checkpoint.training.dataset_root if checkpoint.training and checkpoint.training.dataset_root and Path(checkpoint.training.dataset_root).is_dir() else None
+dataset_dir = st.text_input(
+    "Training dataset the checks compare against",
+    value=linked or selection.dataset_dir,
+    help="Linked through the checkpoint's train_config.json when that folder is on this machine; otherwise pick it by hand.",
+)
+st.caption("Linked through train_config.json." if linked and dataset_dir == linked else "Picked by hand (train_config.json names no dataset on this machine).")
+profile = profile_for(Selection(dataset_dir, checkpoint.path))
+if profile is None:
+    st.stop()
+st.caption(f"{checkpoint.policy_type.upper()} · chunk_size {checkpoint.chunk_size} · n_action_steps {checkpoint.n_action_steps} · "
+           f"trained on {profile.total_episodes} episodes, {profile.fps:g} fps" + (f" · {profile.epochs:.1f} epochs" if profile.epochs else ""))
+
+# -- 2. Settings ----------------------------------------------------------------------------------------
+st.header("2. Settings")
+training_tasks = [task.task for task in profile.tasks]
+if "deploy_task" not in st.session_state:
+    st.session_state["deploy_task"] = training_tasks[0] if training_tasks else ""
+picked = st.pills("Training sentences (click to use one exactly)", training_tasks, key="deploy_task_pick")
+if picked and picked != st.session_state.get("deploy_task_picked"):
+    st.session_state["deploy_task"], st.session_state["deploy_task_picked"] = picked, picked
+task = st.text_area("Task sentence", key="deploy_task", height=68, help="Given to the policy exactly as typed; trailing spaces and newlines count.")
+left, middle, right = st.columns(3)
+episode_time_s = left.number_input("Episode length (s)", min_value=2.0, max_value=600.0, value=20.0, step=1.0)
+reset = middle.radio("Between episodes", ["move_home", "leader", "none"], format_func={"move_home": "Automatic move home", "leader": "Leader arm", "none": "Leave the arm"}.get)
+inference = right.radio("Inference", ["sync", "rtc"] if supports_rtc(checkpoint) else ["sync"], format_func={"sync": "Synchronous", "rtc": "Real-time chunking (RTC)"}.get)
+n_action_steps = left.number_input("n_action_steps (actions executed per plan)", min_value=1, value=int(checkpoint.n_action_steps or 1),
+                                   help=f"The checkpoint's: {checkpoint.n_action_steps}. chunk_size ({checkpoint.chunk_size}) is fixed by the weights.")
+rtc_horizon = middle.number_input("RTC execution horizon (actions)", min_value=1, value=10) if inference == "rtc" else None
+
+proposal = propose_camera_slots(checkpoint, list(state.camera_mapping), [c.key for c in profile.cameras])
+with st.expander("Camera → policy slot mapping", expanded=proposal.blocking):
+    st.caption(proposal.explanation)
+    cameras = list(state.camera_mapping)
+    choice = {}
+    for slot in proposal.slots:
+        if slot.state == "empty_camera":
+            st.markdown(f"`{slot.slot}`: an `empty_cameras` slot, left empty on purpose")
+            continue
+        default = slot.cameras[0] if slot.cameras and slot.cameras[0].removeprefix("observation.images.") in cameras else None
+        options = [None, *cameras]
+        current = default.removeprefix("observation.images.") if default else None
+        choice[slot.slot] = st.selectbox(f"`{slot.slot}`", options, index=options.index(current), format_func=lambda c: c or "— none —", key=f"slot_{slot.slot}")
+slots = check_slot_choice(checkpoint, cameras, choice, [c.key for c in profile.cameras])
+
+# -- 3. Preflight -------------------------------------------------------------------------------------------
+st.header("3. Preflight checks")
+tolerances = load_tolerance_overrides(workspace(), profile.name)
+preflight = run_preflight(task=task, profile=profile, checkpoint=checkpoint, state=state, client=client, inference=inference,
+                          n_action_steps=int(n_action_steps), rtc_execution_horizon=rtc_horizon, rename_map=slots.rename_map, tolerances=tolerances)
+checklist(preflight)
+task_item = preflight.item("task")
+override = False
+if task_item.status == "fail":
+    override = st.checkbox("Run with this sentence anyway: I know it is not a training task (recorded with the run)", key="task_override")
+st.button("Check again", icon=":material/refresh:")
+
+# -- 4. Run -------------------------------------------------------------------------------------------------------
+st.header("4. Run")
+if run is None or run.phase in ("idle", "ended", "failed"):
+    if run is not None and run.phase == "failed":
+        st.error(run.message)
+    why = blocking_summary(preflight, override)
+    if why:
+        st.caption(why)
+    if st.button("Start run", type="primary", disabled=bool(why), icon=":material/play_arrow:"):
+        settings = RunSettings(
+            policy_dir=checkpoint.path, task=task, episode_time_s=float(episode_time_s), reset=reset,
+            start_pose=move_home_target(state, profile), n_action_steps=int(n_action_steps), inference=inference,
+            rtc_execution_horizon=rtc_horizon, rename_map=slots.rename_map, task_override=override, training_profile=profile.name,
+        )
+        try:
+            client.call("start_run", settings=settings.to_json())
+        except PreflightError as error:
+            st.error(str(error))
+        st.rerun()
+
+feeds = st.columns(len(state.camera_mapping))
+for column, camera in zip(feeds, state.camera_mapping):
+    with column:
+        st.caption(camera)
+        live_feed(client.name, camera, height_px=240)
+
+
+def command(op: str) -> None:
+    try:
+        client.call(op)
+    except PreflightError as error:
+        st.error(str(error))
+
+
+@st.fragment(run_every=0.5)
+def run_panel() -> None:
+    state = client.state()
+    run = state.run
+    if run is None or run.phase == "idle":
+        st.caption("No run open.")
+        return
+    st.markdown(f"**Run {run.run_id or ''}** · {run.phase} · {run.message}" + (f"  \nRecording into `{run.dataset_root}`" if run.dataset_root else ""))
+    if run.phase == "episode":
+        stop, discard = st.columns(2)
+        stop.button("Stop episode", on_click=command, args=("stop_episode",), icon=":material/stop:", use_container_width=True)
+        discard.button("Discard episode", on_click=command, args=("discard_episode",), icon=":material/delete:", use_container_width=True)
+        st.progress(min(run.elapsed_s / run.settings.episode_time_s, 1.0), text=f"{run.elapsed_s:.1f} s · {run.frames} frames")
+        telemetry(run, profile)
+        return
+    if run.phase not in ("ready",):
+        return
+    waiting = registry.untagged_episodes(run_id=run.run_id) if run.run_id else []
+    if waiting:
+        episode = waiting[0]
+        st.info(f"Episode {episode.episode_index} ({episode.status}{': ' + episode.abort_reason if episode.abort_reason else ''}) needs a decision before the next one.")
+        if tag_form(registry, episode.id, episode.episode_index, "run"):
+            st.rerun(scope="fragment")
+        return
+    try:
+        verdict = verdict_for_station(state, profile, tolerances)
+    except PreflightError as error:
+        st.error(str(error))
+        return
+    start, end = st.columns(2)
+    busy = state.mode != "idle"
+    start.button("Start episode", type="primary", disabled=busy or not verdict.go, on_click=command, args=("start_episode",), icon=":material/play_circle:", use_container_width=True,
+                 help="The arm must be idle and at the start pose (GO).")
+    end.button("End run", on_click=command, args=("end_run",), icon=":material/stop_circle:", use_container_width=True)
+    if busy:
+        st.caption(f"The arm is {state.mode.replace('_', ' ')}…")
+    elif not verdict.go:
+        st.warning("Start pose NO-GO: " + "; ".join(verdict.moves) + ". Move it home on the Home reset page, or:")
+        st.button("Move home now", on_click=lambda: client.call("move_home", target=move_home_target(state, profile)), icon=":material/home:")
+
+
+run_panel()
+
+# -- 5. Episodes and tags -----------------------------------------------------------------------------------------
+st.header("5. Episodes")
+
+
+@st.fragment(run_every=3.0)
+def episodes_table() -> None:
+    rows = registry.episode_rows(station=client.name, last=50)
+    if not rows:
+        st.caption("No episodes recorded on this station yet.")
+        return
+    table = [{"id": r.episode_id, "episode": r.episode_index, "status": r.status, "reason": r.abort_reason or "", "outcome": r.outcome or "awaiting decision",
+              "score": r.score, "note": r.note or "", "start pose Δ°": r.start_pose_distance_deg, "frames": r.length_frames,
+              "task": r.task, "recording": Path(r.dataset_root).name} for r in rows]
+    st.dataframe(table, hide_index=True, use_container_width=True)
+
+
+episodes_table()
+rows = registry.episode_rows(station=client.name, last=50)
+if rows:
+    with st.expander("Edit a tag"):
+        chosen = st.selectbox("Episode", rows, format_func=lambda r: f"#{r.episode_id}: episode {r.episode_index} of {Path(r.dataset_root).name} ({r.outcome or 'untagged'})")
+        if chosen is not None and tag_form(registry, chosen.episode_id, chosen.episode_index, "edit"):
+            st.success("Tag saved; the previous one stays in the history.")
+    st.download_button("Export tags as CSV", data=tags_csv(registry, client.name), file_name="preflight_tags.csv", mime="text/csv", icon=":material/download:")

@@ -181,9 +181,13 @@ def _epochs(profile: TrainingProfile, checkpoint: CheckpointInfo) -> CheckItem:
         return CheckItem("epochs", title, "warn", "Epochs unknown: the checkpoint has no train_config.json, or it names another dataset.",
                          "Keep the train_config.json that lerobot-train writes next to the weights.")
     evidence = f"{profile.epochs:.1f} epochs ({guidance.policy_type}: typical {guidance.typical_low:g}-{guidance.typical_high:g}, warning above {guidance.warn_above:g})."
-    if guidance.verdict(profile.epochs) == "above":
+    verdict = guidance.verdict(profile.epochs)
+    if verdict == "above":
         return CheckItem("epochs", title, "warn", f"{evidence} {guidance.basis}",
                          "Expect a policy that replays its training scenes; see the Training planner on the Analytics page.")
+    if verdict == "below":
+        return CheckItem("epochs", title, "warn", f"{evidence} Below the typical range: the policy is likely under-trained.",
+                         "Train longer; the Training planner on the Analytics page gives the steps for a target number of epochs.")
     return CheckItem("epochs", title, "pass", evidence)
 
 

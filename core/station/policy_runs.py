@@ -163,7 +163,10 @@ class PolicyRuns:
     def _run(self, settings: RunSettings) -> None:
         ctx = strategy = None
         try:
+            import torch
             from lerobot.rollout.context import build_rollout_context
+
+            torch.set_num_threads(inference_threads())
             from lerobot.rollout.strategies.episodic import EpisodicStrategy
 
             from core.deploy.rollout_config import rollout_config
@@ -291,9 +294,20 @@ class PolicyRuns:
             self._status = status
 
 
+def inference_threads() -> int:
+    """Torch threads for the policy: all cores but one, so cameras and the control loop keep a core.
+
+    Override with PREFLIGHT_TORCH_THREADS. On a 2-core machine one thread also beats two for
+    small models, whose matrices are too small to split (measured in bench/smolvla_bench.py).
+    """
+    import os
+
+    return int(os.environ.get("PREFLIGHT_TORCH_THREADS") or max(1, (os.cpu_count() or 2) - 1))
+
+
 def _ended_message(outcome: EpisodeOutcome) -> str:
     if outcome.status == "aborted":
-        return f"Episode {outcome.episode_index} aborted: {outcome.reason}. The arm holds its position; {outcome.frames} frames were kept."
+        return f"Episode {outcome.episode_index} aborted: {outcome.reason.rstrip('.')}. The arm holds its position; {outcome.frames} frames were kept."
     return f"Episode {outcome.episode_index} {outcome.status} ({outcome.frames} frames, {outcome.duration_s:.1f} s). Tag it before the next one."
 
 

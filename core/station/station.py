@@ -294,7 +294,9 @@ class Station:
                     self._overruns += 1
             last_start = start
             self._run_pending()
-            if not self.loop_paused:
+            if self.loop_paused:
+                self.publish()  # a policy episode drives the arm; keep camera health and run progress fresh
+            else:
                 self._tick()
             next_tick += period
             delay = next_tick - time.perf_counter()

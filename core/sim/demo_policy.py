@@ -71,8 +71,8 @@ class TrainingRecipe:
         ]
 
 
-# A few steps: a checkpoint with the real structure, weights barely trained (about 40 s).
-STRUCTURE_ONLY = TrainingRecipe(steps=10, batch_size=2, num_workers=0)
+# A few steps: a checkpoint with the real structure, weights barely trained (about 30 s on a quiet machine).
+STRUCTURE_ONLY = TrainingRecipe(steps=5, batch_size=2, num_workers=0)
 # The long recipe: the most a 2-core CPU trains in about 15 minutes.
 FIFTEEN_MINUTES = TrainingRecipe(steps=400, batch_size=8)
 
@@ -181,7 +181,7 @@ def evaluate_policy(checkpoint_dir: Path, episodes: int = 10, seed: int = 1000, 
     from core.sim.devices.sim_follower import SimFollower
     from core.sim.expert import TASK
     from core.sim.lab import close_lab, get_lab
-    from core.sim.recording import RecordingPlan, _follower_config, dataset_features, start_pose_near_home
+    from core.sim.recording import RecordingPlan, follower_config, dataset_features, start_pose_near_home
 
     config = PreTrainedConfig.from_pretrained(checkpoint_dir, cli_overrides=["--pretrained_backbone_weights=null", "--device=cpu"])
     policy = get_policy_class(config.type).from_pretrained(checkpoint_dir, config=config)
@@ -192,7 +192,7 @@ def evaluate_policy(checkpoint_dir: Path, episodes: int = 10, seed: int = 1000, 
     features = dataset_features(plan)
     lab_id = f"evaluation-{time.monotonic_ns()}"
     lab = get_lab(lab_id, "lockstep", cache_dir=cache_dir)
-    follower = SimFollower(_follower_config(lab_id, plan))
+    follower = SimFollower(follower_config(lab_id, plan))
     follower.connect()
     reached = grasped = 0
     started = time.monotonic()

@@ -287,10 +287,6 @@ class SimLab:
                     self._targets_rad[index] = units[motor].to_radians(units[motor].clip(float(targets[motor])))
             self._targets_dirty = True
 
-    def targets(self) -> dict[str, float]:
-        with self._lock:
-            return to_lerobot(dict(zip(MOTOR_NAMES, self._targets_rad.tolist())))
-
     def joints(self) -> dict[str, float]:
         """Present joint positions in lerobot units (degrees, gripper 0..100), latest published."""
         with self._lock:

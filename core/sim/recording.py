@@ -78,14 +78,15 @@ def dataset_features(plan: RecordingPlan) -> dict[str, dict]:
 
     from core.sim.devices.sim_follower import SimFollower
 
-    follower = SimFollower(_follower_config("features", plan))
+    follower = SimFollower(follower_config("features", plan))
     return combine_feature_dicts(
         hw_to_dataset_features(follower.observation_features, "observation", use_video=True),
         hw_to_dataset_features(follower.action_features, "action", use_video=True),
     )
 
 
-def _follower_config(lab_id: str, plan: RecordingPlan):
+def follower_config(lab_id: str, plan: RecordingPlan):
+    """A lockstep follower in lab `lab_id` with the plan's `front` and `wrist` cameras."""
     from core.sim.devices import SimCameraConfig, SimFollowerConfig
 
     cameras = {name: SimCameraConfig(device=device, width=plan.width, height=plan.height, fps=plan.fps) for name, device in CAMERA_DEVICES.items()}
@@ -106,7 +107,7 @@ def record_episodes(part_root: Path, first_episode: int, count: int, plan: Recor
 
     lab_id = f"recording-{os.getpid()}-{first_episode}"
     lab = get_lab(lab_id, "lockstep", cache_dir=cache_dir)
-    follower = SimFollower(_follower_config(lab_id, plan))
+    follower = SimFollower(follower_config(lab_id, plan))
     leader = SimLeader(SimLeaderConfig())
     features = dataset_features(plan)
     dataset = LeRobotDataset.create(

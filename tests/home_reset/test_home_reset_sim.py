@@ -15,13 +15,10 @@ from core.sim.faults import DISPLACED_START_OFFSETS_DEG, OPEN_GRIPPER_PERCENT
 from core.sim.lab import SIM_HOME_POSE
 from core.so101 import GRIPPER
 from core.start_pose import move_home_target, verdict_for_station
-from tests.home_reset.conftest import make_profile
+from tests.home_reset.conftest import GO_WITHIN_S, make_profile
 
 PROFILE = make_profile({motor: (value, 1.0) for motor, value in SIM_HOME_POSE.items()}, closed_threshold=30.0)
 SPEED_DEG_S = 30.0
-# The displaced pose is 35° from home at worst, the gripper 59.5 units open: the plan is 1.875 x 35 / 30 = 2.2 s of
-# arm motion, then 1.875 x 59.5 / 50 = 2.2 s of gripper (measured: GO after about 4.3 s). Stated bound:
-GO_WITHIN_S = 8.0
 ESTOP_HALT_S = 0.1
 
 

@@ -56,17 +56,34 @@ class StationExtension(Protocol):
 
 
 class MirrorLeader:
-    """The follower copies the leader arm, as `lerobot-teleoperate` does."""
+    """The follower copies the leader arm, as `lerobot-teleoperate` does, after a slow catch-up.
+
+    When mirroring starts with the leader far from the follower, jumping there at the safety
+    gate's step limit would swing the arm at hundreds of degrees per second; instead the
+    follower first approaches the leader at `catch_up_deg_per_tick`, then follows it directly.
+    """
 
     mode: Mode = "mirror"
+    caught_up_within = 2.0  # joint units
+
+    def __init__(self, catch_up_deg_per_tick: float = 1.5) -> None:
+        self.catch_up_deg_per_tick = catch_up_deg_per_tick
+        self.caught_up = False
+        self._target: dict[str, float] | None = None
 
     def step(self, follower: dict[str, float], leader: dict[str, float] | None) -> dict[str, float] | None:
         if leader is None:
             raise StationError("Leader mirroring needs a leader arm; this station has none.")
-        return dict(leader)
+        if self.caught_up:
+            return dict(leader)
+        previous = self._target or follower
+        limit = self.catch_up_deg_per_tick
+        self._target = {m: previous[m] + min(max(leader[m] - previous[m], -limit), limit) for m in leader if m in previous}
+        self.caught_up = all(abs(self._target[m] - leader[m]) <= self.caught_up_within for m in self._target)
+        return dict(self._target)
 
     def progress(self) -> dict:
-        return {}
+        return {"caught_up": self.caught_up}
 
 
 class Station:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+import cv2
 import mujoco
 import numpy as np
 
@@ -434,7 +435,7 @@ class SimLab:
         return renderer.render()
 
     def _render(self, stream: _Stream) -> None:
-        image = self.render_now(stream.device, stream.width, stream.height)
+        image = _with_sensor_noise(self.render_now(stream.device, stream.width, stream.height))
         with self._lock:
             stream.latest = Frame(image=image, timestamp_s=self.now(), sim_time_s=float(self.data.time))
             stream.version = self._version
@@ -489,6 +490,24 @@ class SimLab:
         with self._lock:
             next_frame = min((stream.next_due_s for stream in self._streams.values()), default=np.inf)
         return float(np.clip(next_frame - time.monotonic(), 0.0, _IDLE_WAIT_S))
+
+
+SENSOR_NOISE_LEVELS = 2  # +-2 of 255: a live camera never sends two identical frames, a frozen driver does
+_NOISE_BANK_SIZE = 8
+_noise_banks: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = {}
+_noise_turn = 0
+
+
+def _with_sensor_noise(image: np.ndarray) -> np.ndarray:
+    """Live frames carry sensor noise like a real camera's (precomputed, added with saturation: ~0.3 ms at 640x480)."""
+    global _noise_turn
+    bank = _noise_banks.get(image.shape)
+    if bank is None:
+        rng = np.random.default_rng(0)
+        noise = rng.integers(-SENSOR_NOISE_LEVELS, SENSOR_NOISE_LEVELS + 1, size=(_NOISE_BANK_SIZE, *image.shape))
+        bank = _noise_banks[image.shape] = (np.clip(noise, 0, None).astype(np.uint8), np.clip(-noise, 0, None).astype(np.uint8))
+    _noise_turn = (_noise_turn + 1) % _NOISE_BANK_SIZE
+    return cv2.subtract(cv2.add(image, bank[0][_noise_turn]), bank[1][_noise_turn])
 
 
 _labs: dict[str, SimLab] = {}

@@ -22,7 +22,9 @@ from core.sim.demo_policy import (
     MARKER_FILE,
     STRUCTURE_ONLY,
     DemoCheckpointInfo,
+    PolicyEvaluation,
     TrainingRecipe,
+    TrainingRun,
     evaluate_policy,
     read_demo_marker,
     train_checkpoint,
@@ -77,11 +79,22 @@ def _ensure_dataset(workspace: Workspace, plan: RecordingPlan, report: Report) -
     report(f"Dataset ready: {summary.episodes} episodes, {summary.frames} frames, {summary.discarded_episodes} failed takes discarded ({time.monotonic() - started:.0f} s) -> {target}")
 
 
+def _describe(run: TrainingRun, evaluation: PolicyEvaluation | None, trained: bool) -> str:
+    """The sentence the UI shows about the demo checkpoint."""
+    if trained:
+        return f"Trained {run.steps} steps; in the simulated lab it grasped the brain in {evaluation.grasped} of {evaluation.episodes} episodes."
+    untrained = f"Untrained: {run.steps} steps give the structure of a trained ACT (config, weights, processors, train_config.json), not a working policy"
+    if evaluation is None:
+        return f"{untrained}. `python -m core demo --train-policy` runs the 15-minute CPU recipe."
+    return f"{untrained} (in the simulated lab it reached the brain in {evaluation.reached} and grasped it in {evaluation.grasped} of {evaluation.episodes} episodes)."
+
+
 def _make_checkpoint(workspace: Workspace, recipe: TrainingRecipe, evaluate: bool, report: Report) -> None:
     scratch = workspace.demo_dir / ".checkpoint.building"
     shutil.rmtree(scratch, ignore_errors=True)
-    report(f"Training ACT with lerobot-train: {recipe.steps} steps x batch {recipe.batch_size} on CPU")
-    minutes = train_checkpoint(
+    limit = f", at most {recipe.max_minutes:.0f} minutes" if recipe.max_minutes else ""
+    report(f"Training ACT with lerobot-train: {recipe.steps} steps x batch {recipe.batch_size} on CPU{limit}")
+    run = train_checkpoint(
         workspace.demo_dataset, scratch, recipe,
         progress=lambda step, total: report(f"  training step {step}/{total}"),
     )
@@ -91,17 +104,12 @@ def _make_checkpoint(workspace: Workspace, recipe: TrainingRecipe, evaluate: boo
         evaluation = evaluate_policy(scratch, cache_dir=workspace.cache_dir)
         report(f"  reached the brain in {evaluation.reached}/{evaluation.episodes}, grasped and lifted it in {evaluation.grasped}/{evaluation.episodes}")
     trained = evaluation is not None and evaluation.works
-    note = (
-        f"Trained {recipe.steps} steps; in the simulated lab it grasped the brain in {evaluation.grasped} of {evaluation.episodes} episodes."
-        if trained
-        else f"Untrained: {recipe.steps} steps give the structure of a trained ACT (config, weights, processors, train_config.json), not a working policy. "
-        "`python -m core demo --train-policy` runs the 15-minute CPU recipe."
-    )
-    info = DemoCheckpointInfo(trained=trained, steps=recipe.steps, batch_size=recipe.batch_size, train_minutes=round(minutes, 2), evaluation=evaluation, note=note)
+    note = _describe(run, evaluation, trained)
+    info = DemoCheckpointInfo(trained=trained, steps=run.steps, batch_size=recipe.batch_size, train_minutes=round(run.minutes, 2), evaluation=evaluation, note=note)
     (scratch / MARKER_FILE).write_text(info.to_json())
     shutil.rmtree(workspace.demo_checkpoint, ignore_errors=True)
     os.replace(scratch, workspace.demo_checkpoint)
-    report(f"Checkpoint ready ({'trained' if trained else 'untrained'}, {minutes:.1f} min) -> {workspace.demo_checkpoint}")
+    report(f"Checkpoint ready ({'trained' if trained else 'untrained'}, {run.steps} steps in {run.minutes:.1f} min) -> {workspace.demo_checkpoint}")
 
 
 def ensure_demo_assets(workspace: Workspace | None = None, report: Report | None = None, plan: RecordingPlan = RecordingPlan()) -> DemoAssets:

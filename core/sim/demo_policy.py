@@ -47,12 +47,18 @@ ACT_POLICY_ARGS: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class TrainingRecipe:
-    """How long to train: `steps` of `batch_size` samples."""
+    """How long to train: `steps` of `batch_size` samples, or until `max_minutes` have passed.
+
+    With a time limit a checkpoint is saved every `save_every` steps and the last one saved
+    in time is kept, so the run fits the limit on any machine.
+    """
 
     steps: int
     batch_size: int
     # Data-loading processes; 0 decodes video in the trainer itself (a worker costs ~20 s to start).
     num_workers: int = 1
+    max_minutes: float | None = None
+    save_every: int | None = None
 
     def command(self, dataset_root: Path, output_dir: Path) -> list[str]:
         """The `lerobot-train` command line (run with this interpreter, so it works inside the venv)."""
@@ -64,7 +70,7 @@ class TrainingRecipe:
             f"--steps={self.steps}",
             f"--batch_size={self.batch_size}",
             f"--num_workers={self.num_workers}",
-            f"--save_freq={self.steps}",
+            f"--save_freq={self.save_every or self.steps}",
             f"--log_freq={max(1, min(50, self.steps // 10))}",
             "--wandb.enable=false",
             f"--output_dir={output_dir}",
@@ -73,8 +79,8 @@ class TrainingRecipe:
 
 # A few steps: a checkpoint with the real structure, weights barely trained (about 30 s on a quiet machine).
 STRUCTURE_ONLY = TrainingRecipe(steps=5, batch_size=2, num_workers=0)
-# The long recipe: the most a 2-core CPU trains in about 15 minutes.
-FIFTEEN_MINUTES = TrainingRecipe(steps=400, batch_size=8)
+# The long recipe: whatever a CPU trains in 15 minutes (about 1.5-2.5 s per step on 2 cores).
+FIFTEEN_MINUTES = TrainingRecipe(steps=2000, batch_size=8, max_minutes=15.0, save_every=50)
 
 
 @dataclass(frozen=True)
@@ -118,17 +124,24 @@ def read_demo_marker(checkpoint_dir: Path) -> DemoCheckpointInfo | None:
     return DemoCheckpointInfo.from_json(path.read_text()) if path.is_file() else None
 
 
-def train_checkpoint(dataset_root: Path, target: Path, recipe: TrainingRecipe, progress: Callable[[int, int], None] | None = None) -> float:
-    """Train with `lerobot-train` in a scratch folder and move the final `pretrained_model` to `target`.
+@dataclass(frozen=True)
+class TrainingRun:
+    minutes: float
+    steps: int
 
-    Returns the training wall time in minutes. Raises with the end of lerobot's log on failure.
+
+def train_checkpoint(dataset_root: Path, target: Path, recipe: TrainingRecipe, progress: Callable[[int, int], None] | None = None) -> TrainingRun:
+    """Train with `lerobot-train` in a scratch folder and move the last saved `pretrained_model` to `target`.
+
+    Raises with the end of lerobot's log on failure, or if no checkpoint was saved in time.
     """
     scratch = target.parent / f".{target.name}.training"
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True)
     log_path = scratch / "lerobot-train.log"
     started = time.monotonic()
-    reported = -1
+    deadline = started + recipe.max_minutes * 60 if recipe.max_minutes else None
+    reported, timed_out = -1, False
     with open(log_path, "w") as log:
         process = subprocess.Popen(recipe.command(dataset_root, scratch / "run"), stdout=log, stderr=subprocess.STDOUT)
         try:
@@ -139,17 +152,21 @@ def train_checkpoint(dataset_root: Path, target: Path, recipe: TrainingRecipe, p
                 if progress and step != reported:
                     progress(step, recipe.steps)
                     reported = step
+                if deadline and time.monotonic() > deadline:
+                    timed_out = True
+                    break
         finally:
             _stop(process)
-    if process.returncode != 0:
+    last = scratch / "run" / "checkpoints" / "last"
+    if (process.returncode != 0 and not timed_out) or not (last / "pretrained_model").is_dir():
         tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-20:])
-        raise RuntimeError(f"lerobot-train failed (exit {process.returncode}); log {log_path}:\n{tail}")
-    trained = scratch / "run" / "checkpoints" / "last" / "pretrained_model"
+        raise RuntimeError(f"lerobot-train saved no checkpoint (exit {process.returncode}); log {log_path}:\n{tail}")
+    steps_done = int(last.resolve().name)
     if target.exists():
         shutil.rmtree(target)
-    shutil.move(str(trained), str(target))
+    shutil.move(str(last / "pretrained_model"), str(target))
     shutil.rmtree(scratch, ignore_errors=True)
-    return (time.monotonic() - started) / 60
+    return TrainingRun(minutes=(time.monotonic() - started) / 60, steps=steps_done)
 
 
 def _stop(process: subprocess.Popen) -> None:

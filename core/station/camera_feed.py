@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from core.station import frame_stamp
 from core.station.config import CameraSpec
 from core.station.state import CameraHealth, CameraStatus
 
@@ -22,6 +23,7 @@ BLACK_MEAN = 8.0  # 0..255: a covered lens or a dead sensor
 BLACK_STD = 4.0
 FROZEN_AFTER_S = 1.0  # identical pixels for this long: a real sensor always has noise
 STALE_AFTER_MS = 500.0  # lerobot's own read_latest default
+STAMP_FRAMES = frame_stamp.enabled()  # bench/stream_bench.py only: capture time drawn into the streamed JPEGs
 
 
 @dataclass(frozen=True)
@@ -98,8 +100,12 @@ class CameraFeed:
             cached = self._jpeg
         if cached is not None and cached.seq == seq:
             return cached
-        ok, buffer = cv2.imencode(".jpg", cv2.cvtColor(frame, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
-        encoded = EncodedFrame(seq, timestamp + self._wall_offset, buffer.tobytes())
+        captured_at = timestamp + self._wall_offset
+        bgr = cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)  # a copy: the robot's own frame is never drawn on
+        if STAMP_FRAMES:
+            frame_stamp.stamp(bgr, round(captured_at * 1000))
+        ok, buffer = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])
+        encoded = EncodedFrame(seq, captured_at, buffer.tobytes())
         with self._cond:
             if self._jpeg is None or self._jpeg.seq < seq:
                 self._jpeg = encoded

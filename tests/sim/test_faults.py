@@ -11,6 +11,11 @@ from core.sim.lab import DEFAULT_OBJECT_REGION, SIM_HOME_POSE, LabFaults
 from tests.sim.conftest import follower_config
 
 
+def same_view(a: np.ndarray, b: np.ndarray) -> bool:
+    """Equal up to the lab's +-2 sensor noise per pixel."""
+    return int(np.abs(a.astype(int) - b.astype(int)).max()) <= 4
+
+
 def test_swapped_cables_make_front_show_the_wrist_view(follower):
     before = follower.get_observation()
     faults.swap_camera_cables(follower.lab)
@@ -18,10 +23,11 @@ def test_swapped_cables_make_front_show_the_wrist_view(follower):
     assert follower.lab.faults.cables_swapped
     # The station's mapping (front -> sim:cam0) is untouched: the cables moved.
     assert follower.cameras["front"].device == "sim:cam0"
-    assert np.array_equal(after["front"], before["wrist"])
-    assert np.array_equal(after["wrist"], before["front"])
+    assert same_view(after["front"], before["wrist"])
+    assert same_view(after["wrist"], before["front"])
+    assert not same_view(after["front"], before["front"])
     faults.swap_camera_cables(follower.lab, swapped=False)
-    assert np.array_equal(follower.get_observation()["front"], before["front"])
+    assert same_view(follower.get_observation()["front"], before["front"])
 
 
 def test_cable_swap_reaches_a_running_realtime_lab(lab_id):

@@ -128,7 +128,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="duration of each fps measurement")
     parser.add_argument("--episodes", type=int, default=6, help="expert episodes per measurement")
     args = parser.parse_args()
-    print(f"sim_bench: {os.cpu_count()} CPUs, MUJOCO_GL={os.environ.get('MUJOCO_GL')}; target >= {TARGET_FPS:.0f} fps with two 640x480 cameras")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"sim_bench: {os.cpu_count()} CPUs (load average {load}), MUJOCO_GL={os.environ.get('MUJOCO_GL')}; target >= {TARGET_FPS:.0f} fps with two 640x480 cameras")
     get_lab("bench-warmup", "lockstep")  # mesh cache and first compile outside the timings
     close_lab("bench-warmup")
     for width, height in SIZES:

@@ -3,9 +3,11 @@
 import streamlit as st
 
 from app.camera_views import feed_status, live_feed
-from app.context import active_profile
+from app.context import active_profile, active_selection
 from app.station_panel import station_sidebar
-from core.errors import StationError
+from core.camera_slots import propose_camera_slots
+from core.checkpoint import read_checkpoint
+from core.errors import PreflightError, StationError
 from core.role_check import check_station_roles
 from core.station.devices import discover_cameras
 
@@ -71,6 +73,23 @@ def feed_statuses() -> None:
 
 st.subheader("Feed health")
 feed_statuses()
+
+selection = active_selection(required=False)
+if selection is not None and selection.policy_dir:
+    st.subheader("Policy camera slots")
+    try:
+        checkpoint = read_checkpoint(selection.policy_dir)
+        slots = propose_camera_slots(checkpoint, list(client.state().camera_mapping), [c.key for c in profile.cameras])
+        st.caption(slots.explanation)
+        st.dataframe(
+            [{"policy slot": s.slot, "station camera": ", ".join(c.removeprefix("observation.images.") for c in s.cameras) or "—",
+              "status": s.state, "in training": s.trained_from or "", "note": s.note} for s in slots.slots],
+            hide_index=True, use_container_width=True,
+        )
+        for problem in slots.problems:
+            st.error(problem.message)
+    except PreflightError as error:
+        st.error(str(error))
 
 with st.expander("Camera mapping and devices"):
     state = client.state()

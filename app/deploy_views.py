@@ -46,8 +46,14 @@ def blocking_summary(preflight: Preflight, task_override: bool) -> str:
     return "Blocked by: " + ", ".join(item.title.lower() for item in blocking) if blocking else ""
 
 
-def telemetry(run, profile: TrainingProfile) -> None:
-    """Gripper trace and the action-jump meter of the episode in progress, against training."""
+def telemetry(run, state, profile: TrainingProfile) -> None:
+    """Joints, the gripper trace and the action-jump meter of the episode in progress, against training."""
+    training_start = {spread.joint.removesuffix(".pos"): spread.mean for spread in profile.start_pose}
+    st.dataframe(
+        pd.DataFrame([{"joint": motor, "follower": round(value, 1), "commanded": round((state.last_sent or {}).get(motor, float("nan")), 1),
+                       "training start": round(training_start.get(motor, float("nan")), 1)} for motor, value in state.follower_pos.items()]),
+        hide_index=True, use_container_width=True,
+    )
     left, right = st.columns(2)
     with left:
         st.caption("Gripper (0 closed, 100 open): policy action and measured state, last 10 s")

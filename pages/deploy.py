@@ -143,7 +143,7 @@ def run_panel() -> None:
         stop.button("Stop episode", on_click=command, args=("stop_episode",), icon=":material/stop:", use_container_width=True)
         discard.button("Discard episode", on_click=command, args=("discard_episode",), icon=":material/delete:", use_container_width=True)
         st.progress(min(run.elapsed_s / run.settings.episode_time_s, 1.0), text=f"{run.elapsed_s:.1f} s · {run.frames} frames")
-        telemetry(run, profile)
+        telemetry(run, state, profile)
         return
     if run.phase not in ("ready",):
         return
@@ -160,11 +160,13 @@ def run_panel() -> None:
         st.error(str(error))
         return
     start, end = st.columns(2)
-    busy = state.mode != "idle"
+    busy = state.mode != "idle" and not (state.mode == "mirror" and run.settings.reset == "leader")
     start.button("Start episode", type="primary", disabled=busy or not verdict.go, on_click=command, args=("start_episode",), icon=":material/play_circle:", use_container_width=True,
                  help="The arm must be idle and at the start pose (GO).")
     end.button("End run", on_click=command, args=("end_run",), icon=":material/stop_circle:", use_container_width=True)
-    if busy:
+    if state.mode == "mirror" and run.settings.reset == "leader":
+        st.caption("The follower mirrors the leader arm: reset the scene with it; starting the episode hands the arm to the policy.")
+    elif busy:
         st.caption(f"The arm is {state.mode.replace('_', ' ')}…")
     elif not verdict.go:
         st.warning("Start pose NO-GO: " + "; ".join(verdict.moves) + ". Move it home on the Home reset page, or:")

@@ -114,6 +114,9 @@ class PolicyRuns:
             raise StationError(f"No episode can start now (run {self._status.phase}). {self._status.message}".strip())
         if self.station.estopped:
             raise StationError("Emergency stop is latched: release it before starting an episode.")
+        settings = self._status.settings
+        if self.station.mode == "mirror" and settings is not None and settings.reset == "leader":
+            self.station.stop_motion()  # the operator reset the scene with the leader; the policy takes over
         if self.station.mode not in ("idle",):
             raise StationError(f"The arm is busy ({self.station.mode}); wait for it or stop it before the episode.")
         self._requests.put("episode")
@@ -283,11 +286,15 @@ class PolicyRuns:
         outcome = EpisodeOutcome(episode_index, registry_id, status, reason or ("no frame was recorded" if not frames else ""), frames, round(duration, 2),
                                  start_pose_distance(settings.start_pose, follower_at_start) if settings.start_pose else None)
         self._set(replace(self._status, phase="ready", message=_ended_message(outcome), episodes=(*self._status.episodes, outcome), episode_index=None))
-        if settings.reset == "move_home" and settings.start_pose and not self.station.estopped:
-            try:
+        if self.station.estopped:
+            return
+        try:
+            if settings.reset == "move_home" and settings.start_pose:
                 self.station.move_home(settings.start_pose, settings.move_home_speed_deg_s)
-            except StationError as error:
-                self._set(replace(self._status, message=f"{self._status.message} The move home did not start: {error}"))
+            elif settings.reset == "leader" and self.station.leader is not None:
+                self.station.set_mirror(True)
+        except StationError as error:
+            self._set(replace(self._status, message=f"{self._status.message} The reset did not start: {error}"))
 
     def _set(self, status: RunStatus) -> None:
         with self._lock:

@@ -14,6 +14,7 @@ import pytest
 from safetensors.torch import load_file, save_file
 
 from core.deploy.settings import RunSettings
+from core.planner import check_merge
 from core.registry import Registry
 from core.sim.lab import SIM_HOME_POSE
 from tests.deploy.conftest import run_phase, wait_for
@@ -64,6 +65,8 @@ def test_two_episodes_are_recorded_tagged_and_survive_a_restart(station, demo_as
     frame = dataset[0]
     assert tuple(frame["observation.images.front"].shape) == (3, 240, 320)
     assert dataset.meta.tasks.index.tolist() == ["Grab the brain"]
+    merge = check_merge(demo_assets.dataset_root, [ended.dataset_root])
+    assert merge.ok, merge.problems  # same fps, robot type and features: lerobot's merge takes it into the training set
 
 
 def test_emergency_stop_mid_episode_aborts_it_and_keeps_the_frames(station, demo_assets):

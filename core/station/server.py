@@ -110,6 +110,7 @@ def station_handlers(station: Station, shutdown: threading.Event) -> dict[str, C
         "ping": lambda: "pong",
         "state": station.state,
         "frame": station.frame,
+        "timings": station.timings,
         "estop": station.emergency_stop,
         "release_estop": station.release_estop,
         "set_mirror": station.set_mirror,

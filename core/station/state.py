@@ -40,6 +40,15 @@ class LoopStats:
 
 
 @dataclass(frozen=True)
+class StationTimings:
+    """Raw timings for benchmarks (bench/loop_bench.py): LoopStats keeps only percentiles of a mixed window."""
+
+    rollout_periods_ms: tuple[float, ...]  # between consecutive observations of the current (or last) policy episode
+    estop_received_at: float | None  # unix time the last emergency stop reached the station
+    estop_hold_at: float | None  # unix time the first hold command after it reached the robot
+
+
+@dataclass(frozen=True)
 class StationEvent:
     at: float  # unix time
     kind: str  # "estop", "camera_mapping", "mode", "error", ...

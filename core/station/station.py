@@ -25,11 +25,12 @@ from core.so101 import motor_of, pos_key
 from core.station import devices
 from core.station.camera_feed import CameraFeed, EncodedFrame
 from core.station.config import StationConfig
-from core.station.state import LoopStats, Mode, StationEvent, StationState
+from core.station.state import LoopStats, Mode, StationEvent, StationState, StationTimings
 from core.workspace import Workspace
 
 log = logging.getLogger(__name__)
 PERIOD_WINDOW = 300  # ticks kept for the period statistics (10 s at 30 Hz)
+ROLLOUT_PERIODS_KEPT = 36_000  # an episode's raw periods for benchmarks (20 min at 30 Hz)
 EVENT_WINDOW = 20
 
 
@@ -113,6 +114,9 @@ class Station:
         self._io = threading.RLock()  # one hardware access at a time: the loop, an episode, the e-stop
         self.loop_paused = False  # True while another thread (a policy rollout) drives the robot itself
         self._last_tick: float | None = None  # perf_counter of the rollout's previous observation
+        self._rollout_periods_ms: deque[float] = deque(maxlen=ROLLOUT_PERIODS_KEPT)
+        self._estop_received_at: float | None = None
+        self._estop_hold_at: float | None = None
         self.extensions: list[StationExtension] = []
         if config.is_sim:
             from core.station.sim_controls import SimControls
@@ -159,6 +163,9 @@ class Station:
         assert self._state is not None
         return self._state
 
+    def timings(self) -> StationTimings:
+        return StationTimings(tuple(self._rollout_periods_ms), self._estop_received_at, self._estop_hold_at)
+
     def frame(self, camera: str, after_seq: int = 0, wait_s: float = 1.0) -> EncodedFrame | None:
         feed = self.feeds.get(camera)
         if feed is None:
@@ -171,6 +178,7 @@ class Station:
         The hold is sent from the caller's thread at once, between two hardware accesses of
         whoever drives the arm (the loop, or a policy episode in the middle of an inference).
         """
+        self._estop_received_at, self._estop_hold_at = time.time(), None
         self._estopped = True
         self._motion = None
         if self._mode not in ("error", "rollout"):
@@ -263,6 +271,7 @@ class Station:
 
         self.run_in_loop(handover)
         self._last_tick = None
+        self._rollout_periods_ms.clear()
         self.note("mode", "policy episode started")
 
     def end_rollout(self) -> None:
@@ -284,6 +293,7 @@ class Station:
         if self._last_tick is not None:
             elapsed_ms = (now - self._last_tick) * 1e3
             self._periods_ms.append(elapsed_ms)
+            self._rollout_periods_ms.append(elapsed_ms)
             if elapsed_ms > 1.5 * 1000 / self.config.fps:
                 self._overruns += 1
         self._last_tick = now
@@ -381,6 +391,8 @@ class Station:
         with self._io:
             present = {key: float(value) for key, value in self.robot.get_observation().items() if key.endswith(".pos")}
             self.robot.send_action(present)
+            if self._estopped and self._estop_hold_at is None:
+                self._estop_hold_at = time.time()
         self._last_sent = {motor_of(key): value for key, value in present.items()}
         self._hold_sent = True
 

@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
         path = demo_station_config(args.name).save(workspace)
         print(f"saved {path}")
     elif args.action == "start":
-        client = launcher.start(StationConfig.load(workspace, args.name), workspace)
+        client = launcher.start(StationConfig.load(workspace, args.name), workspace, stop_with_this_process=False)
         print(f"station '{args.name}' running (pid {client.address.pid})")
     elif args.action == "stop":
         launcher.stop(args.name, workspace)

@@ -35,8 +35,12 @@ class StationProcess:
     log_tail: str
 
 
-def start(config: StationConfig, workspace: Workspace, timeout_s: float = 60.0) -> StationClient:
-    """Save the config and start its station process; return a client once it answers."""
+def start(config: StationConfig, workspace: Workspace, timeout_s: float = 60.0, stop_with_this_process: bool = True) -> StationClient:
+    """Save the config and start its station process; return a client once it answers.
+
+    With `stop_with_this_process` (the app, tests) the station stops when this process is
+    gone; the `station start` command leaves it running until `station stop`.
+    """
     running = connect(config.name, workspace)
     if running is not None:
         return running
@@ -44,7 +48,9 @@ def start(config: StationConfig, workspace: Workspace, timeout_s: float = 60.0) 
     for stale in (runtime_path(workspace, config.name), exit_path(workspace, config.name)):
         stale.unlink(missing_ok=True)
     log_file = open(log_path(workspace, config.name), "ab")
-    command = [sys.executable, "-m", "core", "station", "run", "--name", config.name, "--workspace", str(workspace.root), "--parent-pid", str(os.getpid())]
+    command = [sys.executable, "-m", "core", "station", "run", "--name", config.name, "--workspace", str(workspace.root)]
+    if stop_with_this_process:
+        command += ["--parent-pid", str(os.getpid())]
     process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
     log_file.close()
     _children[_key(workspace, config.name)] = process

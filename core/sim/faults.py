@@ -30,6 +30,18 @@ def swap_camera_cables(lab: SimLab, swapped: bool = True) -> None:
     lab.submit(lambda lab: lab.set_faults(replace(lab.faults, cables_swapped=swapped)))
 
 
+def unplug_camera(lab: SimLab, device: str = "sim:cam0", unplugged: bool = True) -> None:
+    """Pull a camera's cable (False: plug it back): the device stops sending frames, as a real one does."""
+    lab._check_device(device)
+
+    def apply(lab: SimLab) -> None:
+        devices = set(lab.faults.unplugged)
+        devices.add(device) if unplugged else devices.discard(device)
+        lab.set_faults(replace(lab.faults, unplugged=frozenset(devices)))
+
+    lab.submit(apply)
+
+
 def displace_start_pose(
     lab: SimLab, offsets_deg: dict[str, float] | None = None, gripper_percent: float = OPEN_GRIPPER_PERCENT
 ) -> dict[str, float]:

@@ -124,6 +124,7 @@ class LabFaults:
     """Which faults are injected now; the default is a healthy lab."""
 
     cables_swapped: bool = False
+    unplugged: frozenset[str] = frozenset()  # camera devices whose cable is pulled: they send nothing
     start_pose_displaced: bool = False
     look: SceneLook = field(default_factory=SceneLook)
     object_region: ObjectRegion = DEFAULT_OBJECT_REGION
@@ -486,7 +487,8 @@ class SimLab:
         with self._lock:
             due = [stream for stream in self._streams.values() if stream.next_due_s <= now]
         for stream in due:
-            self._render(stream)
+            if stream.device not in self._faults.unplugged:
+                self._render(stream)
             period = 1.0 / stream.fps
             next_due = stream.next_due_s + period
             stream.next_due_s = next_due if next_due > now else now + period

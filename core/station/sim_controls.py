@@ -15,6 +15,8 @@ from core.so101 import motor_of
 FAULTS: dict[str, Callable] = {
     "swap_cables": faults.swap_camera_cables,
     "unswap_cables": lambda lab: faults.swap_camera_cables(lab, swapped=False),
+    "unplug_camera": faults.unplug_camera,
+    "plug_camera": lambda lab, device="sim:cam0": faults.unplug_camera(lab, device, unplugged=False),
     "displace_start_pose": faults.displace_start_pose,
     "restore_start_pose": faults.restore_start_pose,
     "change_scene_look": faults.change_scene_look,

@@ -108,3 +108,21 @@ def test_a_nan_action_stops_the_arm_and_aborts_the_episode(station, demo_assets,
     assert all(abs(after[m] - before[m]) < 1.0 for m in before), "a NaN action moved the arm"
     station.call("end_run")
     assert run_phase(station, "ended", "failed").phase == "ended"
+
+
+def test_a_lost_camera_aborts_the_episode_and_keeps_the_frames(station, demo_assets):
+    station.call("start_run", settings=settings_for(demo_assets.checkpoint_dir, episode_time_s=20.0))
+    assert run_phase(station, "ready", "failed").phase == "ready"
+    wait_for(lambda: station.state().mode == "idle")
+    station.call("start_episode")
+    wait_for(lambda: station.call("run_status").frames >= 5, 120)
+    station.call("inject_fault", fault="unplug_camera", device="sim:cam1")
+    try:
+        outcome = wait_for(lambda: (status := station.call("run_status")).phase == "ready" and status.episodes and status.episodes[-1], 60)
+        assert outcome.status == "aborted" and outcome.reason.startswith("camera lost")
+        assert "wrist" in outcome.reason and outcome.frames >= 5
+        assert station.state().camera("wrist").health in ("stale", "lost")
+    finally:
+        station.call("inject_fault", fault="plug_camera", device="sim:cam1")
+    station.call("end_run")
+    assert run_phase(station, "ended", "failed").phase == "ended"

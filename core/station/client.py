@@ -6,6 +6,8 @@ delays another page's emergency stop.
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
 from dataclasses import dataclass
 from multiprocessing.connection import Client, Connection
@@ -29,6 +31,15 @@ class StationAddress:
     port: int
     authkey: bytes
     pid: int
+
+
+def send_without_delay(connection: Connection) -> None:
+    """TCP_NODELAY on a station connection, both ends. Without it Nagle's algorithm holds a write back
+    until the peer's delayed ACK of the previous one (about 40 ms on loopback): a reply over 16 KB (a
+    camera JPEG) goes out as header then payload, and a new client's first request follows its last
+    handshake message (measured in bench/stream_bench.py and bench/loop_bench.py)."""
+    with socket.socket(fileno=os.dup(connection.fileno())) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 class StationClient:
@@ -88,6 +99,7 @@ class StationClient:
                 connection = Client((self.address.host, self.address.port), authkey=self.address.authkey)
             except OSError as error:
                 raise StationUnreachable(f"Station '{self.name}' is not answering on port {self.address.port}: {error}.") from error
+            send_without_delay(connection)
             self._local.connection = connection
         return connection
 
@@ -111,6 +123,7 @@ class FrameStream:
             self._connection = Client((address.host, address.port), authkey=address.authkey)
         except OSError as error:
             raise StationUnreachable(f"Station '{address.name}' is not answering: {error}.") from error
+        send_without_delay(self._connection)
 
     def next(self, wait_s: float = 1.0) -> EncodedFrame | None:
         """The next frame newer than the last one returned, or None if none came within `wait_s`."""

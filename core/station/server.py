@@ -14,7 +14,6 @@ import logging
 import os
 import secrets
 import signal
-import socket
 import tempfile
 import threading
 import time
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from core.errors import PreflightError, StationError
+from core.station.client import send_without_delay
 from core.station.config import StationConfig, station_dir
 from core.station.station import Station
 from core.workspace import WORKSPACE_ENV, Workspace
@@ -133,16 +133,8 @@ def _accept(listener: Listener, handlers: dict[str, Callable], shutdown: threadi
             if shutdown.is_set():
                 return
             continue
-        _send_without_delay(connection)
+        send_without_delay(connection)
         threading.Thread(target=_answer, args=(connection, handlers), daemon=True).start()
-
-
-def _send_without_delay(connection: Connection) -> None:
-    """TCP_NODELAY on a client's connection: a reply over 16 KB (a camera JPEG, a state with traces) is
-    written as header, then payload, and Nagle's algorithm held the payload back until the client's
-    delayed ACK of the header, about 40 ms per reply on loopback (measured in bench/stream_bench.py)."""
-    with socket.socket(fileno=os.dup(connection.fileno())) as sock:
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 def _answer(connection: Connection, handlers: dict[str, Callable]) -> None:

@@ -1,0 +1,235 @@
+"""Policy control loop inside the station, with the Deploy page open, against `lerobot-rollout` run standalone.
+
+Same robot (the simulated SO-101, `preflight_sim_follower`, front and wrist cameras at 320x240,
+30 fps: the demo training data's), same policy (the demo ACT checkpoint, sync inference, its
+own chunk_size / n_action_steps), same strategy code (lerobot's `EpisodicStrategy._policy_loop`,
+recording a LeRobot dataset), same torch thread count (PREFLIGHT_TORCH_THREADS, default all
+cores but one, as the station's policy runs use), in one run:
+
+  Preflight: a demo station process runs one policy episode of --episode-s seconds
+      (`start_run` with RunSettings(task="Grab the brain", reset="none"), then `start_episode`)
+      while chromium shows the real Deploy page of the real app (`streamlit run app/asgi.py`:
+      live feeds, run panel with telemetry at 2 Hz). Periods: between consecutive observations
+      of the episode, as the station records them (`Station.observe_rollout`, op `timings`).
+      Then --presses emergency stops mid-episode, alternately from a station client (the
+      `estop` command, as the sidebar's button sends it) and by clicking the page's EMERGENCY
+      STOP button; latency: from the press (client send / click event, unix time) to the first
+      hold command reaching the robot (the station notes the time `send_action` returned).
+  Standalone: lerobot's own CLI entry point (`lerobot-rollout --strategy.type=episodic ...`,
+      one episode of the same length) through bench/timed_lerobot_rollout.py, which only
+      timestamps the simulated follower's `get_observation` (no page, no station).
+      The standalone robot runs without `max_relative_target`: the station clips every step in
+      its safety gate instead, and lerobot's own clamp logs a multi-line warning on every tick
+      with this policy, which would slow the standalone side.
+
+Targets (issue 6): Preflight p99 no worse than 1.1x the standalone p99; emergency stop under 100 ms.
+
+Usage: .venv/bin/python bench/loop_bench.py [--episode-s 20] [--presses 6]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from browser_support import CpuMeter, browser_pids, chromium, demo_workspace, load_average, stop_on_sigterm, streamlit_server
+
+from core.deploy.settings import RunSettings
+from core.station import launcher
+from core.station.client import StationClient
+from core.station.config import demo_station_config
+from core.station.policy_runs import inference_threads
+from core.workspace import REPO_ROOT, Workspace
+
+TASK = "Grab the brain"
+TARGET_RATIO = 1.1
+TARGET_ESTOP_MS = 100.0
+VIEWPORT = {"width": 1280, "height": 1700}
+CLICK_ESTOP_JS = """(button) => { const pressed = Date.now(); button.click(); return pressed; }"""
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))] if ordered else float("nan")
+
+
+def wait_for(predicate, timeout_s: float, what: str, interval_s: float = 0.05):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval_s)
+    raise RuntimeError(f"timed out after {timeout_s:.0f} s waiting for {what}")
+
+
+def run_status(station: StationClient):
+    return station.call("run_status")
+
+
+def episode(station: StationClient) -> int:
+    """Start an episode once the arm is idle; returns how many episodes had ended before it."""
+    wait_for(lambda: station.state().mode == "idle" and run_status(station).phase == "ready", 120, "the run to be ready")
+    before = len(run_status(station).episodes)
+    station.call("start_episode")
+    wait_for(lambda: run_status(station).phase == "episode", 60, "the episode to start")
+    return before
+
+
+def episode_ended(station: StationClient, before: int, timeout_s: float):
+    return wait_for(lambda: (status := run_status(station)).phase in ("ready", "failed") and len(status.episodes) > before and status.episodes[-1],
+                    timeout_s, "the episode to end and be saved", interval_s=0.2)
+
+
+def press_estop(station: StationClient, page, by_click: bool) -> tuple[tuple[float, float] | None, str]:
+    """One emergency stop mid-episode: milliseconds from the press to the station, and to the hold reaching the robot.
+
+    None (with the reason) when the episode had already ended by itself before the press landed.
+    """
+    before = episode(station)
+    time.sleep(random.uniform(0.8, 1.6))  # anywhere in the chunk cycle: between inferences or during one
+    if by_click:
+        pressed_at = page.get_by_role("button", name="EMERGENCY STOP", exact=True).evaluate(CLICK_ESTOP_JS) / 1000
+    else:
+        pressed_at = time.time()
+        station.call("estop")
+    timings = wait_for(lambda: (t := station.call("timings")).estop_hold_at and t.estop_received_at >= pressed_at - 0.01 and t, 10,
+                       "the hold command")
+    outcome = episode_ended(station, before, 120)
+    station.call("release_estop")
+    if outcome.reason != "emergency stop":
+        return None, f"{outcome.status}: {outcome.reason}"
+    return (1000 * (timings.estop_received_at - pressed_at), 1000 * (timings.estop_hold_at - pressed_at)), ""
+
+
+def preflight_side(workspace: Workspace, checkpoint: Path, episode_s: float, presses: int) -> dict:
+    config = demo_station_config()
+    station = launcher.start(config, workspace)
+    try:
+        with streamlit_server(REPO_ROOT / "app" / "asgi.py", workspace) as (url, app_pid), chromium() as browser:
+            meter = CpuMeter({"station": lambda: [station.address.pid], "app server": lambda: [app_pid], "chromium": browser_pids})
+            page = browser.new_page(viewport=VIEWPORT)
+            page.goto(f"{url}/deploy")
+            page.get_by_text("Task sentence matches a training task exactly").first.wait_for(timeout=180_000)
+            for camera in config.camera_mapping:
+                page.wait_for_function(f"document.querySelector(\"img[alt='live {camera} camera']\")?.naturalWidth > 0", timeout=60_000)
+            print(f"Deploy page open; loading the policy in the station; {load_average()}", flush=True)
+            settings = RunSettings(policy_dir=str(checkpoint), task=TASK, episode_time_s=episode_s, reset="none")
+            station.call("start_run", settings=settings.to_json())
+            periods, aborted = [], []
+            for attempt in range(1, 4):
+                before = episode(station)
+                meter.start()
+                ends = time.monotonic() + episode_s * 0.9
+                while time.monotonic() < ends and run_status(station).phase == "episode":
+                    time.sleep(0.2)
+                cpu = meter.stop()
+                window = station.state().loop  # what the sidebar shows: the last 300 periods of the loop and the episode, mixed
+                outcome = episode_ended(station, before, episode_s + 120)
+                print(f"Preflight episode: {outcome.frames} frames in {outcome.duration_s:.1f} s ({outcome.status} {outcome.reason}); "
+                      f"the page's LoopStats near its end: p50 {window.p50_ms} ms, p99 {window.p99_ms} ms; {load_average()}", flush=True)
+                print("  CPU during the episode (% of one core): " + ", ".join(f"{name} {percent:.0f}%" for name, percent in cpu.items()), flush=True)
+                attempt_periods = list(station.call("timings").rollout_periods_ms)
+                if len(attempt_periods) > len(periods):
+                    periods = attempt_periods
+                if outcome.status == "recorded":
+                    break
+                aborted.append(outcome.reason)
+                print(f"  the episode ended early (attempt {attempt} of 3)", flush=True)
+            latencies, attempts = [], 0
+            while len(latencies) < presses and attempts < 2 * presses:
+                attempts += 1
+                by_click = len(latencies) % 2 == 1
+                latency, ended_by = press_estop(station, page, by_click)
+                source = "page click" if by_click else "client"
+                if latency is None:
+                    print(f"  emergency stop ({source}) not counted: the episode had ended before it ({ended_by})", flush=True)
+                    continue
+                latencies.append((by_click, latency[1]))
+                print(f"  emergency stop {len(latencies)}/{presses} ({source}): hold after {latency[1]:.1f} ms "
+                      f"(the station had the command after {latency[0]:.1f} ms)", flush=True)
+            station.call("end_run")
+            wait_for(lambda: run_status(station).phase in ("ended", "failed"), 120, "the run to end", interval_s=0.2)
+    finally:
+        launcher.stop(config.name, workspace)
+    return {"periods_ms": periods, "estop_ms": latencies, "aborted": aborted}
+
+
+def standalone_side(workspace: Workspace, checkpoint: Path, episode_s: float, device: str) -> list[float]:
+    scratch = Path(tempfile.mkdtemp(prefix="loop_bench_standalone_"))
+    out = scratch / "periods.json"
+    cameras = ", ".join(f'{spec.name}: {{type: preflight_sim_camera, device: "{spec.device}", width: {spec.width}, height: {spec.height}, fps: {spec.fps}}}'
+                        for spec in demo_station_config().cameras)
+    command = [
+        sys.executable, str(REPO_ROOT / "bench" / "timed_lerobot_rollout.py"),
+        "--strategy.type=episodic", "--strategy.reset_to_initial_position=false", "--strategy.smooth_handover=false",
+        "--robot.type=preflight_sim_follower", f"--robot.cameras={{{cameras}}}",
+        f"--policy.path={checkpoint}", f"--policy.device={device}", "--fps=30", "--play_sounds=false", f"--task={TASK}",
+        "--return_to_initial_position=false",
+        "--dataset.repo_id=local/rollout_loop_bench", f"--dataset.root={scratch / 'recording'}", f"--dataset.single_task={TASK}",
+        "--dataset.num_episodes=1", f"--dataset.episode_time_s={episode_s}", "--dataset.reset_time_s=0",
+        "--dataset.push_to_hub=false", "--dataset.no_stamp=true",
+    ]
+    env = {**os.environ, "LOOP_BENCH_PERIODS_OUT": str(out), "HF_LEROBOT_HOME": str(scratch / "lerobot")}
+    with open(scratch / "rollout.log", "wb") as log:
+        result = subprocess.run(command, cwd=scratch, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=episode_s + 300)
+    if result.returncode != 0 or not out.is_file():
+        raise RuntimeError(f"lerobot-rollout failed (exit {result.returncode}); see {scratch / 'rollout.log'}")
+    return json.loads(out.read_text())["periods_ms"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--episode-s", type=float, default=20.0, help="length of the measured episode on each side")
+    parser.add_argument("--presses", type=int, default=6, help="emergency stops, alternately from a client and a page click")
+    args = parser.parse_args()
+    stop_on_sigterm()
+    print(f"loop_bench at start: {load_average()}", flush=True)
+    threads = inference_threads()
+    os.environ["PREFLIGHT_TORCH_THREADS"] = str(threads)  # the station and the standalone run both read it
+    import torch
+
+    device = "cuda" if torch.cuda.is_available() else "cpu"  # what the station's runs pick (core/deploy/rollout_config.py)
+    workspace = demo_workspace("loop_bench_")
+    checkpoint = workspace.demo_checkpoint
+
+    standalone = standalone_side(workspace, checkpoint, args.episode_s, device)
+    print(f"standalone lerobot-rollout: {len(standalone)} periods; {load_average()}", flush=True)
+    preflight = preflight_side(workspace, checkpoint, args.episode_s, args.presses)
+
+    period_ms = 1000 / 30
+    rows = {"Preflight station, Deploy page open": preflight["periods_ms"], "lerobot-rollout standalone (CLI)": standalone}
+    print()
+    print(f"policy loop periods, {args.episode_s:.0f} s episode, target {period_ms:.1f} ms; torch threads {threads} on both sides; device {device}")
+    print(f"{'':40}{'periods':>8}{'p50':>9}{'p99':>9}{'max':>9}{'late':>6}{'late p50':>10}")
+    for name, periods in rows.items():
+        late = [p for p in periods if p > 1.5 * period_ms]  # mostly the ticks that compute a new action chunk
+        print(f"{name:40}{len(periods):>8}{percentile(periods, 50):>7.1f}ms{percentile(periods, 99):>7.1f}ms{max(periods):>7.1f}ms"
+              f"{len(late):>6}{percentile(late, 50):>8.1f}ms")
+    print("(late: periods over 1.5 x the target, mostly the ticks that run a new action chunk; late p50 is their median)")
+    if preflight["aborted"]:
+        print(f"Preflight episodes that ended early before a full one (or before giving up): {preflight['aborted']}")
+    ratio = percentile(preflight["periods_ms"], 99) / percentile(standalone, 99)
+    estop = [ms for _, ms in preflight["estop_ms"]]
+    by_client = [ms for click, ms in preflight["estop_ms"] if not click]
+    by_click = [ms for click, ms in preflight["estop_ms"] if click]
+    print(f"p99 ratio Preflight / standalone: {ratio:.2f} (target <= {TARGET_RATIO})  {'PASS' if ratio <= TARGET_RATIO else 'FAIL'}")
+    if not estop:
+        print("no emergency stop landed mid-episode")
+        return 1
+    print(f"emergency stop to hold command, {len(estop)} presses mid-episode: p50 {percentile(estop, 50):.1f} ms, max {max(estop):.1f} ms "
+          f"(client {', '.join(f'{ms:.0f}' for ms in by_client)}; page click {', '.join(f'{ms:.0f}' for ms in by_click)} ms) "
+          f"(target < {TARGET_ESTOP_MS:.0f} ms)  {'PASS' if max(estop) < TARGET_ESTOP_MS else 'FAIL'}")
+    print(f"loop_bench at end: {load_average()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

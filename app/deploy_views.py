@@ -74,10 +74,10 @@ def telemetry(run, state, profile: TrainingProfile) -> None:
         st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True, height=250)
 
 
-def tag_form(registry: Registry, episode_id: int, episode_index: int, key: str) -> bool:
+def tag_form(registry: Registry, episode_id: int, episode_index: int, key: str, question: str = "how did it go?") -> bool:
     """Success / failure / untagged, a score and a note for one episode; True once saved."""
     with st.form(f"tag-{key}-{episode_id}"):
-        st.markdown(f"**Episode {episode_index}**: how did it go?")
+        st.markdown(f"**Episode {episode_index}**: {question}")
         outcome = st.radio("Outcome", list(OUTCOMES), format_func=OUTCOMES.get, horizontal=True, index=None)
         with_score = st.checkbox("Give a score")
         score = st.slider("Score", 0, 100, 50, disabled=False)

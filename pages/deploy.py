@@ -109,6 +109,7 @@ if run is None or run.phase in ("idle", "ended", "failed"):
             policy_dir=checkpoint.path, task=task, episode_time_s=float(episode_time_s), reset=reset,
             start_pose=move_home_target(state, profile), n_action_steps=int(n_action_steps), inference=inference,
             rtc_execution_horizon=rtc_horizon, rename_map=slots.rename_map, task_override=override, training_profile=profile.name,
+            training_dataset=profile.dataset_dir,
         )
         try:
             client.call("start_run", settings=settings.to_json())
@@ -123,57 +124,71 @@ for column, camera in zip(feeds, state.camera_mapping):
         live_feed(client.name, camera, height_px=240)
 
 
-def command(op: str) -> None:
+def command(op: str, **arguments) -> None:
     try:
-        client.call(op)
+        client.call(op, **arguments)
     except PreflightError as error:
-        st.error(str(error))
+        st.toast(str(error), icon=":material/error:")
 
 
 @st.fragment(run_every=0.5)
-def run_panel() -> None:
+def run_monitor() -> None:
+    """Live view of the open run (no buttons here, so nothing moves under the operator's pointer);
+    when the run changes phase, the whole page reruns and the controls below follow."""
     state = client.state()
     run = state.run
+    moment = (run.phase if run else None, len(run.episodes) if run else 0, state.mode)
+    if st.session_state.setdefault("run_moment", moment) != moment:
+        st.session_state["run_moment"] = moment
+        st.rerun()
     if run is None or run.phase == "idle":
         st.caption("No run open.")
         return
     st.markdown(f"**Run {run.run_id or ''}** · {run.phase} · {run.message}" + (f"  \nRecording into `{run.dataset_root}`" if run.dataset_root else ""))
     if run.phase == "episode":
+        st.progress(min(run.elapsed_s / run.settings.episode_time_s, 1.0), text=f"{run.elapsed_s:.1f} s · {run.frames} frames")
+        telemetry(run, state, profile)
+
+
+def run_controls() -> None:
+    state = client.state()
+    run = state.run
+    if run is None or run.phase not in ("ready", "episode"):
+        return
+    if run.phase == "episode":
         stop, discard = st.columns(2)
         stop.button("Stop episode", on_click=command, args=("stop_episode",), icon=":material/stop:", use_container_width=True)
         discard.button("Discard episode", on_click=command, args=("discard_episode",), icon=":material/delete:", use_container_width=True)
-        st.progress(min(run.elapsed_s / run.settings.episode_time_s, 1.0), text=f"{run.elapsed_s:.1f} s · {run.frames} frames")
-        telemetry(run, state, profile)
-        return
-    if run.phase not in ("ready",):
         return
     waiting = registry.untagged_episodes(run_id=run.run_id) if run.run_id else []
     if waiting:
         episode = waiting[0]
         st.info(f"Episode {episode.episode_index} ({episode.status}{': ' + episode.abort_reason if episode.abort_reason else ''}) needs a decision before the next one.")
         if tag_form(registry, episode.id, episode.episode_index, "run"):
-            st.rerun(scope="fragment")
+            st.rerun()
         return
     try:
         verdict = verdict_for_station(state, profile, tolerances)
     except PreflightError as error:
         st.error(str(error))
         return
+    leader_reset = state.mode == "mirror" and run.settings.reset == "leader"
+    busy = state.mode != "idle" and not leader_reset
     start, end = st.columns(2)
-    busy = state.mode != "idle" and not (state.mode == "mirror" and run.settings.reset == "leader")
-    start.button("Start episode", type="primary", disabled=busy or not verdict.go, on_click=command, args=("start_episode",), icon=":material/play_circle:", use_container_width=True,
-                 help="The arm must be idle and at the start pose (GO).")
+    start.button("Start episode", type="primary", disabled=busy or not verdict.go, on_click=command, args=("start_episode",), icon=":material/play_circle:",
+                 use_container_width=True, help="The arm must be idle and at the start pose (GO).")
     end.button("End run", on_click=command, args=("end_run",), icon=":material/stop_circle:", use_container_width=True)
-    if state.mode == "mirror" and run.settings.reset == "leader":
+    if leader_reset:
         st.caption("The follower mirrors the leader arm: reset the scene with it; starting the episode hands the arm to the policy.")
     elif busy:
         st.caption(f"The arm is {state.mode.replace('_', ' ')}…")
     elif not verdict.go:
         st.warning("Start pose NO-GO: " + "; ".join(verdict.moves) + ". Move it home on the Home reset page, or:")
-        st.button("Move home now", on_click=lambda: client.call("move_home", target=move_home_target(state, profile)), icon=":material/home:")
+        st.button("Move home now", on_click=command, args=("move_home",), kwargs={"target": move_home_target(state, profile)}, icon=":material/home:")
 
 
-run_panel()
+run_controls()
+run_monitor()
 
 # -- 5. Episodes and tags -----------------------------------------------------------------------------------------
 st.header("5. Episodes")
@@ -196,6 +211,6 @@ rows = registry.episode_rows(station=client.name, last=50)
 if rows:
     with st.expander("Edit a tag"):
         chosen = st.selectbox("Episode", rows, format_func=lambda r: f"#{r.episode_id}: episode {r.episode_index} of {Path(r.dataset_root).name} ({r.outcome or 'untagged'})")
-        if chosen is not None and tag_form(registry, chosen.episode_id, chosen.episode_index, "edit"):
+        if chosen is not None and tag_form(registry, chosen.episode_id, chosen.episode_index, "edit", question="change the decision"):
             st.success("Tag saved; the previous one stays in the history.")
     st.download_button("Export tags as CSV", data=tags_csv(registry, client.name), file_name="preflight_tags.csv", mime="text/csv", icon=":material/download:")

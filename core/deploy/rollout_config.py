@@ -64,6 +64,9 @@ def rollout_config(settings: RunSettings, station: StationConfig, robot_config, 
         push_to_hub=False,
         no_stamp=True,
     )
+    encoder = training_video_encoder(settings.training_dataset)
+    if encoder is not None:
+        dataset.rgb_encoder = encoder
     config = RolloutConfig(
         robot=robot_config,
         policy=policy,
@@ -78,3 +81,21 @@ def rollout_config(settings: RunSettings, station: StationConfig, robot_config, 
         return_to_initial_position=False,
     )
     return config, root, plan
+
+
+def training_video_encoder(training_dataset: str | None):
+    """The training set's camera encoding (codec, pixel format...), so recordings merge with it.
+
+    lerobot's merge requires identical features, and a video feature's `info` names its codec:
+    a recording encoded with lerobot's default (AV1) does not merge into an H.264 training set.
+    """
+    if not training_dataset:
+        return None
+    from lerobot.configs.video import RGBEncoderConfig
+
+    from core.dataset_files import open_dataset
+
+    dataset = open_dataset(training_dataset, check_videos=False)
+    if not dataset.video_keys:
+        return None
+    return RGBEncoderConfig.from_video_info(dataset.features[dataset.video_keys[0]].get("info"))

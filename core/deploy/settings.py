@@ -26,6 +26,7 @@ class RunSettings:
     rename_map: dict[str, str] = field(default_factory=dict)  # robot/dataset key -> policy key, passed to the rollout
     task_override: bool = False  # the operator ran a sentence that is not a training task, on purpose
     training_profile: str | None = None
+    training_dataset: str | None = None  # recordings use its video encoding, so lerobot's merge accepts them together
     move_home_speed_deg_s: float = 30.0
 
     def to_json(self) -> dict:

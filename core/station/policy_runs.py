@@ -114,6 +114,15 @@ class PolicyRuns:
             raise StationError(f"No episode can start now (run {self._status.phase}). {self._status.message}".strip())
         if self.station.estopped:
             raise StationError("Emergency stop is latched: release it before starting an episode.")
+        from core.registry import Registry
+
+        waiting = Registry.open().untagged_episodes(run_id=self._status.run_id)
+        if waiting:
+            episode = waiting[0]
+            raise StationError(
+                f"Episode {episode.episode_index} needs a decision first: tag it success, failure or untagged on the Deploy page "
+                f"(or `python -m core registry tag {episode.id} success|failure|untagged`)."
+            )
         settings = self._status.settings
         if self.station.mode == "mirror" and settings is not None and settings.reset == "leader":
             self.station.stop_motion()  # the operator reset the scene with the leader; the policy takes over

@@ -14,16 +14,19 @@ import pytest
 from safetensors.torch import load_file, save_file
 
 from core.deploy.settings import RunSettings
+from core.errors import StationError
 from core.planner import check_merge
 from core.registry import Registry
 from core.sim.lab import SIM_HOME_POSE
+from core.workspace import Workspace
 from tests.deploy.conftest import run_phase, wait_for
 
 pytestmark = pytest.mark.slow
 
 
 def settings_for(checkpoint: Path, **changes) -> dict:
-    fields = {"task": "Grab the brain", "episode_time_s": 3.0, "start_pose": dict(SIM_HOME_POSE), **changes}
+    training = str(Workspace.default().demo_dataset)
+    fields = {"task": "Grab the brain", "episode_time_s": 3.0, "start_pose": dict(SIM_HOME_POSE), "training_dataset": training, **changes}
     return RunSettings(policy_dir=str(checkpoint), **fields).to_json()
 
 
@@ -38,13 +41,16 @@ def test_two_episodes_are_recorded_tagged_and_survive_a_restart(station, demo_as
     station.call("start_run", settings=settings_for(demo_assets.checkpoint_dir))
     ready = run_phase(station, "ready", "failed")
     assert ready.phase == "ready", ready.message
-    first, second = run_episode(station), run_episode(station)
+    registry = Registry.open()
+    first = run_episode(station)
+    wait_for(lambda: station.state().mode == "idle")
+    with pytest.raises(StationError, match="needs a decision first"):
+        station.call("start_episode")  # never a next episode while the last one has no decision
+    registry.tag_episode(first.registry_id, "success", score=80, note="grasped on the second try")
+    second = run_episode(station)
+    registry.tag_episode(second.registry_id, "failure")
     assert (first.status, second.status) == ("recorded", "recorded")
     assert first.frames > 0 and second.frames > 0
-
-    registry = Registry.open()
-    registry.tag_episode(first.registry_id, "success", score=80, note="grasped on the second try")
-    registry.tag_episode(second.registry_id, "failure")
     station.call("end_run")
     ended = run_phase(station, "ended", "failed")
     assert ended.phase == "ended", ended.message

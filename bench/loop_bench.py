@@ -15,6 +15,7 @@ cores but one, as the station's policy runs use), in one run:
       `estop` command, as the sidebar's button sends it) and by clicking the page's EMERGENCY
       STOP button; latency: from the press (client send / click event, unix time) to the first
       hold command reaching the robot (the station notes the time `send_action` returned).
+      Last, for reference, one more episode with the page closed.
   Standalone: lerobot's own CLI entry point (`lerobot-rollout --strategy.type=episodic ...`,
       one episode of the same length) through bench/timed_lerobot_rollout.py, which only
       timestamps the simulated follower's `get_observation` (no page, no station).
@@ -42,6 +43,7 @@ from pathlib import Path
 from browser_support import CpuMeter, browser_pids, chromium, demo_workspace, load_average, stop_on_sigterm, streamlit_server
 
 from core.deploy.settings import RunSettings
+from core.registry import Registry
 from core.station import launcher
 from core.station.client import StationClient
 from core.station.config import demo_station_config
@@ -84,8 +86,12 @@ def episode(station: StationClient) -> int:
 
 
 def episode_ended(station: StationClient, before: int, timeout_s: float):
-    return wait_for(lambda: (status := run_status(station)).phase in ("ready", "failed") and len(status.episodes) > before and status.episodes[-1],
-                    timeout_s, "the episode to end and be saved", interval_s=0.2)
+    """The outcome once saved; tagged "untagged" at once, as the operator would, so the next episode may start."""
+    outcome = wait_for(lambda: (status := run_status(station)).phase in ("ready", "failed") and len(status.episodes) > before and status.episodes[-1],
+                       timeout_s, "the episode to end and be saved", interval_s=0.2)
+    if outcome.registry_id is not None:
+        Registry.open().tag_episode(outcome.registry_id, "untagged", note="loop_bench")
+    return outcome
 
 
 def press_estop(station: StationClient, page, by_click: bool) -> tuple[tuple[float, float] | None, str]:
@@ -109,6 +115,31 @@ def press_estop(station: StationClient, page, by_click: bool) -> tuple[tuple[flo
     return (1000 * (timings.estop_received_at - pressed_at), 1000 * (timings.estop_hold_at - pressed_at)), ""
 
 
+def measured_episode(station: StationClient, episode_s: float, meter: CpuMeter) -> tuple[list[float], list[str]]:
+    """The periods of one full episode (up to 3 tries when one ends early by itself), and why the others ended."""
+    periods, aborted = [], []
+    for attempt in range(1, 4):
+        before = episode(station)
+        meter.start()
+        ends = time.monotonic() + episode_s * 0.9
+        while time.monotonic() < ends and run_status(station).phase == "episode":
+            time.sleep(0.2)
+        cpu = meter.stop()
+        window = station.state().loop  # what the sidebar shows: the last 300 periods of the loop and the episode, mixed
+        outcome = episode_ended(station, before, episode_s + 120)
+        print(f"  episode: {outcome.frames} frames in {outcome.duration_s:.1f} s ({outcome.status} {outcome.reason}); "
+              f"the station's LoopStats near its end: p50 {window.p50_ms} ms, p99 {window.p99_ms} ms; {load_average()}", flush=True)
+        print("  CPU during the episode (% of one core): " + ", ".join(f"{name} {percent:.0f}%" for name, percent in cpu.items()), flush=True)
+        attempt_periods = list(station.call("timings").rollout_periods_ms)
+        if len(attempt_periods) > len(periods):
+            periods = attempt_periods
+        if outcome.status == "recorded":
+            break
+        aborted.append(outcome.reason)
+        print(f"  the episode ended early (attempt {attempt} of 3)", flush=True)
+    return periods, aborted
+
+
 def preflight_side(workspace: Workspace, checkpoint: Path, episode_s: float, presses: int) -> dict:
     config = demo_station_config()
     station = launcher.start(config, workspace)
@@ -121,28 +152,10 @@ def preflight_side(workspace: Workspace, checkpoint: Path, episode_s: float, pre
             for camera in config.camera_mapping:
                 page.wait_for_function(f"document.querySelector(\"img[alt='live {camera} camera']\")?.naturalWidth > 0", timeout=60_000)
             print(f"Deploy page open; loading the policy in the station; {load_average()}", flush=True)
+            print("Preflight, Deploy page open:", flush=True)
             settings = RunSettings(policy_dir=str(checkpoint), task=TASK, episode_time_s=episode_s, reset="none")
             station.call("start_run", settings=settings.to_json())
-            periods, aborted = [], []
-            for attempt in range(1, 4):
-                before = episode(station)
-                meter.start()
-                ends = time.monotonic() + episode_s * 0.9
-                while time.monotonic() < ends and run_status(station).phase == "episode":
-                    time.sleep(0.2)
-                cpu = meter.stop()
-                window = station.state().loop  # what the sidebar shows: the last 300 periods of the loop and the episode, mixed
-                outcome = episode_ended(station, before, episode_s + 120)
-                print(f"Preflight episode: {outcome.frames} frames in {outcome.duration_s:.1f} s ({outcome.status} {outcome.reason}); "
-                      f"the page's LoopStats near its end: p50 {window.p50_ms} ms, p99 {window.p99_ms} ms; {load_average()}", flush=True)
-                print("  CPU during the episode (% of one core): " + ", ".join(f"{name} {percent:.0f}%" for name, percent in cpu.items()), flush=True)
-                attempt_periods = list(station.call("timings").rollout_periods_ms)
-                if len(attempt_periods) > len(periods):
-                    periods = attempt_periods
-                if outcome.status == "recorded":
-                    break
-                aborted.append(outcome.reason)
-                print(f"  the episode ended early (attempt {attempt} of 3)", flush=True)
+            periods, aborted = measured_episode(station, episode_s, meter)
             latencies, attempts = [], 0
             while len(latencies) < presses and attempts < 2 * presses:
                 attempts += 1
@@ -155,11 +168,14 @@ def preflight_side(workspace: Workspace, checkpoint: Path, episode_s: float, pre
                 latencies.append((by_click, latency[1]))
                 print(f"  emergency stop {len(latencies)}/{presses} ({source}): hold after {latency[1]:.1f} ms "
                       f"(the station had the command after {latency[0]:.1f} ms)", flush=True)
+            page.close()
+            print("Preflight, Deploy page closed (reference):", flush=True)
+            no_page, _ = measured_episode(station, episode_s, meter)
             station.call("end_run")
             wait_for(lambda: run_status(station).phase in ("ended", "failed"), 120, "the run to end", interval_s=0.2)
     finally:
         launcher.stop(config.name, workspace)
-    return {"periods_ms": periods, "estop_ms": latencies, "aborted": aborted}
+    return {"periods_ms": periods, "no_page_periods_ms": no_page, "estop_ms": latencies, "aborted": aborted}
 
 
 def standalone_side(workspace: Workspace, checkpoint: Path, episode_s: float, device: str) -> list[float]:
@@ -205,7 +221,8 @@ def main() -> int:
     preflight = preflight_side(workspace, checkpoint, args.episode_s, args.presses)
 
     period_ms = 1000 / 30
-    rows = {"Preflight station, Deploy page open": preflight["periods_ms"], "lerobot-rollout standalone (CLI)": standalone}
+    rows = {"Preflight station, Deploy page open": preflight["periods_ms"], "Preflight station, no page (reference)": preflight["no_page_periods_ms"],
+            "lerobot-rollout standalone (CLI)": standalone}
     print()
     print(f"policy loop periods, {args.episode_s:.0f} s episode, target {period_ms:.1f} ms; torch threads {threads} on both sides; device {device}")
     print(f"{'':40}{'periods':>8}{'p50':>9}{'p99':>9}{'max':>9}{'late':>6}{'late p50':>10}")

@@ -34,9 +34,9 @@ import argparse
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -179,7 +179,8 @@ def preflight_side(workspace: Workspace, checkpoint: Path, episode_s: float, pre
 
 
 def standalone_side(workspace: Workspace, checkpoint: Path, episode_s: float, device: str) -> list[float]:
-    scratch = Path(tempfile.mkdtemp(prefix="loop_bench_standalone_"))
+    scratch = workspace.root.parent / "standalone"
+    scratch.mkdir()
     out = scratch / "periods.json"
     cameras = ", ".join(f'{spec.name}: {{type: preflight_sim_camera, device: "{spec.device}", width: {spec.width}, height: {spec.height}, fps: {spec.fps}}}'
                         for spec in demo_station_config().cameras)
@@ -245,6 +246,7 @@ def main() -> int:
           f"(client {', '.join(f'{ms:.0f}' for ms in by_client)}; page click {', '.join(f'{ms:.0f}' for ms in by_click)} ms) "
           f"(target < {TARGET_ESTOP_MS:.0f} ms)  {'PASS' if max(estop) < TARGET_ESTOP_MS else 'FAIL'}")
     print(f"loop_bench at end: {load_average()}")
+    shutil.rmtree(workspace.root.parent, ignore_errors=True)  # kept when the bench fails: its logs are named in the error
     return 0
 
 

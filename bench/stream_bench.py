@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -250,6 +251,7 @@ def main() -> int:
     finally:
         launcher.stop(config.name, workspace)
     report(phases, 1000 / FPS)
+    shutil.rmtree(workspace.root.parent, ignore_errors=True)  # kept when the bench fails: its logs are named in the error
     print(f"\nstream_bench at end: {load_average()}")
     return 0
 

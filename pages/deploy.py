@@ -131,7 +131,7 @@ def command(op: str, **arguments) -> None:
         st.toast(str(error), icon=":material/error:")
 
 
-@st.fragment(run_every=0.5)
+@st.fragment(run_every=1.0)
 def run_monitor() -> None:
     """Live view of the open run (no buttons here, so nothing moves under the operator's pointer);
     when the run changes phase, the whole page reruns and the controls below follow."""

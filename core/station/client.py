@@ -43,9 +43,12 @@ def send_without_delay(connection: Connection) -> None:
 
 
 class StationClient:
+    """Commands to one station. Connections come from a process-wide pool, one per call at a time:
+    Streamlit runs every script and fragment run on a fresh thread, and a new authenticated
+    connection per run would cost a handshake and a station thread each time."""
+
     def __init__(self, address: StationAddress) -> None:
         self.address = address
-        self._local = threading.local()
 
     @property
     def name(self) -> str:
@@ -53,16 +56,17 @@ class StationClient:
 
     def call(self, op: str, timeout_s: float = 10.0, **arguments):
         """Send one command and wait for its reply; a StationError carries the station's own message."""
-        connection = self._connection()
+        connection = _borrow(self.address)
         try:
             connection.send({"op": op, **arguments})
             if not connection.poll(timeout_s):
-                self._drop()
+                _discard(connection)
                 raise StationUnreachable(f"Station '{self.name}' did not answer '{op}' within {timeout_s:.0f} s.")
             status, value = connection.recv()
         except (EOFError, OSError) as error:
-            self._drop()
+            _discard(connection)
             raise StationUnreachable(f"Lost the connection to station '{self.name}' ({type(error).__name__}); it may have stopped or crashed.") from error
+        _give_back(self.address, connection)
         if status == "error":
             raise StationError(value)
         return value
@@ -90,27 +94,49 @@ class StationClient:
         return FrameStream(self.address, camera)
 
     def close(self) -> None:
-        self._drop()
+        """Close this station's idle pooled connections (after it was asked to stop)."""
+        with _idle_lock:
+            pool = _idle.pop(self.address, [])
+        for connection in pool:
+            _discard(connection)
 
-    def _connection(self) -> Connection:
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            try:
-                connection = Client((self.address.host, self.address.port), authkey=self.address.authkey)
-            except OSError as error:
-                raise StationUnreachable(f"Station '{self.name}' is not answering on port {self.address.port}: {error}.") from error
-            send_without_delay(connection)
-            self._local.connection = connection
-        return connection
 
-    def _drop(self) -> None:
-        connection = getattr(self._local, "connection", None)
-        self._local.connection = None
-        if connection is not None:
-            try:
-                connection.close()
-            except OSError:
-                pass
+POOL_SIZE = 8  # idle connections kept per station
+_idle: dict[StationAddress, list[Connection]] = {}
+_idle_lock = threading.Lock()
+
+
+def _connect(address: StationAddress) -> Connection:
+    try:
+        connection = Client((address.host, address.port), authkey=address.authkey)
+    except OSError as error:
+        raise StationUnreachable(f"Station '{address.name}' is not answering on port {address.port}: {error}.") from error
+    send_without_delay(connection)
+    return connection
+
+
+def _borrow(address: StationAddress) -> Connection:
+    with _idle_lock:
+        pool = _idle.get(address)
+        if pool:
+            return pool.pop()
+    return _connect(address)
+
+
+def _give_back(address: StationAddress, connection: Connection) -> None:
+    with _idle_lock:
+        pool = _idle.setdefault(address, [])
+        if len(pool) < POOL_SIZE:
+            pool.append(connection)
+            return
+    _discard(connection)
+
+
+def _discard(connection: Connection) -> None:
+    try:
+        connection.close()
+    except OSError:
+        pass
 
 
 class FrameStream:
@@ -119,11 +145,7 @@ class FrameStream:
     def __init__(self, address: StationAddress, camera: str) -> None:
         self.camera = camera
         self.seq = 0
-        try:
-            self._connection = Client((address.host, address.port), authkey=address.authkey)
-        except OSError as error:
-            raise StationUnreachable(f"Station '{address.name}' is not answering: {error}.") from error
-        send_without_delay(self._connection)
+        self._connection = _connect(address)
 
     def next(self, wait_s: float = 1.0) -> EncodedFrame | None:
         """The next frame newer than the last one returned, or None if none came within `wait_s`."""

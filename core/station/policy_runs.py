@@ -18,49 +18,21 @@ import queue
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Literal
+from typing import Callable
 
 from core.deploy.settings import RunSettings
 from core.errors import PreflightError, StationError
 from core.safety import UnsafeActionError
 from core.so101 import GRIPPER, motor_of
 from core.station.config_station_robot import StationRobotConfig
+from core.station.state import EpisodeOutcome, RunStatus
 from core.station.station_robot import EmergencyStopped, expose
 
 log = logging.getLogger(__name__)
-Phase = Literal["idle", "loading", "ready", "episode", "saving", "ended", "failed"]
 TRACE_LENGTH = 300  # 10 s at 30 Hz of gripper and jump telemetry for the live page
-
-
-@dataclass(frozen=True)
-class EpisodeOutcome:
-    episode_index: int
-    registry_id: int | None
-    status: str  # "recorded" | "aborted" | "discarded"
-    reason: str
-    frames: int
-    duration_s: float
-    start_pose_distance: float | None
-
-
-@dataclass(frozen=True)
-class RunStatus:
-    phase: Phase
-    message: str = ""
-    run_id: int | None = None
-    dataset_root: str = ""
-    settings: RunSettings | None = None
-    episodes: tuple[EpisodeOutcome, ...] = ()
-    episode_index: int | None = None  # the episode now recording
-    elapsed_s: float = 0.0
-    frames: int = 0
-    gripper_action: tuple[float, ...] = ()  # recent gripper actions of the policy (0..100)
-    gripper_state: tuple[float, ...] = ()  # recent measured gripper positions
-    jumps: dict[str, float] = field(default_factory=dict)  # largest |a(t) - a(t-1)| per joint this episode
-    last_jump: dict[str, float] = field(default_factory=dict)
 
 
 class PolicyRuns:

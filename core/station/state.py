@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from core.deploy.settings import RunSettings
+
+Phase = Literal["idle", "loading", "ready", "episode", "saving", "ended", "failed"]  # of a policy run
 Mode = Literal["starting", "idle", "mirror", "move_home", "rollout", "error", "stopped"]
 CameraHealth = Literal["starting", "ok", "black", "frozen", "stale", "lost"]
 
@@ -75,7 +78,35 @@ class StationState:
     error: str = ""  # why the station is in mode "error", or the last refused command
     events: tuple[StationEvent, ...] = field(default_factory=tuple)
     activity: dict = field(default_factory=dict)  # progress of the running motion (move home)
-    run: object = None  # core.station.policy_runs.RunStatus of the open policy run, if any
+    run: "RunStatus | None" = None  # the open policy run, if any
 
     def camera(self, name: str) -> CameraStatus | None:
         return next((camera for camera in self.cameras if camera.name == name), None)
+
+
+@dataclass(frozen=True)
+class EpisodeOutcome:
+    episode_index: int
+    registry_id: int | None
+    status: str  # "recorded" | "aborted" | "discarded"
+    reason: str
+    frames: int
+    duration_s: float
+    start_pose_distance: float | None
+
+
+@dataclass(frozen=True)
+class RunStatus:
+    phase: Phase
+    message: str = ""
+    run_id: int | None = None
+    dataset_root: str = ""
+    settings: RunSettings | None = None
+    episodes: tuple[EpisodeOutcome, ...] = ()
+    episode_index: int | None = None  # the episode now recording
+    elapsed_s: float = 0.0
+    frames: int = 0
+    gripper_action: tuple[float, ...] = ()  # recent gripper actions of the policy (0..100)
+    gripper_state: tuple[float, ...] = ()  # recent measured gripper positions
+    jumps: dict[str, float] = field(default_factory=dict)  # largest |a(t) - a(t-1)| per joint this episode
+    last_jump: dict[str, float] = field(default_factory=dict)

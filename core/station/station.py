@@ -314,7 +314,7 @@ class Station:
         last_start: float | None = None
         while not self._stop.is_set():
             start = time.perf_counter()
-            if last_start is not None:
+            if last_start is not None and not self.loop_paused:  # during an episode the rollout's own periods count
                 elapsed_ms = (start - last_start) * 1e3
                 self._periods_ms.append(elapsed_ms)
                 if elapsed_ms > 1.5 * period * 1e3:

@@ -9,6 +9,7 @@ physical camera: if the lab's cables are swapped, `sim:cam0` shows the wrist vie
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,7 @@ class SimCamera(Camera):
         self.lab_id = config.lab_id or DEFAULT_LAB_ID
         self._lab: SimLab | None = None
         self._consumed_s = -math.inf
+        self.latest_timestamp: float | None = None
 
     def __str__(self) -> str:
         return f"{self.__class__.__name__}({self.device})"
@@ -72,6 +74,8 @@ class SimCamera(Camera):
 
     def _consume(self, frame: Frame) -> np.ndarray:
         self._consumed_s = frame.timestamp_s
+        # When the frame was rendered, on the perf_counter clock OpenCVCamera's `latest_timestamp` uses.
+        self.latest_timestamp = time.perf_counter() - max(0.0, self.lab.now() - frame.timestamp_s)
         return frame.image
 
     @check_if_not_connected

@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from bench.profile_bench import GENERATOR_VERSION as TRAINING_VERSION
-from bench.profile_bench import write_lab_scale_dataset
+from bench.profile_bench import best_of, write_lab_scale_dataset
 from core.analytics.export import figure_png
 from core.analytics.metrics import Reference
 from core.analytics.runs import join_registry
@@ -146,15 +146,6 @@ def check_same_numbers(ours: pd.DataFrame, baseline: pd.DataFrame) -> None:
     difference = (ours[columns].astype(float) - baseline[columns].astype(float)).abs().max().max()
     assert len(ours) == len(baseline) and difference < 1e-4, f"the two ways disagree by {difference}"
     assert (ours["outcome"].to_numpy() == baseline["outcome"].to_numpy()).all()
-
-
-def best_of(repeats: int, action: Callable[[], object]) -> float:
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def best_interleaved(repeats: int, first: Callable[[], object], second: Callable[[], object]) -> tuple[float, float]:

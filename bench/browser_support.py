@@ -8,20 +8,15 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
-from core.workspace import REPO_ROOT, WORKSPACE_ENV, Workspace
+from core.workspace import WORKSPACE_ENV, Workspace
+from tests.app_server import CHROMIUM, CHROMIUM_ARGS, serve_app
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]  # as tests/conftest.py launches it
 
 
 def load_average() -> str:
@@ -47,45 +42,9 @@ def demo_workspace(prefix: str) -> Workspace:
     return workspace
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def streamlit_server(script: Path, workspace: Workspace, env: dict | None = None, timeout_s: float = 90.0) -> Iterator[tuple[str, int]]:
-    """`streamlit run <script>` on a free loopback port with the repo's .streamlit/config.toml; yields (url, pid)."""
-    port = free_port()
-    log = open(workspace.root / f"streamlit-{script.stem}-{port}.log", "wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port)],
-        cwd=REPO_ROOT, env={**os.environ, WORKSPACE_ENV: str(workspace.root), **(env or {})}, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{script.name} did not start; see {log.name}")
-            time.sleep(0.3)
-        yield url, process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+def streamlit_server(script: Path, workspace: Workspace, env: dict | None = None, timeout_s: float = 90.0):
+    """`streamlit run <script>` on a free loopback port (the tests' own server helper); yields (url, pid)."""
+    return serve_app(workspace.root, script=script, env=env, timeout_s=timeout_s)
 
 
 @contextmanager

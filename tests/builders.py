@@ -127,7 +127,6 @@ def write_act_checkpoint(
     No training happens: weights are the initial ones. The train_config names `train_root`
     (default: `dataset_root`) and `train_repo_id`.
     """
-    from lerobot.common.train_utils import get_step_checkpoint_dir, save_training_step, update_last_checkpoint
     from lerobot.configs.default import DatasetConfig
     from lerobot.configs.train import TrainPipelineConfig
     from lerobot.configs.types import FeatureType
@@ -135,7 +134,6 @@ def write_act_checkpoint(
     from lerobot.policies.act.configuration_act import ACTConfig
     from lerobot.policies.act.modeling_act import ACTPolicy
     from lerobot.policies.factory import make_pre_post_processors
-    from lerobot.utils.constants import PRETRAINED_MODEL_DIR, TRAINING_STATE_DIR
     from lerobot.utils.feature_utils import dataset_to_policy_features
 
     meta = LeRobotDatasetMetadata(train_repo_id, root=dataset_root)
@@ -175,12 +173,19 @@ def write_act_checkpoint(
         rename_step.rename_map = dict(rename_map)
 
     for step in checkpoint_steps or (steps,):
-        checkpoint_dir = get_step_checkpoint_dir(Path(output_dir), steps, step)
-        pretrained_dir = checkpoint_dir / PRETRAINED_MODEL_DIR
-        policy.save_pretrained(pretrained_dir)
-        train_config.save_pretrained(pretrained_dir)
-        preprocessor.save_pretrained(pretrained_dir)
-        postprocessor.save_pretrained(pretrained_dir)
-        save_training_step(step, checkpoint_dir / TRAINING_STATE_DIR, num_processes=1, batch_size=batch_size)
-        update_last_checkpoint(checkpoint_dir)
+        pretrained_dir = save_checkpoint(Path(output_dir), steps, step, batch_size, policy, train_config, preprocessor, postprocessor)
+    return pretrained_dir
+
+
+def save_checkpoint(output_dir: Path, steps: int, step: int, batch_size: int, policy, train_config, preprocessor, postprocessor) -> Path:
+    """Lay a checkpoint out as lerobot-train does (`checkpoints/<step>/pretrained_model`, training step, `last`)."""
+    from lerobot.common.train_utils import get_step_checkpoint_dir, save_training_step, update_last_checkpoint
+    from lerobot.utils.constants import PRETRAINED_MODEL_DIR, TRAINING_STATE_DIR
+
+    checkpoint_dir = get_step_checkpoint_dir(output_dir, steps, step)
+    pretrained_dir = checkpoint_dir / PRETRAINED_MODEL_DIR
+    for part in (policy, train_config, preprocessor, postprocessor):
+        part.save_pretrained(pretrained_dir)
+    save_training_step(step, checkpoint_dir / TRAINING_STATE_DIR, num_processes=1, batch_size=batch_size)
+    update_last_checkpoint(checkpoint_dir)
     return pretrained_dir

@@ -42,7 +42,6 @@ from core.analytics.metrics import DatasetMetrics, Reference, dataset_metrics
 from core.appearance import AppearanceSignature, signature_of, similarity
 from core.checkpoint import CheckpointInfo, read_checkpoint
 from core.dataset_files import DatasetFiles, open_dataset
-from core.errors import PreflightError
 from core.profile import PROFILE_FILE, TrainingProfile, build_profile
 from core.role_check import UNRECOGNISED_BELOW, check_roles
 from core.so101 import GRIPPER, motor_of

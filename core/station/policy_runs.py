@@ -250,9 +250,9 @@ class PolicyRuns:
         self._set(replace(self._status, phase="saving", message=f"Saving episode {episode_index}..."))
         frames = dataset.writer.episode_buffer["size"] if dataset.has_pending_frames() else 0
         registry_id = None
+        distance = start_pose_distance(settings.start_pose, follower_at_start) if settings.start_pose else None
         if frames:
             dataset.save_episode()
-            distance = start_pose_distance(settings.start_pose, follower_at_start) if settings.start_pose else None
             deltas = start_pose_deltas(settings.start_pose, follower_at_start) if settings.start_pose else None
             record = Registry.open().record_episode(
                 self._status.run_id, self._status.dataset_root, episode_index,
@@ -264,18 +264,17 @@ class PolicyRuns:
                 start_pose_deltas_deg=deltas,
             )
             registry_id = record.id
-        outcome = EpisodeOutcome(episode_index, registry_id, status, reason or ("no frame was recorded" if not frames else ""), frames, round(duration, 2),
-                                 start_pose_distance(settings.start_pose, follower_at_start) if settings.start_pose else None)
-        self._set(replace(self._status, phase="ready", message=_ended_message(outcome), episodes=(*self._status.episodes, outcome), episode_index=None))
-        if self.station.estopped:
-            return
-        try:
-            if settings.reset == "move_home" and settings.start_pose:
-                self.station.move_home(settings.start_pose, settings.move_home_speed_deg_s)
-            elif settings.reset == "leader" and self.station.leader is not None:
-                self.station.set_mirror(True)
-        except StationError as error:
-            self._set(replace(self._status, message=f"{self._status.message} The reset did not start: {error}"))
+        outcome = EpisodeOutcome(episode_index, registry_id, status, reason or ("no frame was recorded" if not frames else ""), frames, round(duration, 2), distance)
+        message = _ended_message(outcome)
+        if not self.station.estopped:
+            try:  # the reset starts before the run says "ready", so nobody sees an idle arm in between
+                if settings.reset == "move_home" and settings.start_pose:
+                    self.station.move_home(settings.start_pose, settings.move_home_speed_deg_s)
+                elif settings.reset == "leader" and self.station.leader is not None:
+                    self.station.set_mirror(True)
+            except StationError as error:
+                message = f"{message} The reset did not start: {error}"
+        self._set(replace(self._status, phase="ready", message=message, episodes=(*self._status.episodes, outcome), episode_index=None))
 
     def _set(self, status: RunStatus) -> None:
         with self._lock:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Iterator
 
@@ -12,6 +11,7 @@ from core.station import launcher
 from core.station.client import StationClient
 from core.station.config import demo_station_config
 from core.workspace import WORKSPACE_ENV, Workspace
+from tests.waiting import wait_for
 
 
 @pytest.fixture(scope="module")
@@ -30,15 +30,18 @@ def station(deploy_workspace: Workspace) -> Iterator[StationClient]:
     launcher.stop("demo", deploy_workspace)
 
 
-def wait_for(predicate, timeout_s: float = 60.0, interval_s: float = 0.2):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval_s)
-    raise AssertionError("condition not met in time")
-
-
 def run_phase(station: StationClient, *phases: str, timeout_s: float = 120.0):
-    return wait_for(lambda: (status := station.call("run_status")).phase in phases and status, timeout_s)
+    return wait_for(lambda: (status := station.call("run_status")).phase in phases and status, timeout_s, interval_s=0.2)
+
+
+@pytest.fixture(autouse=True)
+def no_run_left_open(request: pytest.FixtureRequest):
+    """Whatever a test did, the next one finds the station without an open run."""
+    yield
+    if "station" not in request.fixturenames:
+        return
+    station = request.getfixturevalue("station")
+    if station.call("run_status").phase not in ("idle", "ended", "failed"):
+        station.call("release_estop")
+        station.call("end_run")
+        run_phase(station, "ended", "failed")

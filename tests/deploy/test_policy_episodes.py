@@ -19,7 +19,8 @@ from core.planner import check_merge
 from core.registry import Registry
 from core.sim.lab import SIM_HOME_POSE
 from core.workspace import Workspace
-from tests.deploy.conftest import run_phase, wait_for
+from tests.deploy.conftest import run_phase
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -31,7 +32,7 @@ def settings_for(checkpoint: Path, **changes) -> dict:
 
 
 def run_episode(station) -> object:
-    wait_for(lambda: station.state().mode == "idle")
+    wait_for(lambda: station.state().mode == "idle", 60)
     before = len(station.call("run_status").episodes)
     station.call("start_episode")
     return wait_for(lambda: len((status := station.call("run_status")).episodes) > before and status.phase == "ready" and status.episodes[-1], 120)
@@ -43,7 +44,7 @@ def test_two_episodes_are_recorded_tagged_and_survive_a_restart(station, demo_as
     assert ready.phase == "ready", ready.message
     registry = Registry.open()
     first = run_episode(station)
-    wait_for(lambda: station.state().mode == "idle")
+    wait_for(lambda: station.state().mode == "idle", 60)
     with pytest.raises(StationError, match="needs a decision first"):
         station.call("start_episode")  # never a next episode while the last one has no decision
     registry.tag_episode(first.registry_id, "success", score=80, note="grasped on the second try")
@@ -78,7 +79,7 @@ def test_two_episodes_are_recorded_tagged_and_survive_a_restart(station, demo_as
 def test_emergency_stop_mid_episode_aborts_it_and_keeps_the_frames(station, demo_assets):
     station.call("start_run", settings=settings_for(demo_assets.checkpoint_dir, episode_time_s=20.0))
     assert run_phase(station, "ready", "failed").phase == "ready"
-    wait_for(lambda: station.state().mode == "idle")
+    wait_for(lambda: station.state().mode == "idle", 60)
     station.call("start_episode")
     wait_for(lambda: station.call("run_status").frames >= 5, 120)
     station.emergency_stop()
@@ -119,7 +120,7 @@ def test_a_nan_action_stops_the_arm_and_aborts_the_episode(station, demo_assets,
 def test_a_lost_camera_aborts_the_episode_and_keeps_the_frames(station, demo_assets):
     station.call("start_run", settings=settings_for(demo_assets.checkpoint_dir, episode_time_s=20.0))
     assert run_phase(station, "ready", "failed").phase == "ready"
-    wait_for(lambda: station.state().mode == "idle")
+    wait_for(lambda: station.state().mode == "idle", 60)
     station.call("start_episode")
     wait_for(lambda: station.call("run_status").frames >= 5, 120)
     station.call("inject_fault", fault="unplug_camera", device="sim:cam1")

@@ -8,7 +8,7 @@ from core.checkpoint import read_checkpoint
 from core.deploy.preflight import run_preflight
 from core.profile import build_profile
 from core.sim.lab import SIM_HOME_POSE
-from tests.deploy.conftest import wait_for
+from tests.waiting import wait_for
 
 
 @pytest.fixture(scope="module")

@@ -17,8 +17,9 @@ from core.deploy.settings import RunSettings
 from core.profile import build_profile
 from core.registry import Registry
 from core.sim.lab import SIM_HOME_POSE
-from core.smolvla_standin import write_smolvla_checkpoint, write_standin_backbone
-from tests.deploy.conftest import run_phase, wait_for
+from tests.smolvla_standin import write_smolvla_checkpoint, write_standin_backbone
+from tests.deploy.conftest import run_phase
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 TASK = "Grab the brain"
@@ -62,7 +63,7 @@ def test_episodes_run_with_the_rename_map_applied(station, smolvla, inference):
     station.call("start_run", settings=settings.to_json())
     ready = run_phase(station, "ready", "failed")
     assert ready.phase == "ready", ready.message
-    wait_for(lambda: station.state().mode == "idle")
+    wait_for(lambda: station.state().mode == "idle", 60)
     station.call("start_episode")
     outcome = wait_for(lambda: (status := station.call("run_status")).phase == "ready" and status.episodes and status.episodes[-1], 120)
     assert outcome.status == "recorded" and outcome.frames > 10, outcome

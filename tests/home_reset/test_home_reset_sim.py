@@ -16,20 +16,11 @@ from core.sim.lab import SIM_HOME_POSE
 from core.so101 import GRIPPER
 from core.start_pose import move_home_target, verdict_for_station
 from tests.home_reset.conftest import GO_WITHIN_S, make_profile
+from tests.waiting import wait_for
 
 PROFILE = make_profile({motor: (value, 1.0) for motor, value in SIM_HOME_POSE.items()}, closed_threshold=30.0)
 SPEED_DEG_S = 30.0
 ESTOP_HALT_S = 0.1
-
-
-def wait_for(predicate, timeout_s: float = 10.0, interval_s: float = 0.02):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval_s)
-    raise AssertionError("condition not met in time")
 
 
 @pytest.fixture

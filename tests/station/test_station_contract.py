@@ -19,17 +19,8 @@ from core.errors import StationError
 from core.so101 import MOTOR_NAMES
 from core.station import launcher
 from core.station.config import demo_station_config
-from core.workspace import REPO_ROOT, Workspace
-
-
-def wait_for(predicate, timeout_s: float = 10.0, interval_s: float = 0.05):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval_s)
-    raise AssertionError("condition not met in time")
+from core.workspace import REPO_ROOT
+from tests.waiting import wait_for
 
 
 def test_state_reports_joints_cameras_and_loop_at_the_station_fps(station):

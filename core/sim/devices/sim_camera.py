@@ -20,6 +20,7 @@ from core.sim.devices.config_sim_camera import SIM_CAMERA_DEVICES, SIM_CAMERA_TY
 from core.sim.lab import DEFAULT_LAB_ID, Frame, SimLab, get_lab
 
 _READ_TIMEOUT_S = 1.0
+_FIRST_FRAME_TIMEOUT_S = 15.0  # the lab's thread builds its renderers first: seconds on a busy CPU
 
 
 class SimCamera(Camera):
@@ -60,7 +61,11 @@ class SimCamera(Camera):
         lab.acquire()
         self._lab = lab
         if warmup:
-            self.read()
+            lab = self.lab
+            if lab.running:
+                self._consume(lab.wait_frame(self.device, self.width, self.height, -math.inf, _FIRST_FRAME_TIMEOUT_S))
+            else:
+                self.read()
 
     @property
     def lab(self) -> SimLab:

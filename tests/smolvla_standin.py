@@ -137,7 +137,6 @@ def write_smolvla_checkpoint(
     to. `empty_cameras` adds that many blank slots, as SmolVLA's option of that name does.
     """
     import torch
-    from lerobot.common.train_utils import get_step_checkpoint_dir, save_training_step, update_last_checkpoint
     from lerobot.configs.default import DatasetConfig
     from lerobot.configs.train import TrainPipelineConfig
     from lerobot.configs.types import FeatureType
@@ -146,8 +145,9 @@ def write_smolvla_checkpoint(
     from lerobot.policies.smolvla.configuration_smolvla import SmolVLAConfig
     from lerobot.policies.smolvla.modeling_smolvla import SmolVLAPolicy
     from lerobot.processor.rename_processor import rename_stats
-    from lerobot.utils.constants import PRETRAINED_MODEL_DIR, TRAINING_STATE_DIR
     from lerobot.utils.feature_utils import dataset_to_policy_features
+
+    from tests.builders import save_checkpoint
 
     meta = LeRobotDatasetMetadata(train_repo_id, root=dataset_root)
     features = dataset_to_policy_features(meta.features)
@@ -181,13 +181,5 @@ def write_smolvla_checkpoint(
     rename_step = next(s for s in preprocessor.steps if type(s).__name__ == "RenameObservationsProcessorStep")
     rename_step.rename_map = dict(rename_map)  # what lerobot-train's `--rename_map` stores
 
-    checkpoint_dir = get_step_checkpoint_dir(Path(output_dir), steps, steps)
-    pretrained_dir = checkpoint_dir / PRETRAINED_MODEL_DIR
-    policy.save_pretrained(pretrained_dir)
-    train_config.save_pretrained(pretrained_dir)
-    preprocessor.save_pretrained(pretrained_dir)
-    postprocessor.save_pretrained(pretrained_dir)
-    save_training_step(steps, checkpoint_dir / TRAINING_STATE_DIR, num_processes=1, batch_size=batch_size)
-    update_last_checkpoint(checkpoint_dir)
-    return pretrained_dir
+    return save_checkpoint(Path(output_dir), steps, steps, batch_size, policy, train_config, preprocessor, postprocessor)
 

@@ -7,7 +7,7 @@ import io
 import pandas as pd
 import streamlit as st
 
-from core.deploy.preflight import CheckItem, Preflight
+from core.deploy.preflight import Preflight
 from core.profile import TrainingProfile
 from core.registry import Registry
 from core.task_check import TaskCheck

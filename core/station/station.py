@@ -407,7 +407,7 @@ class Station:
 
     def publish(self) -> None:
         assert self.gate is not None
-        periods = np.fromiter(self._periods_ms, dtype=float) if self._periods_ms else np.zeros(1)
+        periods = np.array(list(self._periods_ms) or [0.0])  # list(): one atomic copy, whichever thread appends
         self._state = StationState(
             name=self.config.name,
             kind=self.config.kind,
@@ -483,8 +483,11 @@ class Station:
         self._mode = "error"
 
     def note(self, kind: str, message: str) -> None:
+        """Log a change and publish it at once: a client that sees a command's reply also sees its effect."""
         log.info("%s: %s", kind, message)
         self._events.append(StationEvent(time.time(), kind, message))
+        if self.gate is not None:
+            self.publish()
 
 
 def _sleep_until(deadline: float) -> None:

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -30,17 +31,19 @@ CONVERT_V21_COMMAND = (
 )
 
 
-@dataclass(frozen=True)
-class VideoSegment:
-    """Where one episode of one camera lives: a file shared by many episodes, and a time window in it."""
+class VideoSegment(NamedTuple):
+    """Where one episode of one camera lives: a file shared by many episodes, and a time window in it.
+
+    Named tuples rather than frozen dataclasses: a dataset has hundreds of episodes, and building
+    them was most of the time to open one (a frozen dataclass sets each field through object.__setattr__).
+    """
 
     path: Path
     from_timestamp_s: float
     to_timestamp_s: float
 
 
-@dataclass(frozen=True)
-class Episode:
+class Episode(NamedTuple):
     index: int
     tasks: tuple[str, ...]
     length: int
@@ -58,6 +61,7 @@ class DatasetFiles:
     info: Mapping[str, Any]
     tasks: tuple[str, ...]  # indexed by task_index
     episodes: tuple[Episode, ...]
+    prefetched: Prefetch | None = field(default=None, compare=False, repr=False)
 
     @property
     def fps(self) -> float:
@@ -105,12 +109,46 @@ class DatasetFiles:
 
         Only these columns are read from disk, so this stays cheap on large datasets.
         """
-        table = pa.concat_tables(_read_table(path, self.root, columns) for path in self.data_files())
-        return {column: _to_numpy(table.column(column)) for column in columns}
+        prefetched = self.prefetched
+        if prefetched is not None and tuple(columns) == prefetched.columns and self.data_files() == prefetched.files:
+            return prefetched.result()
+        return _read_data(self.root, self.data_files(), tuple(columns))
 
 
-def open_dataset(path: str | Path, *, check_videos: bool = True) -> DatasetFiles:
-    """Open and validate a LeRobot v3.0 dataset folder; raise `DatasetError` saying what to do if it is not one."""
+@dataclass(frozen=True)
+class Prefetch:
+    """Data columns being read in the background while the metadata is parsed (pyarrow releases the GIL)."""
+
+    columns: tuple[str, ...]
+    files: tuple[Path, ...]
+    future: Future
+
+    def result(self) -> dict[str, np.ndarray]:
+        return self.future.result()
+
+
+_READER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dataset-prefetch")
+
+
+def _read_data(root: Path, files: Sequence[Path], columns: tuple[str, ...]) -> dict[str, np.ndarray]:
+    table = pa.concat_tables(_read_table(path, root, columns) for path in files)
+    return {column: _to_numpy(table.column(column)) for column in columns}
+
+
+def _prefetch(root: Path, columns: Sequence[str]) -> Prefetch | None:
+    """Start reading `columns` of the data files on disk (v3.0 layout); used only if the metadata lists the same files."""
+    files = tuple(sorted((root / "data").glob("chunk-*/file-*.parquet")))
+    if not columns or not files:
+        return None
+    return Prefetch(tuple(columns), files, _READER.submit(_read_data, root, files, tuple(columns)))
+
+
+def open_dataset(path: str | Path, *, check_videos: bool = True, prefetch: Sequence[str] = ()) -> DatasetFiles:
+    """Open and validate a LeRobot v3.0 dataset folder; raise `DatasetError` saying what to do if it is not one.
+
+    `prefetch` names data columns to start reading at once, in the background, while the metadata
+    is parsed; `read_columns` with the same columns then returns them.
+    """
     root = Path(path).expanduser()
     if not root.exists():
         raise DatasetError(f"The dataset folder {root} does not exist. Check the path (it is the folder that holds meta/).")
@@ -119,12 +157,13 @@ def open_dataset(path: str | Path, *, check_videos: bool = True) -> DatasetFiles
     root = root.resolve()
     info = _read_info(root)
     _check_version(root, info)
+    early = _prefetch(root, prefetch)
     tasks = _read_tasks(root)
     episodes = _read_episodes(root, info)
     _check_files_exist(root, [episode.data_path for episode in episodes], "data")
     if check_videos:
         _check_files_exist(root, [segment.path for episode in episodes for segment in episode.videos.values()], "video")
-    return DatasetFiles(root=root, info=info, tasks=tasks, episodes=episodes)
+    return DatasetFiles(root=root, info=info, tasks=tasks, episodes=episodes, prefetched=early)
 
 
 def _read_info(root: Path) -> dict[str, Any]:
@@ -194,35 +233,26 @@ def _read_episodes(root: Path, info: Mapping[str, Any]) -> tuple[Episode, ...]:
 
     def path_of(template: str, chunk_index: int, file_index: int, video_key: str = "") -> Path:
         key = (template, video_key, chunk_index, file_index)
-        if key not in paths:
-            paths[key] = root / template.format(video_key=video_key, chunk_index=chunk_index, file_index=file_index)
-        return paths[key]
+        path = paths.get(key)
+        if path is None:
+            path = paths[key] = root / template.format(video_key=video_key, chunk_index=chunk_index, file_index=file_index)
+        return path
 
-    video_columns_of = {
-        key: [rows[f"videos/{key}/{field}"] for field in ("chunk_index", "file_index", "from_timestamp", "to_timestamp")]
+    segments_of = [  # per camera, every episode's segment, in episode order
+        [
+            VideoSegment(path_of(video_template, chunk, file, key), float(start), float(end))
+            for chunk, file, start, end in zip(*(rows[f"videos/{key}/{field}"] for field in ("chunk_index", "file_index", "from_timestamp", "to_timestamp")))
+        ]
         for key in video_keys
-    }
-    episodes = []
-    for i, episode_index in enumerate(rows["episode_index"]):
-        videos = {
-            key: VideoSegment(
-                path=path_of(video_template, chunk_indices[i], file_indices[i], key),
-                from_timestamp_s=float(starts[i]),
-                to_timestamp_s=float(ends[i]),
-            )
-            for key, (chunk_indices, file_indices, starts, ends) in video_columns_of.items()
-        }
-        episodes.append(
-            Episode(
-                index=episode_index,
-                tasks=tuple(rows["tasks"][i] or ()),
-                length=rows["length"][i],
-                dataset_from_index=rows["dataset_from_index"][i],
-                dataset_to_index=rows["dataset_to_index"][i],
-                data_path=path_of(data_template, rows["data/chunk_index"][i], rows["data/file_index"][i]),
-                videos=videos,
-            )
+    ]
+    videos = [dict(zip(video_keys, segments)) for segments in zip(*segments_of)] if video_keys else [{} for _ in rows["episode_index"]]
+    episodes = [
+        Episode(index, tuple(tasks or ()), length, start, end, path_of(data_template, chunk, file), segments)
+        for index, tasks, length, start, end, chunk, file, segments in zip(
+            rows["episode_index"], rows["tasks"], rows["length"], rows["dataset_from_index"], rows["dataset_to_index"],
+            rows["data/chunk_index"], rows["data/file_index"], videos,
         )
+    ]
     return tuple(episodes)
 
 

@@ -38,6 +38,7 @@ PROFILE_FILE = "profile.json"
 REFERENCE_EPISODES = 4
 STATE = "observation.state"
 ACTION = "action"
+FRAME_COLUMNS = ("episode_index", "task_index", STATE, ACTION)  # all the profile reads of the frames
 
 
 @dataclass(frozen=True)
@@ -279,7 +280,7 @@ def build_profile(
     dataset_dir: str | Path, policy_dir: str | Path | None = None, reference_frames: bool = True
 ) -> TrainingProfile:
     """Compute the training profile of a dataset folder, and of the checkpoint trained on it if given."""
-    dataset = open_dataset(dataset_dir)
+    dataset = open_dataset(dataset_dir, prefetch=FRAME_COLUMNS)
     checkpoint = read_checkpoint(policy_dir) if policy_dir is not None else None  # a bad folder fails before any work
     for key in (STATE, ACTION):
         if key not in dataset.features:
@@ -287,7 +288,7 @@ def build_profile(
                 f"The dataset at {dataset.root} has no '{key}' feature, which the profile needs "
                 f"(features: {', '.join(dataset.features)}). Give the dataset the policy was trained on."
             )
-    columns = dataset.read_columns(["episode_index", "task_index", STATE, ACTION])
+    columns = dataset.read_columns(FRAME_COLUMNS)
     episode_index = columns["episode_index"]
     if np.any(np.diff(episode_index) < 0):  # keep each episode's frames together, in recorded order
         order = np.argsort(episode_index, kind="stable")

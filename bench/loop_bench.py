@@ -40,7 +40,15 @@ import sys
 import time
 from pathlib import Path
 
-from browser_support import CpuMeter, browser_pids, chromium, demo_workspace, load_average, stop_on_sigterm, streamlit_server
+from browser_support import (
+    CpuMeter,
+    browser_pids,
+    chromium,
+    demo_workspace,
+    load_average,
+    stop_on_sigterm,
+    streamlit_server,
+)
 
 from core.deploy.settings import RunSettings
 from core.registry import Registry

@@ -34,7 +34,15 @@ import sys
 import time
 from dataclasses import dataclass
 
-from browser_support import CpuMeter, browser_pids, chromium, demo_workspace, load_average, stop_on_sigterm, streamlit_server
+from browser_support import (
+    CpuMeter,
+    browser_pids,
+    chromium,
+    demo_workspace,
+    load_average,
+    stop_on_sigterm,
+    streamlit_server,
+)
 
 from core.station import frame_stamp, launcher
 from core.station.client import StationClient

@@ -10,9 +10,7 @@ to the loop thread, except the emergency stop, which takes effect at the next ti
 from __future__ import annotations
 
 import logging
-import os
 import queue
-import sys
 import threading
 import time
 from collections import deque
@@ -27,11 +25,11 @@ from core.so101 import motor_of, pos_key
 from core.station import devices
 from core.station.camera_feed import CameraFeed, EncodedFrame
 from core.station.config import StationConfig
+from core.station.real_time import CONTROL_LOOP_PRIORITY, enter_real_time, sleep_until
 from core.station.state import LoopStats, Mode, StationEvent, StationState, StationTimings
 from core.workspace import Workspace
 
 log = logging.getLogger(__name__)
-LOOP_RT_PRIORITY = 10  # SCHED_FIFO priority of the control loop thread (1..99)
 PERIOD_WINDOW = 300  # ticks kept for the period statistics (10 s at 30 Hz)
 ROLLOUT_PERIODS_KEPT = 36_000  # an episode's raw periods for benchmarks (20 min at 30 Hz)
 EVENT_WINDOW = 20
@@ -312,7 +310,7 @@ class Station:
 
     # -- the loop -----------------------------------------------------------------------------
     def _loop(self) -> None:
-        real_time = _real_time_priority()
+        real_time = enter_real_time(CONTROL_LOOP_PRIORITY)
         period = 1.0 / self.config.fps
         next_tick = time.perf_counter()
         last_start: float | None = None
@@ -334,7 +332,7 @@ class Station:
             if delay < -period:
                 next_tick = time.perf_counter()
             else:
-                _sleep_until(next_tick, spin=not real_time)
+                sleep_until(next_tick, spin=not real_time)
 
     def _tick(self) -> None:
         try:
@@ -492,30 +490,3 @@ class Station:
         self._events.append(StationEvent(time.time(), kind, message))
         if self.gate is not None:
             self.publish()
-
-
-def _real_time_priority() -> bool:
-    """Run the calling thread (the control loop) under SCHED_FIFO, as real-time robot controllers do, so
-    cameras, encoders and browsers on the same cores cannot delay a tick. Needs root or CAP_SYS_NICE;
-    without it the loop keeps the normal policy. Its ticks are short and it sleeps in between, so it
-    never starves the rest. A short GIL switch interval lets it take the interpreter back quickly."""
-    sys.setswitchinterval(0.001)
-    try:
-        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(LOOP_RT_PRIORITY))
-    except (OSError, AttributeError):
-        log.info("control loop at normal scheduling (SCHED_FIFO needs root or CAP_SYS_NICE)")
-        return False
-    return True
-
-
-def _sleep_until(deadline: float, spin: bool = True) -> None:
-    """Sleep most of the way, then spin the last millisecond: time.sleep alone overshoots by ~1 ms
-    under normal scheduling. A SCHED_FIFO thread wakes on time, so it just sleeps."""
-    remaining = deadline - time.perf_counter()
-    if not spin:
-        time.sleep(max(remaining, 0.0))
-        return
-    if remaining > 0.002:
-        time.sleep(remaining - 0.0015)
-    while time.perf_counter() < deadline:
-        pass

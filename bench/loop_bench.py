@@ -19,6 +19,9 @@ cores but one, as the station's policy runs use), in one run:
   Standalone: lerobot's own CLI entry point (`lerobot-rollout --strategy.type=episodic ...`,
       one episode of the same length) through bench/timed_lerobot_rollout.py, which only
       timestamps the simulated follower's `get_observation` (no page, no station).
+      Both sides record the same way: the training set's video encoder, frames encoded while
+      recording (`--dataset.streaming_encoding=true`, one encoder thread per camera), as the
+      station's runs record (core/deploy/rollout_config.py).
       The standalone robot runs without `max_relative_target`: the station clips every step in
       its safety gate instead, and lerobot's own clamp logs a multi-line warning on every tick
       with this policy, which would slow the standalone side.
@@ -50,6 +53,7 @@ from browser_support import (
     streamlit_server,
 )
 
+from core.deploy.rollout_config import ENCODER_THREADS, training_video_encoder
 from core.deploy.settings import RunSettings
 from core.registry import Registry
 from core.station import launcher
@@ -161,7 +165,8 @@ def preflight_side(workspace: Workspace, checkpoint: Path, episode_s: float, pre
                 page.wait_for_function(f"document.querySelector(\"img[alt='live {camera} camera']\")?.naturalWidth > 0", timeout=60_000)
             print(f"Deploy page open; loading the policy in the station; {load_average()}", flush=True)
             print("Preflight, Deploy page open:", flush=True)
-            settings = RunSettings(policy_dir=str(checkpoint), task=TASK, episode_time_s=episode_s, reset="none")
+            settings = RunSettings(policy_dir=str(checkpoint), task=TASK, episode_time_s=episode_s, reset="none",
+                                   training_dataset=str(workspace.demo_dataset))
             station.call("start_run", settings=settings.to_json())
             periods, aborted = measured_episode(station, episode_s, meter)
             latencies, attempts = [], 0
@@ -186,6 +191,13 @@ def preflight_side(workspace: Workspace, checkpoint: Path, episode_s: float, pre
     return {"periods_ms": periods, "no_page_periods_ms": no_page, "estop_ms": latencies, "aborted": aborted}
 
 
+def encoder_flags(training_dataset: Path) -> list[str]:
+    """The training set's video encoder as lerobot CLI flags: what the station's runs record with."""
+    encoder = training_video_encoder(str(training_dataset))
+    fields = {"vcodec": encoder.vcodec, "pix_fmt": encoder.pix_fmt, "g": encoder.g, "crf": encoder.crf, "preset": encoder.preset}
+    return [f"--dataset.rgb_encoder.{name}={value}" for name, value in fields.items() if value is not None]
+
+
 def standalone_side(workspace: Workspace, checkpoint: Path, episode_s: float, device: str) -> list[float]:
     scratch = workspace.root.parent / "standalone"
     scratch.mkdir()
@@ -201,6 +213,8 @@ def standalone_side(workspace: Workspace, checkpoint: Path, episode_s: float, de
         "--dataset.repo_id=local/rollout_loop_bench", f"--dataset.root={scratch / 'recording'}", f"--dataset.single_task={TASK}",
         "--dataset.num_episodes=1", f"--dataset.episode_time_s={episode_s}", "--dataset.reset_time_s=0",
         "--dataset.push_to_hub=false", "--dataset.no_stamp=true",
+        # recorded as the station records (core/deploy/rollout_config.py): video encoded while recording, with the training set's encoder
+        "--dataset.streaming_encoding=true", f"--dataset.encoder_threads={ENCODER_THREADS}", *encoder_flags(workspace.demo_dataset),
     ]
     env = {**os.environ, "LOOP_BENCH_PERIODS_OUT": str(out), "HF_LEROBOT_HOME": str(scratch / "lerobot")}
     with open(scratch / "rollout.log", "wb") as log:

@@ -2,6 +2,10 @@
 
 Recording: one LeRobot v3.0 dataset per run under `<workspace>/recordings/<run>`, named
 `local/rollout_<run>` (lerobot requires the `rollout_` prefix), never pushed to a hub.
+Frames are encoded to video as they are recorded (lerobot's streaming encoding, one thread
+per camera) instead of lerobot's default of a PNG per frame and the video at the end: the
+PNG writers took about a core on a 2-core machine, next to the policy (bench/loop_bench.py),
+and saving an episode is then near-instant, so the next one can start at once.
 Policy: the checkpoint's own config with the operator's overrides; ACT's ImageNet
 backbone download is switched off (the trained backbone is in the weights anyway).
 """
@@ -19,6 +23,8 @@ from core.inference_settings import apply_policy_overrides, inference_config, pl
 from core.vlm_backbone import require_backbone
 from core.station.config import StationConfig
 from core.workspace import Workspace
+
+ENCODER_THREADS = 1  # per camera encoder; H.264 or AV1 at camera resolution keeps up on one
 
 
 def run_name(settings: RunSettings) -> str:
@@ -63,6 +69,8 @@ def rollout_config(settings: RunSettings, station: StationConfig, robot_config, 
         num_episodes=1_000_000,
         push_to_hub=False,
         no_stamp=True,
+        streaming_encoding=True,
+        encoder_threads=ENCODER_THREADS,
     )
     encoder = training_video_encoder(settings.training_dataset)
     if encoder is not None:

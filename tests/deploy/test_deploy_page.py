@@ -47,6 +47,8 @@ def test_the_whole_deploy_flow(page: Page, app):
     stop_episode = page.get_by_role("button", name="Stop episode")
     expect(stop_episode).to_be_visible(timeout=60_000)
     expect(page.get_by_text("frames").first).to_be_visible()
+    expect(page.get_by_alt_text("gripper trace")).to_be_visible(timeout=30_000)  # live telemetry while the policy runs
+    expect(page.get_by_text("training p95").first).to_be_visible()
     page.wait_for_timeout(3_000)
     stop_episode.click()
 

@@ -30,8 +30,6 @@ from core.workspace import WORKSPACE_ENV, Workspace
 
 log = logging.getLogger(__name__)
 LOCK_DIR = Path(tempfile.gettempdir()) / "preflight-locks"
-STATION_NICE = -10  # the station's threads, ahead of the app server and browsers
-VIEWER_NICE = 0  # threads that stream camera frames to viewers: no higher than the browser showing them
 
 
 def runtime_path(workspace: Workspace, name: str) -> Path:
@@ -113,7 +111,7 @@ def station_handlers(station: Station, shutdown: threading.Event) -> dict[str, C
     handlers: dict[str, Callable] = {
         "ping": lambda: "pong",
         "state": station.state,
-        "frame": _at_viewer_priority(station.frame),
+        "frame": station.frame,
         "timings": station.timings,
         "estop": station.emergency_stop,
         "release_estop": station.release_estop,
@@ -126,23 +124,6 @@ def station_handlers(station: Station, shutdown: threading.Event) -> dict[str, C
     for extension in station.extensions:
         handlers.update(extension.handlers())
     return handlers
-
-
-def _at_viewer_priority(handler: Callable) -> Callable:
-    """Serve live video at the normal priority, below the control loop and the policy (nice -10):
-    a viewer's frames are worth less than an inference step. Lowering needs no privilege."""
-    lowered = threading.local()
-
-    def serve(**request):
-        if not getattr(lowered, "done", False):
-            lowered.done = True
-            try:
-                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), VIEWER_NICE)
-            except OSError:
-                pass
-        return handler(**request)
-
-    return serve
 
 
 def _accept(listener: Listener, handlers: dict[str, Callable], shutdown: threading.Event) -> None:
@@ -223,6 +204,6 @@ def _raise_priority() -> None:
     normal priority and says so in its log.
     """
     try:
-        os.setpriority(os.PRIO_PROCESS, 0, STATION_NICE)
+        os.setpriority(os.PRIO_PROCESS, 0, -10)
     except OSError:
         log.info("running at normal priority (raising it needs root or CAP_SYS_NICE)")

@@ -28,6 +28,7 @@ from core.errors import PreflightError, StationError
 from core.safety import UnsafeActionError
 from core.so101 import GRIPPER, motor_of
 from core.station.config_station_robot import StationRobotConfig
+from core.station.real_time import POLICY_NICE, favoured
 from core.station.state import EpisodeOutcome, RunStatus
 from core.station.station_robot import EmergencyStopped, expose
 
@@ -336,10 +337,11 @@ def _station_episodes(base):
                     follower_at_start = self.runs.episode_began(episode_index)
                     status, reason = "recorded", ""
                     try:
-                        self._policy_loop(
-                            ctx=ctx, robot=ctx.hardware.robot_wrapper, events=self._events, features=ctx.data.dataset_features,
-                            fps=cfg.fps, control_time_s=settings.episode_time_s, dataset=dataset, single_task=settings.task,
-                        )
+                        with favoured(POLICY_NICE):
+                            self._policy_loop(
+                                ctx=ctx, robot=ctx.hardware.robot_wrapper, events=self._events, features=ctx.data.dataset_features,
+                                fps=cfg.fps, control_time_s=settings.episode_time_s, dataset=dataset, single_task=settings.task,
+                            )
                     except Exception as error:  # noqa: BLE001 - every failure ends the episode the same safe way
                         log.warning("episode %s aborted: %s", episode_index, error)
                         status, reason = "aborted", abort_reason(error)

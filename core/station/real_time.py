@@ -1,10 +1,12 @@
-"""Real-time scheduling for the station's control threads.
+"""Scheduling for the station's control threads, so a browser on the same cores cannot delay them.
 
-Real robot controllers run their loops under SCHED_FIFO so that cameras, video encoders and a
-browser on the same cores cannot delay a tick. Needs root or CAP_SYS_NICE; without it the
-threads keep the normal policy and the station works as before, with more jitter under load.
-Both threads sleep between ticks, and Linux caps real-time threads at 95% of a core, so the
-rest of the machine is never starved.
+The control loop runs under SCHED_FIFO, as real robot controllers do: its ticks are short and
+it sleeps in between (Linux also caps real-time threads at 95 % of a core). A policy episode's
+loop instead gets a large share of the fair scheduler (nice -20 against the station's -10):
+its inference steps hold a core for a few hundred milliseconds, which under SCHED_FIFO starved
+the camera threads. Both need root or CAP_SYS_NICE; without it the threads keep normal
+scheduling, the station works the same with more jitter under load, and its log says so.
+Measured in bench/stream_bench.py and bench/loop_bench.py.
 """
 
 from __future__ import annotations

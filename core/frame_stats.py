@@ -126,11 +126,16 @@ def action_jumps(actions: np.ndarray, episode_index: np.ndarray) -> np.ndarray:
     return jumps
 
 
-def jump_stats(jumps: np.ndarray, names: Sequence[str]) -> tuple[JumpStats, ...]:
-    """p50, p95 (numpy's default "linear" percentile) and max of each joint's jumps; zeros if there are none."""
+def jump_stats(jumps: np.ndarray, names: Sequence[str], consume: bool = False) -> tuple[JumpStats, ...]:
+    """p50, p95 (numpy's default "linear" percentile) and max of each joint's jumps; zeros if there are none.
+
+    `consume=True`: the caller no longer needs `jumps`, so the values are reordered in place
+    instead of copied (`action_jumps` builds them column-major: each joint already contiguous).
+    """
     if len(jumps) == 0:
         return tuple(JumpStats(joint=name, p50=0.0, p95=0.0, max=0.0) for name in names)
-    p50, p95, peak = _p50_p95_max(np.array(np.asarray(jumps).T, order="C"))
+    rows = np.asarray(jumps).T
+    p50, p95, peak = _p50_p95_max(np.ascontiguousarray(rows) if consume else np.array(rows, order="C"))
     return tuple(
         JumpStats(joint=name, p50=float(p50[i]), p95=float(p95[i]), max=float(peak[i])) for i, name in enumerate(names)
     )
@@ -195,9 +200,10 @@ def spread(values: np.ndarray, names: Sequence[str]) -> tuple[JointSpread, ...]:
 def gripper_closed_threshold(values: np.ndarray) -> ClosedThreshold:
     """The closed/open split of gripper values (state and action pooled); rule in the module docstring."""
     values = np.asarray(values).ravel()
-    finite = np.isfinite(values)
-    values = values if finite.all() else values[finite]
     low, high = (float(values.min()), float(values.max())) if values.size else (0.0, 0.0)
+    if not (np.isfinite(low) and np.isfinite(high)):  # NaN or infinity shows in the extremes: drop them once
+        values = values[np.isfinite(values)]
+        low, high = (float(values.min()), float(values.max())) if values.size else (0.0, 0.0)
     if high - low <= 1e-9:
         return ClosedThreshold(value=FIXED_CLOSED_THRESHOLD, rule="fixed", separability=0.0)
     bins = ((values - low) * (OTSU_BINS / (high - low))).astype(np.int64)

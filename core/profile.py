@@ -311,7 +311,7 @@ def build_profile(
         cameras=tuple(_camera_profile(dataset, key, reference_frames) for key in dataset.video_keys),
         start_pose=frame_stats.spread(frame_stats.first_frames(state, episode_index), state_names),
         gripper=_gripper_profile(state, action, state_names, action_names),
-        action_jumps=frame_stats.jump_stats(frame_stats.action_jumps(action, episode_index), action_names),
+        action_jumps=frame_stats.jump_stats(frame_stats.action_jumps(action, episode_index), action_names, consume=True),
         joint_units=frame_stats.guess_joint_units(
             np.concatenate([_arm_peaks(state, state_names), _arm_peaks(action, action_names)]), dataset.robot_type
         ),
@@ -374,8 +374,9 @@ def _gripper_profile(
     action_column = _gripper_column(action_names)
     if state_column is None or action_column is None:
         return None
-    state_gripper, action_gripper = state[:, state_column].copy(), action[:, action_column].copy()  # contiguous: faster passes
-    threshold = frame_stats.gripper_closed_threshold(np.concatenate([state_gripper, action_gripper]))
+    pooled = np.concatenate([state[:, state_column], action[:, action_column]])  # one contiguous copy for every pass
+    state_gripper, action_gripper = pooled[: len(state)], pooled[len(state) :]
+    threshold = frame_stats.gripper_closed_threshold(pooled)
     return GripperProfile(
         joint=action_names[action_column],
         closed_threshold=threshold,

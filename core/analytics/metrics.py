@@ -179,7 +179,7 @@ def _metrics(
         closed_fraction_action=None if gripper_action is None else frame_stats.closed_fraction(gripper_action, threshold),
         closed_fraction_state=None if gripper_state is None else frame_stats.closed_fraction(gripper_state, threshold),
         mean_gripper_action=None if gripper_action is None else float(gripper_action.mean(dtype=np.float64)),
-        action_jumps=frame_stats.jump_stats(jumps, action_names),
+        action_jumps=frame_stats.jump_stats(jumps, action_names, consume=True),  # its last use
         gripper_action_histogram=_histogram(gripper_action),
         joint_units=frame_stats.guess_joint_units(np.concatenate([arm_state, arm_action], axis=1), dataset.robot_type),
         beyond_range_fraction={

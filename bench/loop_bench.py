@@ -61,6 +61,7 @@ from core.station.client import StationClient
 from core.station.config import demo_station_config
 from core.station.policy_runs import inference_threads
 from core.workspace import REPO_ROOT, Workspace
+from tests.waiting import wait_for  # browser_support put the repository first on sys.path
 
 TASK = "Grab the brain"
 TARGET_RATIO = 1.1
@@ -72,16 +73,6 @@ CLICK_ESTOP_JS = """(button) => { const pressed = Date.now(); button.click(); re
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))] if ordered else float("nan")
-
-
-def wait_for(predicate, timeout_s: float, what: str, interval_s: float = 0.05):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval_s)
-    raise RuntimeError(f"timed out after {timeout_s:.0f} s waiting for {what}")
 
 
 def run_status(station: StationClient):

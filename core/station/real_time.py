@@ -1,13 +1,13 @@
-"""Scheduling for the station's control threads, so a browser on the same cores cannot delay them.
+"""Scheduling for the station's threads, so a browser on the same cores cannot delay them.
 
-The control loop runs under SCHED_FIFO, as real robot controllers do: its ticks are short and
-it sleeps in between (Linux also caps real-time threads at 95 % of a core). A policy episode's
-loop instead gets a large share of the fair scheduler (nice -20 against the station's -10):
-its inference steps hold a core for a few hundred milliseconds, which under SCHED_FIFO starved
-the camera threads. Both need root or CAP_SYS_NICE; without it the threads keep normal
-scheduling, the station works the same with more jitter under load, and its log says so.
-Measured in bench/stream_bench.py and bench/loop_bench.py.
-"""
+Every station thread runs at nice -10 (set once at start, inherited by the threads created
+after). The control loop runs under SCHED_FIFO, as real robot controllers do: its ticks are
+short and it sleeps in between (Linux also caps real-time threads at 95 % of a core). A policy
+episode's loop instead gets a larger share of the fair scheduler (nice -20): its inference steps
+hold a core for a few hundred milliseconds, which under SCHED_FIFO starved the camera threads.
+All of it needs root or CAP_SYS_NICE; without it the threads keep normal scheduling, the station
+works the same with more jitter under load, and its log says so. Measured in
+bench/stream_bench.py and bench/loop_bench.py."""
 
 from __future__ import annotations
 
@@ -20,8 +20,20 @@ from contextlib import contextmanager
 
 log = logging.getLogger(__name__)
 
+STATION_NICE = -10  # every thread of the station process, ahead of the app server and browsers
 CONTROL_LOOP_PRIORITY = 10  # the station loop: observe, safety gate, send (1..99)
 POLICY_NICE = -20  # a policy episode's loop: about 9x the CPU share of the station's other threads (nice -10)
+
+
+def raise_station_priority() -> bool:
+    """The whole station ahead of page rendering and browsers on the same machine. Call it before
+    starting threads: Linux nice values are per thread, and new threads inherit their creator's."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, 0, STATION_NICE)
+    except OSError:
+        log.info("station at normal priority (raising it needs root or CAP_SYS_NICE)")
+        return False
+    return True
 
 
 def enter_real_time(priority: int) -> bool:

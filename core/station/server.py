@@ -25,6 +25,7 @@ from typing import Callable, Iterator
 from core.errors import PreflightError, StationError
 from core.station.client import send_without_delay
 from core.station.config import StationConfig, station_dir
+from core.station.real_time import raise_station_priority
 from core.station.station import Station
 from core.workspace import WORKSPACE_ENV, Workspace
 
@@ -69,12 +70,12 @@ def robot_lock(identity: str, station_name: str) -> Iterator[None]:
 
 def serve(name: str, workspace: Workspace, parent_pid: int | None = None, setup: Callable[[Station], None] | None = None) -> int:
     """Run the station until asked to stop, the parent dies or SIGTERM arrives. Returns the exit status."""
+    raise_station_priority()  # before any thread starts: they all inherit it
     shutdown = threading.Event()
     _exit_with_parent(parent_pid, shutdown)
     signal.signal(signal.SIGTERM, lambda *_: shutdown.set())
     signal.signal(signal.SIGINT, lambda *_: shutdown.set())
     exit_path(workspace, name).unlink(missing_ok=True)
-    _raise_priority()
     os.environ[WORKSPACE_ENV] = str(workspace.root)  # the registry and profiles resolve to this workspace
     try:
         config = StationConfig.load(workspace, name)
@@ -196,14 +197,3 @@ def _exit_with_parent(parent_pid: int | None, shutdown: threading.Event) -> None
 
     threading.Thread(target=watch, daemon=True).start()
 
-
-def _raise_priority() -> None:
-    """Ahead of page rendering and browsers on the same machine: the control loop matters more.
-
-    Needs the right to raise priority (root or CAP_SYS_NICE); without it the station runs at the
-    normal priority and says so in its log.
-    """
-    try:
-        os.setpriority(os.PRIO_PROCESS, 0, -10)
-    except OSError:
-        log.info("running at normal priority (raising it needs root or CAP_SYS_NICE)")

@@ -16,6 +16,7 @@ import json
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -32,11 +33,7 @@ CONVERT_V21_COMMAND = (
 
 
 class VideoSegment(NamedTuple):
-    """Where one episode of one camera lives: a file shared by many episodes, and a time window in it.
-
-    Named tuples rather than frozen dataclasses: a dataset has hundreds of episodes, and building
-    them was most of the time to open one (a frozen dataclass sets each field through object.__setattr__).
-    """
+    """Where one episode of one camera lives: a file shared by many episodes, and a time window in it."""
 
     path: Path
     from_timestamp_s: float
@@ -53,6 +50,48 @@ class Episode(NamedTuple):
     videos: Mapping[str, VideoSegment]
 
 
+@dataclass(frozen=True, eq=False)
+class FileColumns:
+    """Which file each episode lives in, as lerobot's metadata says it: chunk and file index per episode."""
+
+    chunk_index: np.ndarray
+    file_index: np.ndarray
+
+    def paths(self, root: Path, template: str, video_key: str = "") -> list[Path]:
+        """The file of each episode, one Path object per distinct file (hundreds of episodes share a few files)."""
+        keys = list(zip(self.chunk_index.tolist(), self.file_index.tolist()))
+        distinct = {key: root / template.format(video_key=video_key, chunk_index=key[0], file_index=key[1]) for key in set(keys)}
+        return [distinct[key] for key in keys]
+
+    def distinct_paths(self, root: Path, template: str, video_key: str = "") -> list[Path]:
+        """Each file once, in episode order."""
+        pairs = dict.fromkeys(zip(self.chunk_index.tolist(), self.file_index.tolist()))
+        return [root / template.format(video_key=video_key, chunk_index=c, file_index=f) for c, f in pairs]
+
+
+@dataclass(frozen=True, eq=False)
+class EpisodeTable:
+    """meta/episodes as columns, one entry per episode in episode order.
+
+    Statistics over a dataset need the lengths, tasks and files of its episodes, not an object per
+    episode: building hundreds of them was most of the time to open a dataset, so `DatasetFiles.episodes`
+    builds them only when asked.
+    """
+
+    index: np.ndarray
+    tasks: tuple[tuple[str, ...], ...]
+    length: np.ndarray
+    dataset_from_index: np.ndarray
+    dataset_to_index: np.ndarray
+    data_files: FileColumns
+    video_files: Mapping[str, FileColumns]
+    video_from_s: Mapping[str, np.ndarray]
+    video_to_s: Mapping[str, np.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+
 @dataclass(frozen=True)
 class DatasetFiles:
     """An opened, validated dataset folder: its metadata, episodes and file paths."""
@@ -60,7 +99,7 @@ class DatasetFiles:
     root: Path
     info: Mapping[str, Any]
     tasks: tuple[str, ...]  # indexed by task_index
-    episodes: tuple[Episode, ...]
+    episode_table: EpisodeTable
     prefetched: Prefetch | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -77,7 +116,48 @@ class DatasetFiles:
 
     @property
     def total_episodes(self) -> int:
-        return len(self.episodes)
+        return len(self.episode_table)
+
+    @cached_property
+    def episodes(self) -> tuple[Episode, ...]:
+        """One `Episode` per episode, in episode order (built on first use)."""
+        table = self.episode_table
+        data_paths = table.data_files.paths(self.root, self._data_template)
+        segments_of = [
+            [
+                VideoSegment(path, start, end)
+                for path, start, end in zip(
+                    table.video_files[key].paths(self.root, self._video_template, key),
+                    table.video_from_s[key].tolist(),
+                    table.video_to_s[key].tolist(),
+                )
+            ]
+            for key in self.video_keys
+        ]
+        videos = [dict(zip(self.video_keys, segments)) for segments in zip(*segments_of)] if self.video_keys else [{} for _ in data_paths]
+        return tuple(
+            Episode(*row)
+            for row in zip(
+                table.index.tolist(), table.tasks, table.length.tolist(), table.dataset_from_index.tolist(),
+                table.dataset_to_index.tolist(), data_paths, videos,
+            )
+        )
+
+    @property
+    def _data_template(self) -> str:
+        return self.info.get("data_path", "data/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet")
+
+    @property
+    def _video_template(self) -> str:
+        return self.info.get("video_path", "videos/{video_key}/chunk-{chunk_index:03d}/file-{file_index:03d}.mp4")
+
+    def video_files(self) -> tuple[Path, ...]:
+        """Every camera's video files, each once."""
+        return tuple(
+            path
+            for key in self.video_keys
+            for path in self.episode_table.video_files[key].distinct_paths(self.root, self._video_template, key)
+        )
 
     @property
     def features(self) -> Mapping[str, Any]:
@@ -102,7 +182,7 @@ class DatasetFiles:
 
     def data_files(self) -> tuple[Path, ...]:
         """Data parquet files in episode order, each once."""
-        return tuple(dict.fromkeys(episode.data_path for episode in self.episodes))
+        return tuple(self.episode_table.data_files.distinct_paths(self.root, self._data_template))
 
     def read_columns(self, columns: Sequence[str]) -> dict[str, np.ndarray]:
         """Chosen columns of every frame, in dataset order: vectors as (frames, dim) arrays, scalars as (frames,).
@@ -158,12 +238,11 @@ def open_dataset(path: str | Path, *, check_videos: bool = True, prefetch: Seque
     info = _read_info(root)
     _check_version(root, info)
     early = _prefetch(root, prefetch)
-    tasks = _read_tasks(root)
-    episodes = _read_episodes(root, info)
-    _check_files_exist(root, [episode.data_path for episode in episodes], "data")
+    dataset = DatasetFiles(root=root, info=info, tasks=_read_tasks(root), episode_table=_read_episodes(root, info), prefetched=early)
+    _check_files_exist(root, dataset.data_files(), "data")
     if check_videos:
-        _check_files_exist(root, [segment.path for episode in episodes for segment in episode.videos.values()], "video")
-    return DatasetFiles(root=root, info=info, tasks=tasks, episodes=episodes, prefetched=early)
+        _check_files_exist(root, dataset.video_files(), "video")
+    return dataset
 
 
 def _read_info(root: Path) -> dict[str, Any]:
@@ -204,7 +283,7 @@ def _read_tasks(root: Path) -> tuple[str, ...]:
     path = root / "meta" / "tasks.parquet"
     if not path.is_file():
         raise DatasetError(f"{root} has no meta/tasks.parquet. Copy the complete dataset folder again.")
-    table = _read_table(path, root, None)
+    table = _read_table(path, root, None, small=True)
     # lerobot writes the task string as the pandas index column "task"
     if "task" not in table.column_names or "task_index" not in table.column_names:
         raise DatasetError(f"meta/tasks.parquet in {root} has no task/task_index columns. Copy the dataset again.")
@@ -215,7 +294,7 @@ def _read_tasks(root: Path) -> tuple[str, ...]:
 _EPISODE_COLUMNS = ("episode_index", "tasks", "length", "dataset_from_index", "dataset_to_index", "data/chunk_index", "data/file_index")
 
 
-def _read_episodes(root: Path, info: Mapping[str, Any]) -> tuple[Episode, ...]:
+def _read_episodes(root: Path, info: Mapping[str, Any]) -> EpisodeTable:
     files = sorted((root / "meta" / "episodes").glob("chunk-*/file-*.parquet"))
     if not files:
         raise DatasetError(
@@ -225,35 +304,25 @@ def _read_episodes(root: Path, info: Mapping[str, Any]) -> tuple[Episode, ...]:
     video_keys = [key for key, feature in info["features"].items() if feature.get("dtype") == "video"]
     video_columns = [f"videos/{key}/{field}" for key in video_keys for field in ("chunk_index", "file_index", "from_timestamp", "to_timestamp")]
     columns = [*_EPISODE_COLUMNS, *video_columns]
-    table = pa.concat_tables(_read_table(path, root, columns) for path in files)
-    rows = table.sort_by("episode_index").to_pydict()
-    data_template = info.get("data_path", "data/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet")
-    video_template = info.get("video_path", "videos/{video_key}/chunk-{chunk_index:03d}/file-{file_index:03d}.mp4")
-    paths: dict[tuple, Path] = {}  # one Path per file, shared by its episodes (hundreds of episodes, few files)
+    table = pa.concat_tables(_read_table(path, root, columns, small=True) for path in files).sort_by("episode_index")
 
-    def path_of(template: str, chunk_index: int, file_index: int, video_key: str = "") -> Path:
-        key = (template, video_key, chunk_index, file_index)
-        path = paths.get(key)
-        if path is None:
-            path = paths[key] = root / template.format(video_key=video_key, chunk_index=chunk_index, file_index=file_index)
-        return path
+    def column(name: str, dtype: type) -> np.ndarray:
+        return table.column(name).to_numpy().astype(dtype, copy=False)
 
-    segments_of = [  # per camera, every episode's segment, in episode order
-        [
-            VideoSegment(path_of(video_template, chunk, file, key), float(start), float(end))
-            for chunk, file, start, end in zip(*(rows[f"videos/{key}/{field}"] for field in ("chunk_index", "file_index", "from_timestamp", "to_timestamp")))
-        ]
-        for key in video_keys
-    ]
-    videos = [dict(zip(video_keys, segments)) for segments in zip(*segments_of)] if video_keys else [{} for _ in rows["episode_index"]]
-    episodes = [
-        Episode(index, tuple(tasks or ()), length, start, end, path_of(data_template, chunk, file), segments)
-        for index, tasks, length, start, end, chunk, file, segments in zip(
-            rows["episode_index"], rows["tasks"], rows["length"], rows["dataset_from_index"], rows["dataset_to_index"],
-            rows["data/chunk_index"], rows["data/file_index"], videos,
-        )
-    ]
-    return tuple(episodes)
+    return EpisodeTable(
+        index=column("episode_index", np.int64),
+        tasks=tuple(tuple(tasks or ()) for tasks in table.column("tasks").to_pylist()),
+        length=column("length", np.int64),
+        dataset_from_index=column("dataset_from_index", np.int64),
+        dataset_to_index=column("dataset_to_index", np.int64),
+        data_files=FileColumns(column("data/chunk_index", np.int64), column("data/file_index", np.int64)),
+        video_files={
+            key: FileColumns(column(f"videos/{key}/chunk_index", np.int64), column(f"videos/{key}/file_index", np.int64))
+            for key in video_keys
+        },
+        video_from_s={key: column(f"videos/{key}/from_timestamp", np.float64) for key in video_keys},
+        video_to_s={key: column(f"videos/{key}/to_timestamp", np.float64) for key in video_keys},
+    )
 
 
 def _check_files_exist(root: Path, paths: Sequence[Path], kind: str) -> None:
@@ -266,11 +335,15 @@ def _check_files_exist(root: Path, paths: Sequence[Path], kind: str) -> None:
         )
 
 
-def _read_table(path: Path, root: Path, columns: Sequence[str] | None) -> pa.Table:
-    """Read a parquet file (just `columns`); a missing column or a damaged file becomes a DatasetError."""
+def _read_table(path: Path, root: Path, columns: Sequence[str] | None, small: bool = False) -> pa.Table:
+    """Read a parquet file (just `columns`); a missing column or a damaged file becomes a DatasetError.
+
+    `small` (metadata files): decode on this thread rather than queue behind a data read that may be
+    occupying pyarrow's thread pool (a background prefetch), which delayed opening a dataset by milliseconds.
+    """
     try:
         with pq.ParquetFile(path) as parquet:  # lighter than pq.read_table's dataset layer: 0.5 ms less per file
-            return parquet.read(columns=list(columns) if columns is not None else None)
+            return parquet.read(columns=list(columns) if columns is not None else None, use_threads=not small)
     except (pa.ArrowException, OSError) as error:
         missing = _missing_columns(path, columns)
         if missing:

@@ -133,20 +133,51 @@ def jump_stats(jumps: np.ndarray, names: Sequence[str], consume: bool = False) -
     instead of copied (`action_jumps` builds them column-major: each joint already contiguous).
     """
     if len(jumps) == 0:
-        return tuple(JumpStats(joint=name, p50=0.0, p95=0.0, max=0.0) for name in names)
+        return _no_jumps(names)
     rows = np.asarray(jumps).T
-    p50, p95, peak = _p50_p95_max(np.ascontiguousarray(rows) if consume else np.array(rows, order="C"))
+    return _jump_stats_of_rows(np.ascontiguousarray(rows) if consume else np.array(rows, order="C"), 0, names)
+
+
+def pooled_jump_stats(actions: np.ndarray, episode_index: np.ndarray, names: Sequence[str]) -> tuple[JumpStats, ...]:
+    """`jump_stats(action_jumps(actions, episode_index), names)`, without building the jumps array.
+
+    Every consecutive pair is differenced in one (joints, frames - 1) array and the pairs that
+    cross an episode boundary are set to -1: below every |jump|, so the percentiles skip them by
+    position. On 100,000 frames this saves the masked copy (a fifth of the training profile's statistics).
+    """
+    actions = np.asarray(actions)
+    if len(actions) < 2:
+        return _no_jumps(names)
+    rows = np.empty((actions.shape[1], len(actions) - 1), dtype=actions.dtype)
+    for joint in range(actions.shape[1]):
+        np.subtract(actions[1:, joint], actions[:-1, joint], out=rows[joint])
+    np.abs(rows, out=rows)
+    episode_index = np.asarray(episode_index)
+    crossings = np.flatnonzero(episode_index[1:] != episode_index[:-1])
+    rows[:, crossings] = -1
+    if len(crossings) == rows.shape[1]:
+        return _no_jumps(names)
+    return _jump_stats_of_rows(rows, len(crossings), names)
+
+
+def _no_jumps(names: Sequence[str]) -> tuple[JumpStats, ...]:
+    return tuple(JumpStats(joint=name, p50=0.0, p95=0.0, max=0.0) for name in names)
+
+
+def _jump_stats_of_rows(rows: np.ndarray, skip: int, names: Sequence[str]) -> tuple[JumpStats, ...]:
+    p50, p95, peak = _p50_p95_max(rows, skip)
     return tuple(
         JumpStats(joint=name, p50=float(p50[i]), p95=float(p95[i]), max=float(peak[i])) for i, name in enumerate(names)
     )
 
 
-def _p50_p95_max(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per row, as np.percentile(..., [50, 95]) and max give them, with two one-point partitions of `rows`
-    (reordered in place): on 100k frames twice as fast as a sort, five times a two-point partition."""
-    count = rows.shape[1]
+def _p50_p95_max(rows: np.ndarray, skip: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row, as np.percentile(..., [50, 95]) and max give them, ignoring the `skip` smallest values of
+    each row, with two one-point partitions of `rows` (reordered in place): on 100k frames twice as fast
+    as a sort, five times a two-point partition."""
+    count = rows.shape[1] - skip
     position_95, position_50 = 0.95 * (count - 1), 0.5 * (count - 1)
-    k95, k50 = int(position_95), int(position_50)
+    k95, k50 = int(position_95) + skip, int(position_50) + skip
     rows.partition(k95, axis=1)
     low_95, above_95 = rows[:, k95].astype(np.float64), rows[:, k95 + 1 :]
     high_95 = above_95.min(axis=1) if above_95.shape[1] else low_95
@@ -159,8 +190,8 @@ def _p50_p95_max(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     else:  # two or fewer values: k50 == k95
         low_50, high_50 = low_95, high_95
     return (
-        low_50 + (high_50 - low_50) * (position_50 - k50),
-        low_95 + (high_95 - low_95) * (position_95 - k95),
+        low_50 + (high_50 - low_50) * (position_50 - int(position_50)),
+        low_95 + (high_95 - low_95) * (position_95 - int(position_95)),
         peak,
     )
 

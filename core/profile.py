@@ -17,6 +17,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ REFERENCE_EPISODES = 4
 STATE = "observation.state"
 ACTION = "action"
 FRAME_COLUMNS = ("episode_index", "task_index", STATE, ACTION)  # all the profile reads of the frames
+_SECOND_CORE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="profile-statistics")
 
 
 @dataclass(frozen=True)
@@ -296,6 +298,10 @@ def build_profile(
         episode_index = columns["episode_index"]
     state, action = columns[STATE], columns[ACTION]  # float32 as stored: statistics cast only what they keep
     state_names, action_names = dataset.feature_names(STATE), dataset.feature_names(ACTION)
+    # numpy releases the GIL: the jumps (the largest statistic) and the task counts run on a second core
+    # while this thread computes the rest
+    action_jumps = _SECOND_CORE.submit(frame_stats.pooled_jump_stats, action, episode_index, action_names)
+    tasks = _SECOND_CORE.submit(_task_counts, dataset, columns["task_index"])
 
     training_frames, epochs, match, warnings = _training_facts(dataset, checkpoint)
     return TrainingProfile(
@@ -307,11 +313,11 @@ def build_profile(
         total_frames=int(len(episode_index)),
         state_names=state_names,
         action_names=action_names,
-        tasks=_task_counts(dataset, columns["task_index"]),
+        tasks=tasks.result(),
         cameras=tuple(_camera_profile(dataset, key, reference_frames) for key in dataset.video_keys),
         start_pose=frame_stats.spread(frame_stats.first_frames(state, episode_index), state_names),
         gripper=_gripper_profile(state, action, state_names, action_names),
-        action_jumps=frame_stats.jump_stats(frame_stats.action_jumps(action, episode_index), action_names, consume=True),
+        action_jumps=action_jumps.result(),
         joint_units=frame_stats.guess_joint_units(
             np.concatenate([_arm_peaks(state, state_names), _arm_peaks(action, action_names)]), dataset.robot_type
         ),
@@ -324,8 +330,8 @@ def build_profile(
 
 
 def _task_counts(dataset: DatasetFiles, task_index: np.ndarray) -> tuple[TaskCount, ...]:
-    episodes = Counter(task for episode in dataset.episodes for task in episode.tasks)
-    frames = np.bincount(task_index.astype(np.int64), minlength=len(dataset.tasks)) if len(task_index) else []
+    episodes = Counter(task for tasks in dataset.episode_table.tasks for task in tasks)
+    frames = np.bincount(task_index.astype(np.int64, copy=False), minlength=len(dataset.tasks)) if len(task_index) else []
     counts = [
         TaskCount(task=task, episodes=episodes.get(task, 0), frames=int(frames[i]) if i < len(frames) else 0)
         for i, task in enumerate(dataset.tasks)
@@ -403,7 +409,8 @@ def _training_facts(
         return None, None, None, ()
     training = checkpoint.training
     warnings = []
-    lengths = {episode.index: episode.length for episode in dataset.episodes}
+    table = dataset.episode_table
+    lengths = dict(zip(table.index.tolist(), table.length.tolist()))
     if training.dataset_episodes is None:
         frames = sum(lengths.values())
     else:

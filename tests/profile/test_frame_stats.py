@@ -79,3 +79,12 @@ def test_column_abs_max(frames: int) -> None:
     values = np.random.default_rng(frames).normal(size=(frames, 6)).astype(np.float32) * 50
     expected = np.abs(values).max(axis=0) if frames else np.zeros(6)
     assert frame_stats.column_abs_max(values).tolist() == pytest.approx(expected.tolist())
+
+
+@pytest.mark.parametrize("lengths", [(1,), (1, 1, 1), (2,), (5, 1, 7), (40, 3, 120, 1, 66)])
+def test_pooled_jump_stats_skip_the_episode_boundaries(lengths: tuple[int, ...]) -> None:
+    rng = np.random.default_rng(sum(lengths))
+    actions = (rng.normal(size=(sum(lengths), 3)) * 20).astype(np.float32)
+    episode_index = np.repeat(np.arange(len(lengths)) * 3, lengths)  # indices need not be consecutive
+    expected = frame_stats.jump_stats(frame_stats.action_jumps(actions, episode_index), ["a", "b", "c"])
+    assert frame_stats.pooled_jump_stats(actions, episode_index, ["a", "b", "c"]) == expected

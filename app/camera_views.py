@@ -8,14 +8,20 @@ import streamlit as st
 
 from core.station.state import CameraStatus
 
+EPISODE_FEED_FPS = 10  # the Deploy page's feeds while a policy episode runs (bench/loop_bench.py)
 HEALTH_ICONS = {"ok": "🟢", "starting": "⚪", "black": "⚫", "frozen": "🧊", "stale": "🟠", "lost": "🔴"}
 
 
-def live_feed(station: str, camera: str, height_px: int | None = None) -> None:
-    """The camera as MJPEG from this server's own /stream route: painted as frames arrive, no reruns."""
+def live_feed(station: str, camera: str, height_px: int | None = None, max_fps: int | None = None) -> None:
+    """The camera as MJPEG from this server's own /stream route: painted as frames arrive, no reruns.
+
+    `max_fps` caps the frames sent (the newest one each time): a feed costs the station, the
+    server and the browser about a third of a core at 30 fps, and a policy episode needs it more.
+    """
     style = f"width:100%;height:{height_px}px;object-fit:contain" if height_px else "width:100%"
+    query = f"?fps={max_fps}" if max_fps else ""
     st.html(
-        f'<img src="/stream/{html.escape(station)}/{html.escape(camera)}" alt="live {html.escape(camera)} camera" '
+        f'<img src="/stream/{html.escape(station)}/{html.escape(camera)}{query}" alt="live {html.escape(camera)} camera" '
         f'data-testid="live-feed-{html.escape(camera)}" style="{style};border-radius:6px;background:#111">'
     )
 

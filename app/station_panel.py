@@ -1,14 +1,15 @@
 """The station panel in the sidebar of every page: which station, is it alive, and the emergency stop.
 
 The emergency stop is the first thing in the sidebar on every page, so it is one click
-away wherever the operator is. It talks to the station directly; any browser session
-can press it.
+away wherever the operator is. The browser posts it straight to the app server, which
+sends it to the station at once (app/emergency_stop.py); any browser session can press it.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from app.emergency_stop import emergency_stop_button
 from core.errors import StationError
 from core.station import launcher
 from core.station.client import StationClient
@@ -32,17 +33,7 @@ def station_sidebar() -> StationClient | None:
     with st.sidebar:
         name = st.selectbox("Station", names, key="station_name")
         client = _running_client(name, ws)
-        st.button(
-            "EMERGENCY STOP",
-            key="estop",
-            type="primary",
-            icon=":material/front_hand:",
-            use_container_width=True,
-            disabled=client is None,
-            on_click=_emergency_stop,
-            args=(client,),
-            help="Stops every motion at once and holds the arm where it is, until released.",
-        )
+        emergency_stop_button(name if client is not None else None)
         _process_status(name, ws, client)
         if client is not None and StationConfig.load(ws, name).is_sim:
             _simulated_faults(client)
@@ -63,16 +54,6 @@ def _running_client(name: str, ws: Workspace) -> StationClient | None:
             except StationError as error:
                 st.sidebar.error(str(error))
     return None
-
-
-def _emergency_stop(client: StationClient | None) -> None:
-    if client is None:
-        return
-    try:
-        client.emergency_stop()
-        st.toast("Emergency stop: the arm holds its position.", icon=":material/front_hand:")
-    except StationError as error:
-        st.toast(f"Emergency stop failed: {error}", icon=":material/error:")
 
 
 def _process_status(name: str, ws: Workspace, client: StationClient | None) -> None:

@@ -28,7 +28,7 @@ cores but one, as the station's policy runs use), in one run:
 
 Targets (issue 6): Preflight p99 no worse than 1.1x the standalone p99; emergency stop under 100 ms.
 
-Usage: .venv/bin/python bench/loop_bench.py [--episode-s 20] [--presses 6]
+Usage: .venv/bin/python bench/loop_bench.py [--episode-s 20] [--presses 6] [--json FILE]
 """
 
 from __future__ import annotations
@@ -219,6 +219,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--episode-s", type=float, default=20.0, help="length of the measured episode on each side")
     parser.add_argument("--presses", type=int, default=6, help="emergency stops, alternately from a client and a page click")
+    parser.add_argument("--json", type=Path, help="also write every period and latency measured to this file")
     args = parser.parse_args()
     stop_on_sigterm()
     print(f"loop_bench at start: {load_average()}", flush=True)
@@ -248,6 +249,8 @@ def main() -> int:
     if preflight["aborted"]:
         print(f"Preflight episodes that ended early before a full one (or before giving up): {preflight['aborted']}")
     ratio = percentile(preflight["periods_ms"], 99) / percentile(standalone, 99)
+    if args.json:
+        args.json.write_text(json.dumps({"standalone_periods_ms": standalone, **preflight, "p99_ratio": ratio}))
     estop = [ms for _, ms in preflight["estop_ms"]]
     by_client = [ms for click, ms in preflight["estop_ms"] if not click]
     by_click = [ms for click, ms in preflight["estop_ms"] if click]

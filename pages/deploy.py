@@ -4,9 +4,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from app.camera_views import live_feed
+from app.camera_views import EPISODE_FEED_FPS, live_feed
 from app.context import active_selection, profile_for, workspace
-from app.deploy_views import blocking_summary, checklist, tag_form, tags_csv, telemetry
+from app.deploy_views import blocking_summary, checklist, tag_form, tags_csv
+from app.run_panel import live_run_panel
 from app.station_panel import station_sidebar
 from core.camera_slots import check_slot_choice, propose_camera_slots
 from core.checkpoint import read_checkpoint
@@ -118,10 +119,11 @@ if run is None or run.phase in ("idle", "ended", "failed"):
         st.rerun()
 
 feeds = st.columns(len(state.camera_mapping))
+episode_running = run is not None and run.phase == "episode"  # the page reruns when the phase changes
 for column, camera in zip(feeds, state.camera_mapping):
     with column:
-        st.caption(camera)
-        live_feed(client.name, camera, height_px=240)
+        st.caption(camera + (f" · {EPISODE_FEED_FPS} fps while the policy runs" if episode_running else ""))
+        live_feed(client.name, camera, height_px=240, max_fps=EPISODE_FEED_FPS if episode_running else None)
 
 
 def command(op: str, **arguments) -> None:
@@ -129,25 +131,6 @@ def command(op: str, **arguments) -> None:
         client.call(op, **arguments)
     except PreflightError as error:
         st.toast(str(error), icon=":material/error:")
-
-
-@st.fragment(run_every=1.0)
-def run_monitor() -> None:
-    """Live view of the open run (no buttons here, so nothing moves under the operator's pointer);
-    when the run changes phase, the whole page reruns and the controls below follow."""
-    state = client.state()
-    run = state.run
-    moment = (run.phase if run else None, len(run.episodes) if run else 0, state.mode)
-    if st.session_state.setdefault("run_moment", moment) != moment:
-        st.session_state["run_moment"] = moment
-        st.rerun()
-    if run is None or run.phase == "idle":
-        st.caption("No run open.")
-        return
-    st.markdown(f"**Run {run.run_id or ''}** · {run.phase} · {run.message}" + (f"  \nRecording into `{run.dataset_root}`" if run.dataset_root else ""))
-    if run.phase == "episode":
-        st.progress(min(run.elapsed_s / run.settings.episode_time_s, 1.0), text=f"{run.elapsed_s:.1f} s · {run.frames} frames")
-        telemetry(run, state, profile)
 
 
 def run_controls() -> None:
@@ -188,13 +171,13 @@ def run_controls() -> None:
 
 
 run_controls()
-run_monitor()
+live_run_panel(client.name, state)  # pushed by the server each second; the page reruns when the run's phase changes
 
 # -- 5. Episodes and tags -----------------------------------------------------------------------------------------
 st.header("5. Episodes")
 
 
-@st.fragment(run_every=3.0)
+@st.fragment(run_every=None if episode_running else 3.0)  # during an episode the table cannot change
 def episodes_table() -> None:
     rows = registry.episode_rows(station=client.name, last=50)
     if not rows:

@@ -58,3 +58,20 @@ def test_feeds_are_live_a_cable_swap_is_flagged_and_the_swap_button_fixes_it(pag
     page.get_by_role("button", name="Swap cameras").click()
     expect(page.get_by_text("OK:", exact=False).first).to_be_visible(timeout=30_000)
     assert launcher.connect("demo", workspace).state().camera_mapping == {"front": "sim:cam1", "wrist": "sim:cam0"}
+
+
+def test_the_sidebar_emergency_stop_latches_at_once_and_releases(page: Page, app_url):
+    url, workspace = app_url
+    page.goto(f"{url}/cameras")
+    button = page.get_by_role("button", name="EMERGENCY STOP", exact=True)
+    expect(button).to_be_enabled(timeout=90_000)
+    station = launcher.connect("demo", workspace)
+    button.click()
+    started = time.monotonic()
+    while not station.state().estopped:  # posted straight to the app server: no script rerun on the way
+        assert time.monotonic() - started < 1.0, "the station was not stopped within a second of the click"
+        time.sleep(0.01)
+    expect(page.get_by_text("Emergency stop latched").first).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name="Release emergency stop").click()
+    expect(page.get_by_text("Emergency stop latched")).to_have_count(0, timeout=30_000)
+    assert not station.state().estopped

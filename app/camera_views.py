@@ -8,7 +8,7 @@ import streamlit as st
 
 from core.station.state import CameraStatus
 
-EPISODE_FEED_FPS = 10  # the Deploy page's feeds while a policy episode runs (bench/loop_bench.py)
+EPISODE_FEED_FPS = 5  # the Deploy page's feeds while a policy episode runs (bench/loop_bench.py)
 HEALTH_ICONS = {"ok": "🟢", "starting": "⚪", "black": "⚫", "frozen": "🧊", "stale": "🟠", "lost": "🔴"}
 
 

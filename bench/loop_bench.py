@@ -9,7 +9,7 @@ cores but one, as the station's policy runs use), in one run:
   Preflight: a demo station process runs one policy episode of --episode-s seconds
       (`start_run` with RunSettings(task="Grab the brain", reset="none"), then `start_episode`)
       while chromium shows the real Deploy page of the real app (`streamlit run app/asgi.py`:
-      live feeds, run panel with telemetry at 2 Hz). Periods: between consecutive observations
+      live feeds, run panel pushed once a second). Periods: between consecutive observations
       of the episode, as the station records them (`Station.observe_rollout`, op `timings`).
       Then --presses emergency stops mid-episode, alternately from a station client (the
       `estop` command, as the sidebar's button sends it) and by clicking the page's EMERGENCY
@@ -27,8 +27,11 @@ cores but one, as the station's policy runs use), in one run:
       with this policy, which would slow the standalone side.
 
 Targets (issue 6): Preflight p99 no worse than 1.1x the standalone p99; emergency stop under 100 ms.
+Episodes last 60 s by default: the p99 falls on the ticks that compute a new action chunk (one in
+n_action_steps), and a 20 s episode holds only about 29 of them, so its p99 was their 5th slowest
+and moved by 10 % between runs of the same code on either side; 60 s holds about 87.
 
-Usage: .venv/bin/python bench/loop_bench.py [--episode-s 20] [--presses 6] [--json FILE]
+Usage: .venv/bin/python bench/loop_bench.py [--episode-s 60] [--presses 6] [--json FILE]
 """
 
 from __future__ import annotations
@@ -217,7 +220,7 @@ def standalone_side(workspace: Workspace, checkpoint: Path, episode_s: float, de
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--episode-s", type=float, default=20.0, help="length of the measured episode on each side")
+    parser.add_argument("--episode-s", type=float, default=60.0, help="length of the measured episode on each side")
     parser.add_argument("--presses", type=int, default=6, help="emergency stops, alternately from a client and a page click")
     parser.add_argument("--json", type=Path, help="also write every period and latency measured to this file")
     args = parser.parse_args()

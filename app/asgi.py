@@ -91,13 +91,12 @@ async def emergency_stop(request: Request):
     if request.headers.get(HEADER) != HEADER_VALUE:
         return PlainTextResponse(f"An emergency stop must carry the {HEADER} header (the app's button sends it).", status_code=403)
     station = request.path_params["station"]
-    client = await anyio.to_thread.run_sync(launcher.connect, station, Workspace.default())
-    if client is None:
-        return PlainTextResponse(f"Station '{station}' is not running: nothing to stop.", status_code=404)
     try:
-        await anyio.to_thread.run_sync(client.emergency_stop)
+        sent = await anyio.to_thread.run_sync(launcher.emergency_stop, station, Workspace.default())
     except StationError as error:
         return PlainTextResponse(f"Emergency stop failed: {error} Use the arm's power switch.", status_code=503)
+    if not sent:
+        return PlainTextResponse(f"Station '{station}' is not running: nothing to stop.", status_code=404)
     return PlainTextResponse("Emergency stop: the arm holds its position.")
 
 

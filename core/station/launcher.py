@@ -79,6 +79,19 @@ def connect(name: str, workspace: Workspace) -> StationClient | None:
     return client
 
 
+def emergency_stop(name: str, workspace: Workspace) -> bool:
+    """Send the station its `estop` in one round trip (no ping first, unlike `connect`); False when it is not running.
+
+    For the app server's emergency-stop route: the server runs at normal priority beside a station
+    at nice -10 and a policy at -20, so each round trip it makes can wait for a core.
+    """
+    address = _address(name, workspace)
+    if address is None or not _alive(address.pid):
+        return False
+    StationClient(address).emergency_stop()
+    return True
+
+
 def status(name: str, workspace: Workspace) -> StationProcess:
     address = _address(name, workspace)
     child = _children.get(_key(workspace, name))

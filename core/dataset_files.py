@@ -65,8 +65,7 @@ class FileColumns:
 
     def distinct_paths(self, root: Path, template: str, video_key: str = "") -> list[Path]:
         """Each file once, in episode order."""
-        pairs = dict.fromkeys(zip(self.chunk_index.tolist(), self.file_index.tolist()))
-        return [root / template.format(video_key=video_key, chunk_index=c, file_index=f) for c, f in pairs]
+        return list(dict.fromkeys(self.paths(root, template, video_key)))
 
 
 @dataclass(frozen=True, eq=False)

@@ -68,8 +68,8 @@ def start(config: StationConfig, workspace: Workspace, timeout_s: float = 60.0, 
 
 def connect(name: str, workspace: Workspace) -> StationClient | None:
     """A client for the running station, or None when it is not running (or not answering)."""
-    address = _address(name, workspace)
-    if address is None or not _alive(address.pid):
+    address = _running_address(name, workspace)
+    if address is None:
         return None
     client = StationClient(address)
     try:
@@ -85,8 +85,8 @@ def emergency_stop(name: str, workspace: Workspace) -> bool:
     For the app server's emergency-stop route: the server runs at normal priority beside a station
     at nice -10 and a policy at -20, so each round trip it makes can wait for a core.
     """
-    address = _address(name, workspace)
-    if address is None or not _alive(address.pid):
+    address = _running_address(name, workspace)
+    if address is None:
         return False
     StationClient(address).emergency_stop()
     return True
@@ -150,6 +150,12 @@ def _address(name: str, workspace: Workspace) -> StationAddress | None:
     if runtime is None:
         return None
     return StationAddress(name, runtime["host"], runtime["port"], bytes.fromhex(runtime["authkey"]), runtime["pid"])
+
+
+def _running_address(name: str, workspace: Workspace) -> StationAddress | None:
+    """The station's address while its process is alive (it may still not answer)."""
+    address = _address(name, workspace)
+    return address if address is not None and _alive(address.pid) else None
 
 
 def _alive(pid: int) -> bool:

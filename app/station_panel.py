@@ -61,16 +61,12 @@ def _process_status(name: str, ws: Workspace, client: StationClient | None) -> N
         state = client.state()
         if state.estopped:
             st.error("Emergency stop latched: the arm holds its position.")
-            if st.button("Release emergency stop", key="release_estop", use_container_width=True):
-                client.call("release_estop")
-                st.rerun()
+            st.button("Release emergency stop", key="release_estop", use_container_width=True, on_click=_call, args=(client, "release_estop"))
         elif state.mode == "error":
             st.error(state.error)
         else:
             st.caption(f"Station **{name}** running ({state.kind}, {state.mode}), loop p99 {state.loop.p99_ms:.1f} ms")
-        if st.button("Stop station", key="stop_station", use_container_width=True):
-            launcher.stop(name, ws)
-            st.rerun()
+        st.button("Stop station", key="stop_station", use_container_width=True, on_click=launcher.stop, args=(name, ws))
         return
     process = launcher.status(name, ws)
     if process.status in ("crashed", "failed"):
@@ -80,12 +76,28 @@ def _process_status(name: str, ws: Workspace, client: StationClient | None) -> N
                 st.code(process.log_tail, language=None)
     else:
         st.caption(f"Station **{name}** is not running.")
-    if st.button("Start station", key="start_station", use_container_width=True):
-        try:
-            launcher.start(StationConfig.load(ws, name), ws)
-        except StationError as error:
-            st.error(str(error))
-        st.rerun()
+    st.button("Start station", key="start_station", use_container_width=True, on_click=_start, args=(name, ws))
+
+
+# The sidebar's actions run as button callbacks: a callback runs at the start of the script run the
+# click causes, so a rerun that preempts that run (a fragment's, a component's) cannot drop the click.
+
+
+def _call(client: StationClient, op: str, done: str | None = None, **arguments) -> None:
+    try:
+        client.call(op, **arguments)
+    except StationError as error:
+        st.toast(str(error), icon=":material/error:")
+        return
+    if done:
+        st.toast(done)
+
+
+def _start(name: str, ws: Workspace) -> None:
+    try:
+        launcher.start(StationConfig.load(ws, name), ws)
+    except StationError as error:
+        st.toast(str(error), icon=":material/error:")
 
 
 SIM_FAULTS = {
@@ -102,9 +114,5 @@ def _simulated_faults(client: StationClient) -> None:
     """Demo only: make the real failures happen on purpose in the simulated lab."""
     with st.expander("Simulated lab: inject a fault"):
         for label, fault in SIM_FAULTS.items():
-            if st.button(label, key=f"fault_{fault}", use_container_width=True):
-                try:
-                    client.call("inject_fault", fault=fault)
-                    st.toast(f"Simulated lab: {label.lower()}")
-                except StationError as error:
-                    st.error(str(error))
+            st.button(label, key=f"fault_{fault}", use_container_width=True, on_click=_call, args=(client, "inject_fault"),
+                      kwargs={"fault": fault, "done": f"Simulated lab: {label.lower()}"})

@@ -24,6 +24,15 @@ station_name = client.name
 roles = [camera.name for camera in profile.cameras]
 
 
+def set_camera_mapping(mapping: dict[str, str]) -> None:
+    """The swap button's callback: it runs before the redraw the click causes, so no rerun can drop it."""
+    try:
+        client.call("set_camera_mapping", mapping=mapping)
+        st.toast(f"Camera mapping is now {mapping}")
+    except StationError as error:
+        st.toast(str(error), icon=":material/error:")
+
+
 @st.fragment(run_every=2.0)
 def role_check_panel() -> None:
     try:
@@ -39,13 +48,9 @@ def role_check_panel() -> None:
     else:
         st.warning(f"**{check.verdict.capitalize()}**: {check.message}", icon=":material/help:")
     swap_to = check.fix_mapping or (dict(zip(mapping, reversed(mapping.values()))) if len(mapping) == 2 else None)
-    if swap_to and st.button("Swap cameras", type="primary" if check.verdict == "swapped" else "secondary", icon=":material/swap_horiz:", help=f"Set the mapping to {swap_to}"):
-        try:
-            client.call("set_camera_mapping", mapping=swap_to)
-            st.toast(f"Camera mapping is now {swap_to}")
-        except StationError as error:
-            st.error(str(error))
-        st.rerun(scope="fragment")
+    if swap_to:
+        st.button("Swap cameras", type="primary" if check.verdict == "swapped" else "secondary", icon=":material/swap_horiz:", help=f"Set the mapping to {swap_to}",
+                  on_click=set_camera_mapping, args=(swap_to,))
     st.caption("Match score of each live feed (rows) against each training role (columns), 0..1:")
     st.dataframe({feed: check.scores[feed] for feed in check.scores}, use_container_width=False)
 

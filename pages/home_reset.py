@@ -35,13 +35,21 @@ if first_verdict.units_note:
 
 
 def station_command(op: str, **arguments) -> None:
-    """Send a command from a button in a fragment; show the station's refusal, else redraw the fragment."""
+    """A button's callback: it runs before the redraw the click causes (which then shows the new mode),
+    and no rerun that preempts that redraw can drop the click. A refusal shows as a toast."""
     try:
         client.call(op, **arguments)
     except PreflightError as error:
-        st.error(str(error))
-    else:
-        st.rerun(scope="fragment")
+        st.toast(str(error), icon=":material/error:")
+
+
+def move_home_now() -> None:
+    try:
+        target = move_home_target(client.state(), profile)
+    except PreflightError as error:
+        st.toast(str(error), icon=":material/error:")
+        return
+    station_command("move_home", target=target, max_speed_deg_s=st.session_state["home_speed"])
 
 
 @st.fragment(run_every=0.25)
@@ -71,8 +79,8 @@ with guided:
         """Buttons, not a toggle: the station holds the truth (an emergency stop ends mirroring), and a click always registers."""
         state = client.state()
         if state.mode == "mirror":
-            if st.button("Stop mirroring the leader", key="mirror_off", icon=":material/link_off:", use_container_width=True):
-                station_command("set_mirror", enabled=False)
+            st.button("Stop mirroring the leader", key="mirror_off", icon=":material/link_off:", use_container_width=True,
+                      on_click=station_command, args=("set_mirror",), kwargs={"enabled": False})
             return
         why_not = (
             "This station has no leader arm." if state.leader_pos is None
@@ -80,8 +88,8 @@ with guided:
             else f"The arm is busy ({state.mode}): stop that first." if state.mode != "idle"
             else None
         )
-        if st.button("Mirror the leader", key="mirror_on", icon=":material/link:", disabled=why_not is not None, help=why_not, use_container_width=True):
-            station_command("set_mirror", enabled=True)
+        st.button("Mirror the leader", key="mirror_on", icon=":material/link:", disabled=why_not is not None, help=why_not, use_container_width=True,
+                  on_click=station_command, args=("set_mirror",), kwargs={"enabled": True})
         if state.leader_pos is not None:
             gap = max(abs(state.leader_pos[m] - state.follower_pos[m]) for m in state.follower_pos if m in state.leader_pos)
             st.caption(f"Mirroring starts by moving the follower to the leader, now up to {gap:.1f} away (the safety gate limits each step).")
@@ -123,8 +131,8 @@ with automatic:
                 text=f"Moving home at {progress.get('max_speed_deg_s', 0):.0f}°/s: {progress.get('elapsed_s', 0):.1f} of "
                 f"{progress.get('duration_s', 0):.1f} s, the furthest joint {progress.get('largest_remaining', 0):.1f} away",
             )
-            if st.button("Stop", key="stop_move", type="primary", icon=":material/stop_circle:", use_container_width=True):
-                station_command("stop_motion")
+            st.button("Stop", key="stop_move", type="primary", icon=":material/stop_circle:", use_container_width=True,
+                      on_click=station_command, args=("stop_motion",))
             return
         why_not = (
             "Leader mirroring is on: turn it off first, or the leader and the move would fight." if state.mode == "mirror"
@@ -132,13 +140,8 @@ with automatic:
             else f"The arm is busy ({state.mode})." if state.mode != "idle"
             else None
         )
-        if st.button("Move home automatically", key="move_home", type="primary", icon=":material/home:", disabled=why_not is not None, help=why_not, use_container_width=True):
-            try:
-                target = move_home_target(state, profile)
-            except PreflightError as error:
-                st.error(str(error))
-                return
-            station_command("move_home", target=target, max_speed_deg_s=st.session_state["home_speed"])
+        st.button("Move home automatically", key="move_home", type="primary", icon=":material/home:", disabled=why_not is not None, help=why_not,
+                  use_container_width=True, on_click=move_home_now)
         if why_not:
             st.caption(why_not)
 

@@ -171,20 +171,29 @@ def _jump_stats_of_rows(rows: np.ndarray, skip: int, names: Sequence[str]) -> tu
     )
 
 
+_SAME_WIDTH_INTEGER = {np.dtype(np.float32): np.dtype(np.int32), np.dtype(np.float64): np.dtype(np.int64)}
+
+
 def _p50_p95_max(rows: np.ndarray, skip: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per row, as np.percentile(..., [50, 95]) and max give them, ignoring the `skip` smallest values of
     each row, with two one-point partitions of `rows` (reordered in place): on 100k frames twice as fast
-    as a sort, five times a two-point partition."""
+    as a sort, five times a two-point partition.
+
+    `rows` hold jump magnitudes (>= 0, NaN with its sign bit clear as np.abs leaves it) and possibly a
+    -1 sentinel. Such floats order exactly as their bits read as signed integers, and numpy partitions
+    integers three times faster than floats (x86-simd-sort; 100k float32), so the partitions run on
+    that integer view of the same memory."""
     count = rows.shape[1] - skip
     position_95, position_50 = 0.95 * (count - 1), 0.5 * (count - 1)
     k95, k50 = int(position_95) + skip, int(position_50) + skip
-    rows.partition(k95, axis=1)
+    keys = rows.view(_SAME_WIDTH_INTEGER.get(rows.dtype, rows.dtype))
+    keys.partition(k95, axis=1)
     low_95, above_95 = rows[:, k95].astype(np.float64), rows[:, k95 + 1 :]
     high_95 = above_95.min(axis=1) if above_95.shape[1] else low_95
     peak = np.maximum(above_95.max(axis=1), low_95) if above_95.shape[1] else low_95
     below_95 = rows[:, :k95]
     if k50 < k95:
-        below_95.partition(k50, axis=1)
+        keys[:, :k95].partition(k50, axis=1)
         low_50 = rows[:, k50].astype(np.float64)
         high_50 = np.minimum(below_95[:, k50 + 1 :].min(axis=1), low_95) if k50 + 1 < k95 else low_95
     else:  # two or fewer values: k50 == k95
@@ -237,7 +246,7 @@ def gripper_closed_threshold(values: np.ndarray) -> ClosedThreshold:
         low, high = (float(values.min()), float(values.max())) if values.size else (0.0, 0.0)
     if high - low <= 1e-9:
         return ClosedThreshold(value=FIXED_CLOSED_THRESHOLD, rule="fixed", separability=0.0)
-    bins = ((values - low) * (OTSU_BINS / (high - low))).astype(np.int64)
+    bins = ((values - low) * (OTSU_BINS / (high - low))).astype(np.int32)  # float to int32 is SIMD, to int64 ten times slower
     np.minimum(bins, OTSU_BINS - 1, out=bins)
     counts = np.bincount(bins, minlength=OTSU_BINS)  # np.histogram's bins, three times faster
     edges = np.linspace(low, high, OTSU_BINS + 1)

@@ -3,7 +3,7 @@
 Data: the training set of bench/profile_bench.py (241 episodes, about 100,000 frames; generated
 and cached there, reused here) and 10 deployment runs of 24 episodes each derived from it (its
 frames, with chunk-boundary jumps added to every other run; videos hard-linked, so no encoding),
-plus a registry with a tag on most episodes. Cached under `<workspace>/cache/bench/analytics_v1/`.
+plus a registry with a tag on most episodes. Cached under `<workspace>/cache/bench/analytics_v2/`.
 
 Figures, in one process, best of 3 after a warm-up (file cache warm):
   (a) load_analytics: metrics of the training set and the 10 runs, registry join, success table
@@ -32,8 +32,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from bench.profile_bench import GENERATOR_VERSION as TRAINING_VERSION
-from bench.profile_bench import best_of, write_lab_scale_dataset
+from bench.profile_bench import best_of, lab_scale_root, write_lab_scale_dataset
 from core.analytics.export import figure_png
 from core.analytics.metrics import Reference
 from core.analytics.runs import join_registry
@@ -49,7 +48,7 @@ RUNS = 10
 RUN_EPISODES = 24
 CHUNK_JUMP_DEG = 8.0  # added to shoulder_pan every n_action_steps frames in every other run
 N_ACTION_STEPS = 10
-VERSION = 1
+VERSION = 2  # 2: built from profile_bench v2 (one row group per episode, as lerobot writes)
 DATA_COLUMNS = ["episode_index", "observation.state", "action"]
 
 
@@ -58,10 +57,10 @@ def main() -> int:
     parser.add_argument("--rebuild", action="store_true", help="regenerate the cached runs (the training set is profile_bench's)")
     args = parser.parse_args()
     bench_dir = Workspace.default().cache_dir / "bench"
-    training_root = bench_dir / f"lab_scale_v{TRAINING_VERSION}"
+    training_root = lab_scale_root("lerobot")
     if not (training_root / "COMPLETE").is_file():
         started = time.perf_counter()
-        write_lab_scale_dataset(training_root)
+        write_lab_scale_dataset(training_root, "lerobot")
         print(f"generated the training set {training_root} in {time.perf_counter() - started:.1f} s")
     root = bench_dir / f"analytics_v{VERSION}"
     if args.rebuild or not (root / "COMPLETE").is_file():
@@ -188,6 +187,8 @@ def write_run(
     run_root: Path, training_root: Path, info: dict, table: pa.Table, episodes: pa.Table, chosen: list[int], jumpy: bool
 ) -> np.ndarray:
     """Write one run; returns its episode lengths."""
+    from lerobot.datasets.io_utils import write_table_one_row_group_per_episode
+
     episode_column = table.column("episode_index").to_numpy()
     mask = np.isin(episode_column, chosen)
     data = table.filter(pa.array(mask))
@@ -202,7 +203,7 @@ def write_run(
     data = data.set_column(data.schema.get_field_index("episode_index"), "episode_index", pa.array(new_index.astype(np.int64)))
     data = data.set_column(data.schema.get_field_index("index"), "index", pa.array(np.arange(len(data), dtype=np.int64)))
     (run_root / "data" / "chunk-000").mkdir(parents=True)
-    pq.write_table(data, run_root / "data" / "chunk-000" / "file-000.parquet")
+    write_table_one_row_group_per_episode(data, run_root / "data" / "chunk-000" / "file-000.parquet")  # as lerobot's recorder writes it
 
     meta = episodes.filter(pa.array(np.isin(episodes.column("episode_index").to_numpy(), chosen))).to_pydict()
     lengths = np.asarray(meta["length"])

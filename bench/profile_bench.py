@@ -2,8 +2,11 @@
 
 Dataset: 241 episodes, about 100,000 frames, 6-joint state and action, two 64x48 cameras,
 written straight in the v3.0 layout (parquet with lerobot's Hugging Face schema, libsvtav1 video
-with lerobot's encoder settings) and checked to load with `LeRobotDataset`. It is cached under
-`<workspace>/cache/bench/` (the first run encodes 200,000 video frames: about a minute).
+with lerobot's encoder settings) and checked to load with `LeRobotDataset`. The data parquet has
+one row group per episode, snappy, as lerobot's recorder and `lerobot-edit-dataset` write it
+(`--layout single-row-group` writes the whole file as one row group instead, which lerobot never
+does). It is cached under `<workspace>/cache/bench/` (the first run encodes 200,000 video frames:
+about a minute).
 
 Figures, in one process, after a warm-up (file cache warm); (a) and (b) best of 7, run in turns:
   (a) build_profile(reference_frames=False)
@@ -12,7 +15,7 @@ Figures, in one process, after a warm-up (file cache warm); (a) and (b) best of 
 plus, for context, the profile with reference frames and the cold CLI (`python -m core profile`).
 Target: (a) <= 2 x (b) and (a) < 1 s on a 2-core machine.
 
-Usage: .venv/bin/python bench/profile_bench.py [--rebuild]
+Usage: .venv/bin/python bench/profile_bench.py [--rebuild] [--layout lerobot|single-row-group]
 """
 
 from __future__ import annotations
@@ -41,18 +44,20 @@ IMAGE_SHAPE = (48, 64, 3)
 CAMERAS = ("front", "wrist")
 TASK = "Grasp a brain and put it in the bin."
 REPO_ID = "local/bench_lab_scale"
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
+LAYOUTS = ("lerobot", "single-row-group")
 COLUMNS = ["episode_index", "task_index", "observation.state", "action"]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rebuild", action="store_true", help="regenerate the cached dataset")
+    parser.add_argument("--layout", choices=LAYOUTS, default="lerobot", help="data parquet row groups: one per episode (lerobot) or one in all")
     args = parser.parse_args()
-    root = Workspace.default().cache_dir / "bench" / f"lab_scale_v{GENERATOR_VERSION}"
+    root = lab_scale_root(args.layout)
     if args.rebuild or not (root / "COMPLETE").is_file():
         started = time.perf_counter()
-        write_lab_scale_dataset(root)
+        write_lab_scale_dataset(root, args.layout)
         print(f"generated {root} in {time.perf_counter() - started:.1f} s")
     check_lerobot_loads(root)
 
@@ -67,7 +72,7 @@ def main() -> int:
     ))
 
     frames = build_profile(root, reference_frames=False).total_frames
-    print(f"dataset: {EPISODES} episodes, {frames} frames, 6-joint state and action, {len(CAMERAS)} cameras")
+    print(f"dataset: {EPISODES} episodes, {frames} frames, 6-joint state and action, {len(CAMERAS)} cameras, layout {args.layout}")
     print(f"(a) profile without reference frames : {profile_s * 1000:8.1f} ms")
     print(f"(b) floor: pyarrow needed columns    : {floor_s * 1000:8.1f} ms")
     print(f"(c) lerobot API, hf_dataset rows      : {lerobot_s * 1000:8.1f} ms")
@@ -77,6 +82,11 @@ def main() -> int:
     print(f"ratio (c)/(a) = {lerobot_s / profile_s:.1f}  (lerobot way is this many times slower)")
     print(f"(a) under 1 s: {'yes' if profile_s < 1.0 else 'NO'}")
     return 0
+
+
+def lab_scale_root(layout: str = "lerobot") -> Path:
+    """Where the lab-scale dataset of `layout` is cached (analytics_bench reuses the lerobot one)."""
+    return Workspace.default().cache_dir / "bench" / f"lab_scale_v{GENERATOR_VERSION}_{layout}"
 
 
 def best_interleaved(repeats: int, first: Callable[[], object], second: Callable[[], object]) -> tuple[float, float]:
@@ -140,12 +150,13 @@ def check_lerobot_loads(root: Path) -> None:
     assert tuple(item["observation.images.front"].shape) == (3, IMAGE_SHAPE[0], IMAGE_SHAPE[1])
 
 
-def write_lab_scale_dataset(root: Path) -> None:
+def write_lab_scale_dataset(root: Path, layout: str) -> None:
     """A v3.0 dataset written without the per-frame writer (which would take many minutes at this size)."""
     import pandas as pd
     import pyarrow as pa
     import pyarrow.parquet as pq
     from lerobot.datasets.feature_utils import get_hf_features_from_features
+    from lerobot.datasets.io_utils import write_table_one_row_group_per_episode
 
     if root.exists():
         shutil.rmtree(root)
@@ -217,7 +228,11 @@ def write_lab_scale_dataset(root: Path) -> None:
         schema=hf_features.arrow_schema,
     )
     (root / "data" / "chunk-000").mkdir(parents=True)
-    pq.write_table(table, root / "data" / "chunk-000" / "file-000.parquet")
+    data_path = root / "data" / "chunk-000" / "file-000.parquet"
+    if layout == "lerobot":
+        write_table_one_row_group_per_episode(table, data_path)
+    else:
+        pq.write_table(table, data_path, compression="snappy")
 
     video_starts = starts / FPS
     episodes = {

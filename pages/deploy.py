@@ -105,18 +105,22 @@ if run is None or run.phase in ("idle", "ended", "failed"):
     why = blocking_summary(preflight, override)
     if why:
         st.caption(why)
-    if st.button("Start run", type="primary", disabled=bool(why), icon=":material/play_arrow:"):
-        settings = RunSettings(
-            policy_dir=checkpoint.path, task=task, episode_time_s=float(episode_time_s), reset=reset,
-            start_pose=move_home_target(state, profile), n_action_steps=int(n_action_steps), inference=inference,
-            rtc_execution_horizon=rtc_horizon, rename_map=slots.rename_map, task_override=override, training_profile=profile.name,
-            training_dataset=profile.dataset_dir,
-        )
+
+    def start_run() -> None:
+        """The button's callback, with the settings the operator saw: it runs before the redraw the click
+        causes, so no rerun (the run panel's, a fragment's) can drop the click."""
         try:
+            settings = RunSettings(
+                policy_dir=checkpoint.path, task=task, episode_time_s=float(episode_time_s), reset=reset,
+                start_pose=move_home_target(state, profile), n_action_steps=int(n_action_steps), inference=inference,
+                rtc_execution_horizon=rtc_horizon, rename_map=slots.rename_map, task_override=override, training_profile=profile.name,
+                training_dataset=profile.dataset_dir,
+            )
             client.call("start_run", settings=settings.to_json())
         except PreflightError as error:
-            st.error(str(error))
-        st.rerun()
+            st.toast(str(error), icon=":material/error:")
+
+    st.button("Start run", type="primary", disabled=bool(why), icon=":material/play_arrow:", on_click=start_run)
 
 feeds = st.columns(len(state.camera_mapping))
 episode_running = run is not None and run.phase == "episode"  # the page reruns when the phase changes

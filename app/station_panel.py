@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.emergency_stop import emergency_stop_button
-from core.errors import StationError
+from core.errors import PreflightError, StationError
 from core.station import launcher
 from core.station.client import StationClient
 from core.station.config import StationConfig, demo_station_config, list_stations
@@ -61,7 +61,7 @@ def _process_status(name: str, ws: Workspace, client: StationClient | None) -> N
         state = client.state()
         if state.estopped:
             st.error("Emergency stop latched: the arm holds its position.")
-            st.button("Release emergency stop", key="release_estop", use_container_width=True, on_click=_call, args=(client, "release_estop"))
+            st.button("Release emergency stop", key="release_estop", use_container_width=True, on_click=station_action, args=(client, "release_estop"))
         elif state.mode == "error":
             st.error(state.error)
         else:
@@ -79,14 +79,16 @@ def _process_status(name: str, ws: Workspace, client: StationClient | None) -> N
     st.button("Start station", key="start_station", use_container_width=True, on_click=_start, args=(name, ws))
 
 
-# The sidebar's actions run as button callbacks: a callback runs at the start of the script run the
-# click causes, so a rerun that preempts that run (a fragment's, a component's) cannot drop the click.
+def station_action(client: StationClient, op: str, /, done: str | None = None, **arguments) -> None:
+    """A button's callback: send the station `op`; its refusal (or `done`) shows as a toast.
 
-
-def _call(client: StationClient, op: str, done: str | None = None, **arguments) -> None:
+    Every button that commands the station acts in a callback: Streamlit runs it at the start of
+    the script run the click causes, so a rerun that preempts that run (a fragment's, a component's)
+    cannot drop the click, and the redraw that follows already shows the command's effect.
+    """
     try:
         client.call(op, **arguments)
-    except StationError as error:
+    except PreflightError as error:
         st.toast(str(error), icon=":material/error:")
         return
     if done:
@@ -114,5 +116,5 @@ def _simulated_faults(client: StationClient) -> None:
     """Demo only: make the real failures happen on purpose in the simulated lab."""
     with st.expander("Simulated lab: inject a fault"):
         for label, fault in SIM_FAULTS.items():
-            st.button(label, key=f"fault_{fault}", use_container_width=True, on_click=_call, args=(client, "inject_fault"),
+            st.button(label, key=f"fault_{fault}", use_container_width=True, on_click=station_action, args=(client, "inject_fault"),
                       kwargs={"fault": fault, "done": f"Simulated lab: {label.lower()}"})

@@ -4,7 +4,7 @@ import streamlit as st
 
 from app.camera_views import feed_status, live_feed
 from app.context import active_profile, active_selection
-from app.station_panel import station_sidebar
+from app.station_panel import station_action, station_sidebar
 from core.camera_slots import propose_camera_slots
 from core.checkpoint import read_checkpoint
 from core.errors import PreflightError, StationError
@@ -24,15 +24,6 @@ station_name = client.name
 roles = [camera.name for camera in profile.cameras]
 
 
-def set_camera_mapping(mapping: dict[str, str]) -> None:
-    """The swap button's callback: it runs before the redraw the click causes, so no rerun can drop it."""
-    try:
-        client.call("set_camera_mapping", mapping=mapping)
-        st.toast(f"Camera mapping is now {mapping}")
-    except StationError as error:
-        st.toast(str(error), icon=":material/error:")
-
-
 @st.fragment(run_every=2.0)
 def role_check_panel() -> None:
     try:
@@ -50,7 +41,8 @@ def role_check_panel() -> None:
     swap_to = check.fix_mapping or (dict(zip(mapping, reversed(mapping.values()))) if len(mapping) == 2 else None)
     if swap_to:
         st.button("Swap cameras", type="primary" if check.verdict == "swapped" else "secondary", icon=":material/swap_horiz:", help=f"Set the mapping to {swap_to}",
-                  on_click=set_camera_mapping, args=(swap_to,))
+                  on_click=station_action, args=(client, "set_camera_mapping"),
+                  kwargs={"mapping": swap_to, "done": f"Camera mapping is now {swap_to}"})
     st.caption("Match score of each live feed (rows) against each training role (columns), 0..1:")
     st.dataframe({feed: check.scores[feed] for feed in check.scores}, use_container_width=False)
 

@@ -8,7 +8,7 @@ from app.camera_views import EPISODE_FEED_FPS, live_feed
 from app.context import active_selection, profile_for, workspace
 from app.deploy_views import blocking_summary, checklist, tag_form, tags_csv
 from app.run_panel import live_run_panel
-from app.station_panel import station_sidebar
+from app.station_panel import station_action, station_sidebar
 from core.camera_slots import check_slot_choice, propose_camera_slots
 from core.checkpoint import read_checkpoint
 from core.deploy.preflight import run_preflight
@@ -130,13 +130,6 @@ for column, camera in zip(feeds, state.camera_mapping):
         live_feed(client.name, camera, height_px=240, max_fps=EPISODE_FEED_FPS if episode_running else None)
 
 
-def command(op: str, **arguments) -> None:
-    try:
-        client.call(op, **arguments)
-    except PreflightError as error:
-        st.toast(str(error), icon=":material/error:")
-
-
 def run_controls() -> None:
     state = client.state()
     run = state.run
@@ -144,8 +137,8 @@ def run_controls() -> None:
         return
     if run.phase == "episode":
         stop, discard = st.columns(2)
-        stop.button("Stop episode", on_click=command, args=("stop_episode",), icon=":material/stop:", use_container_width=True)
-        discard.button("Discard episode", on_click=command, args=("discard_episode",), icon=":material/delete:", use_container_width=True)
+        stop.button("Stop episode", on_click=station_action, args=(client, "stop_episode"), icon=":material/stop:", use_container_width=True)
+        discard.button("Discard episode", on_click=station_action, args=(client, "discard_episode"), icon=":material/delete:", use_container_width=True)
         return
     waiting = registry.untagged_episodes(run_id=run.run_id) if run.run_id else []
     if waiting:
@@ -162,16 +155,16 @@ def run_controls() -> None:
     leader_reset = state.mode == "mirror" and run.settings.reset == "leader"
     busy = state.mode != "idle" and not leader_reset
     start, end = st.columns(2)
-    start.button("Start episode", type="primary", disabled=busy or not verdict.go, on_click=command, args=("start_episode",), icon=":material/play_circle:",
+    start.button("Start episode", type="primary", disabled=busy or not verdict.go, on_click=station_action, args=(client, "start_episode"), icon=":material/play_circle:",
                  use_container_width=True, help="The arm must be idle and at the start pose (GO).")
-    end.button("End run", on_click=command, args=("end_run",), icon=":material/stop_circle:", use_container_width=True)
+    end.button("End run", on_click=station_action, args=(client, "end_run"), icon=":material/stop_circle:", use_container_width=True)
     if leader_reset:
         st.caption("The follower mirrors the leader arm: reset the scene with it; starting the episode hands the arm to the policy.")
     elif busy:
         st.caption(f"The arm is {state.mode.replace('_', ' ')}…")
     elif not verdict.go:
         st.warning("Start pose NO-GO: " + "; ".join(verdict.moves) + ". Move it home on the Home reset page, or:")
-        st.button("Move home now", on_click=command, args=("move_home",), kwargs={"target": move_home_target(state, profile)}, icon=":material/home:")
+        st.button("Move home now", on_click=station_action, args=(client, "move_home"), kwargs={"target": move_home_target(state, profile)}, icon=":material/home:")
 
 
 run_controls()

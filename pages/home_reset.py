@@ -6,7 +6,7 @@ import streamlit as st
 
 from app.context import active_profile, workspace
 from app.start_pose_views import joint_table, verdict_banner
-from app.station_panel import station_sidebar
+from app.station_panel import station_action, station_sidebar
 from core.errors import PreflightError
 from core.move_home import DEFAULT_MAX_SPEED_DEG_S, MAX_SPEED_DEG_S
 from core.start_pose import ARM_TOLERANCE_FLOOR, GRIPPER_TOLERANCE_FLOOR, TOLERANCE_SIGMAS, move_home_target, station_targets, verdict_for_station
@@ -34,22 +34,14 @@ if first_verdict.units_note:
     st.warning(first_verdict.units_note, icon=":material/straighten:")
 
 
-def station_command(op: str, **arguments) -> None:
-    """A button's callback: it runs before the redraw the click causes (which then shows the new mode),
-    and no rerun that preempts that redraw can drop the click. A refusal shows as a toast."""
-    try:
-        client.call(op, **arguments)
-    except PreflightError as error:
-        st.toast(str(error), icon=":material/error:")
-
-
 def move_home_now() -> None:
+    """The automatic move's button callback: the target is the training start pose in this station's units."""
     try:
         target = move_home_target(client.state(), profile)
     except PreflightError as error:
         st.toast(str(error), icon=":material/error:")
         return
-    station_command("move_home", target=target, max_speed_deg_s=st.session_state["home_speed"])
+    station_action(client, "move_home", target=target, max_speed_deg_s=st.session_state["home_speed"])
 
 
 @st.fragment(run_every=0.25)
@@ -80,7 +72,7 @@ with guided:
         state = client.state()
         if state.mode == "mirror":
             st.button("Stop mirroring the leader", key="mirror_off", icon=":material/link_off:", use_container_width=True,
-                      on_click=station_command, args=("set_mirror",), kwargs={"enabled": False})
+                      on_click=station_action, args=(client, "set_mirror"), kwargs={"enabled": False})
             return
         why_not = (
             "This station has no leader arm." if state.leader_pos is None
@@ -89,7 +81,7 @@ with guided:
             else None
         )
         st.button("Mirror the leader", key="mirror_on", icon=":material/link:", disabled=why_not is not None, help=why_not, use_container_width=True,
-                  on_click=station_command, args=("set_mirror",), kwargs={"enabled": True})
+                  on_click=station_action, args=(client, "set_mirror"), kwargs={"enabled": True})
         if state.leader_pos is not None:
             gap = max(abs(state.leader_pos[m] - state.follower_pos[m]) for m in state.follower_pos if m in state.leader_pos)
             st.caption(f"Mirroring starts by moving the follower to the leader, now up to {gap:.1f} away (the safety gate limits each step).")
@@ -132,7 +124,7 @@ with automatic:
                 f"{progress.get('duration_s', 0):.1f} s, the furthest joint {progress.get('largest_remaining', 0):.1f} away",
             )
             st.button("Stop", key="stop_move", type="primary", icon=":material/stop_circle:", use_container_width=True,
-                      on_click=station_command, args=("stop_motion",))
+                      on_click=station_action, args=(client, "stop_motion"))
             return
         why_not = (
             "Leader mirroring is on: turn it off first, or the leader and the move would fight." if state.mode == "mirror"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from core.errors import PreflightError
-from core.profile import TrainingProfile
-from core.selection import Selection, inputs_changed_at, load_selection, profile_of
+from core.training.profile import TrainingProfile
+from core.training.selection import Selection, inputs_changed_at, load_selection, profile_of
 from core.workspace import Workspace
 
 

@@ -7,9 +7,9 @@ import io
 import pandas as pd
 import streamlit as st
 
-from core.deploy.preflight import Preflight
+from core.deploy.gate import Preflight
 from core.registry import Registry
-from core.task_check import TaskCheck
+from core.policy.task_check import TaskCheck
 
 STATUS_ICONS = {"pass": ":material/check_circle:", "warn": ":material/warning:", "fail": ":material/cancel:"}
 OUTCOMES = {"success": "Success", "failure": "Failure", "untagged": "Leave untagged (decided)"}

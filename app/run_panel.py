@@ -19,7 +19,7 @@ from pathlib import Path
 import streamlit as st
 
 from core.errors import PreflightError
-from core.profile import PROFILE_FILE, TrainingProfile
+from core.training.profile import PROFILE_FILE, TrainingProfile
 from core.station.state import RunStatus, StationState
 from core.workspace import Workspace
 

@@ -37,11 +37,11 @@ from core.analytics.export import figure_png
 from core.analytics.metrics import Reference
 from core.analytics.runs import join_registry
 from core.analytics.view import figures, load_analytics, summary_table
-from core.dataset_files import open_dataset
-from core.profile import TrainingProfile, build_profile
+from core.training.dataset_files import open_dataset
+from core.training.profile import TrainingProfile, build_profile
 from core.registry import Registry
 from core.so101 import GRIPPER, motor_of
-from core.start_pose import start_pose_distance
+from core.start_pose.pose import start_pose_distance
 from core.workspace import Workspace
 
 RUNS = 10

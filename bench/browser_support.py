@@ -35,7 +35,7 @@ def stop_on_sigterm() -> None:
 
 def demo_workspace(prefix: str) -> Workspace:
     """A throw-away workspace whose demo/ is the cached demo dataset and ACT checkpoint (generated first if missing)."""
-    from core.demo import ensure_demo_assets
+    from core.sim.demo_assets import ensure_demo_assets
 
     assets = ensure_demo_assets(Workspace.default(), report=lambda message: print(message, flush=True))
     workspace = Workspace(Path(tempfile.mkdtemp(prefix=prefix)) / "workspace").ensure()

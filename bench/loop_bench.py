@@ -21,7 +21,7 @@ cores but one, as the station's policy runs use), in one run:
       timestamps the simulated follower's `get_observation` (no page, no station).
       Both sides record the same way: the training set's video encoder, frames encoded while
       recording (`--dataset.streaming_encoding=true`, one encoder thread per camera), as the
-      station's runs record (core/deploy/rollout_config.py).
+      station's runs record (core/station/rollout_config.py).
       The standalone robot runs without `max_relative_target`: the station clips every step in
       its safety gate instead, and lerobot's own clamp logs a multi-line warning on every tick
       with this policy, which would slow the standalone side.
@@ -56,8 +56,8 @@ from browser_support import (
     streamlit_server,
 )
 
-from core.deploy.rollout_config import ENCODER_THREADS, training_video_encoder
-from core.deploy.settings import RunSettings
+from core.station.rollout_config import ENCODER_THREADS, training_video_encoder
+from core.station.run_settings import RunSettings
 from core.registry import Registry
 from core.station import launcher
 from core.station.client import StationClient
@@ -207,7 +207,7 @@ def standalone_side(workspace: Workspace, checkpoint: Path, episode_s: float, de
         "--dataset.repo_id=local/rollout_loop_bench", f"--dataset.root={scratch / 'recording'}", f"--dataset.single_task={TASK}",
         "--dataset.num_episodes=1", f"--dataset.episode_time_s={episode_s}", "--dataset.reset_time_s=0",
         "--dataset.push_to_hub=false", "--dataset.no_stamp=true",
-        # recorded as the station records (core/deploy/rollout_config.py): video encoded while recording, with the training set's encoder
+        # recorded as the station records (core/station/rollout_config.py): video encoded while recording, with the training set's encoder
         "--dataset.streaming_encoding=true", f"--dataset.encoder_threads={ENCODER_THREADS}", *encoder_flags(workspace.demo_dataset),
     ]
     env = {**os.environ, "LOOP_BENCH_PERIODS_OUT": str(out), "HF_LEROBOT_HOME": str(scratch / "lerobot")}
@@ -230,7 +230,7 @@ def main() -> int:
     os.environ["PREFLIGHT_TORCH_THREADS"] = str(threads)  # the station and the standalone run both read it
     import torch
 
-    device = "cuda" if torch.cuda.is_available() else "cpu"  # what the station's runs pick (core/deploy/rollout_config.py)
+    device = "cuda" if torch.cuda.is_available() else "cpu"  # what the station's runs pick (core/station/rollout_config.py)
     workspace = demo_workspace("loop_bench_")
     checkpoint = workspace.demo_checkpoint
 

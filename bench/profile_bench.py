@@ -32,8 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
-from core import frame_stats
-from core.profile import build_profile
+from core.training import frame_stats
+from core.training.profile import build_profile
 from core.so101 import MOTOR_NAMES, pos_key
 from core.workspace import REPO_ROOT, Workspace
 

@@ -29,8 +29,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo's `tests` before draccus's installed one
 
 import core  # noqa: E402, F401  (HF_HUB_OFFLINE)
-from core.checkpoint import read_checkpoint  # noqa: E402
-from core.task_check import model_view  # noqa: E402
+from core.policy.checkpoint import read_checkpoint  # noqa: E402
+from core.policy.task_check import model_view  # noqa: E402
 from tests.builders import EpisodeData, write_act_checkpoint, write_dataset  # noqa: E402
 from tests.smolvla_standin import write_smolvla_checkpoint, write_standin_backbone  # noqa: E402
 

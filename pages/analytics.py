@@ -6,7 +6,7 @@ from pathlib import Path
 import streamlit as st
 
 from app.context import active_profile, workspace
-from core import planner
+from core.training import planner
 from core.analytics.diagnosis import camera_views, diagnose, trained_epochs
 from core.analytics.export import ReportFrame, figure_png, modebar_config, report_html
 from core.analytics.figures import episode_figure
@@ -14,11 +14,11 @@ from core.analytics.frames import drilldown_frames
 from core.analytics.metrics import DatasetMetrics, Reference, dataset_fingerprint, dataset_metrics, episode_frames
 from core.analytics.runs import find_recordings
 from core.analytics.view import FIGURE_TITLES, figures, load_analytics, saved_profiles, summary_table
-from core.dataset_files import open_dataset
+from core.training.dataset_files import open_dataset
 from core.errors import PreflightError
-from core.profile import TrainingProfile
+from core.training.profile import TrainingProfile
 from core.registry import Registry
-from core.video_frames import to_jpeg
+from core.training.video_frames import to_jpeg
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

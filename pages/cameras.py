@@ -5,10 +5,10 @@ import streamlit as st
 from app.camera_views import feed_status, live_feed
 from app.context import active_profile, active_selection
 from app.station_panel import station_action, station_sidebar
-from core.camera_slots import propose_camera_slots
-from core.checkpoint import read_checkpoint
+from core.policy.camera_slots import propose_camera_slots
+from core.policy.checkpoint import read_checkpoint
 from core.errors import PreflightError, StationError
-from core.role_check import check_station_roles
+from core.rules.camera_roles import check_station_roles
 from core.station.devices import discover_cameras
 
 st.title("Cameras")

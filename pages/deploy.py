@@ -9,16 +9,16 @@ from app.context import active_selection, profile_for, workspace
 from app.deploy_views import blocking_summary, checklist, tag_form, tags_csv
 from app.run_panel import live_run_panel
 from app.station_panel import station_action, station_sidebar
-from core.camera_slots import check_slot_choice, propose_camera_slots
-from core.checkpoint import read_checkpoint
-from core.deploy.preflight import run_preflight
-from core.deploy.settings import RunSettings
+from core.policy.camera_slots import check_slot_choice, propose_camera_slots
+from core.policy.checkpoint import read_checkpoint
+from core.deploy.gate import run_preflight
+from core.station.run_settings import RunSettings
 from core.errors import PreflightError
-from core.inference_settings import supports_rtc
+from core.policy.inference_settings import supports_rtc
 from core.registry import Registry
-from core.selection import Selection
-from core.start_pose import move_home_target, verdict_for_station
-from core.start_pose_tolerances import load_tolerance_overrides
+from core.training.selection import Selection
+from core.start_pose.pose import move_home_target, verdict_for_station
+from core.start_pose.tolerances import load_tolerance_overrides
 
 st.title("Deploy")
 st.caption("Every check below must pass before the policy drives the arm. Episodes run through lerobot's rollout engine and are recorded; tag each one.")

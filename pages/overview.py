@@ -7,8 +7,8 @@ import streamlit as st
 from app.context import active_profile, workspace
 from app.station_panel import station_sidebar
 from core.errors import PreflightError
-from core.profile_summary import format_profile
-from core.selection import Selection, load_selection, save_selection
+from core.training.profile_summary import format_profile
+from core.training.selection import Selection, load_selection, save_selection
 from core.sim.demo_policy import read_demo_marker
 from core.station.config import CameraSpec, StationConfig, list_stations
 
@@ -28,7 +28,7 @@ with st.form("selection"):
     if st.form_submit_button("Use these folders", type="primary"):
         selection = Selection(dataset_dir.strip(), policy_dir.strip() or None)
         try:
-            from core.selection import profile_of
+            from core.training.selection import profile_of
 
             profile_of(selection, workspace())
             save_selection(workspace(), selection)

@@ -7,4 +7,7 @@
 - `frames`: the few decoded camera frames analytics needs;
 - `diagnosis`: the likely root causes of a failing deployment, as findings with stable ids;
 - `export`: PNG through kaleido and the self-contained HTML report.
+
+May import: `core.rules`, `core.start_pose`, `core.training`, `core.policy`, `core.registry` and the
+loose modules. Only `app/`, `pages/` and `core.cli` import it.
 """

@@ -7,14 +7,14 @@ named constant below, chosen so that a deployment recorded like training gives n
 (README "Diagnosis" gives the reasoning):
 
 - task_mismatch: a deployment task string is not exactly one of the training strings.
-- camera_swap: the camera role check (core.role_check) on recorded first frames says the feeds are exchanged.
+- camera_swap: the camera role check (core.rules.camera_roles) on recorded first frames says the feeds are exchanged.
 - visual_shift: a camera's frames look less like the training references than those look like each
   other (by APPEARANCE_DROP), or are much brighter or darker than any training reference (BRIGHTNESS_FACTOR).
-- start_pose: at least START_POSE_SHARE of the episodes start with a joint outside its tolerance (core.start_pose).
+- start_pose: at least START_POSE_SHARE of the episodes start with a joint outside its tolerance (core.start_pose.pose).
 - gripper_never_closes: training closes the gripper, but in at least NEVER_CLOSES_SHARE of the
   deployment episodes the gripper action never reaches the training closed threshold.
 - action_jumps: an arm joint's action-jump p95 exceeds JUMP_P95_RATIO x training's, by JUMP_MIN_EXCESS at least.
-- overfitting: the checkpoint trained for more epochs than its policy type's guidance (core.planner).
+- overfitting: the checkpoint trained for more epochs than its policy type's guidance (core.training.planner).
 - fps_mismatch: the deployment was recorded at another fps than training.
 - unit_mismatch: one side has arm joints beyond ±100 in UNITS_EVIDENCE_SHARE of its values (degrees),
   the other never leaves ±100 (lerobot's -100..100 range units, or degrees of a different calibration).
@@ -36,14 +36,14 @@ from typing import Any, Literal
 
 import numpy as np
 
-from core import planner
+from core.training import planner
 from core.analytics.frames import first_frames, luminance, spread_episodes
 from core.analytics.metrics import DatasetMetrics, Reference, dataset_metrics
-from core.appearance import AppearanceSignature, signature_of, similarity
-from core.checkpoint import CheckpointInfo, read_checkpoint
-from core.dataset_files import DatasetFiles, open_dataset
-from core.profile import PROFILE_FILE, TrainingProfile, build_profile
-from core.role_check import UNRECOGNISED_BELOW, check_roles
+from core.training.appearance import AppearanceSignature, signature_of, similarity
+from core.policy.checkpoint import CheckpointInfo, read_checkpoint
+from core.training.dataset_files import DatasetFiles, open_dataset
+from core.training.profile import PROFILE_FILE, TrainingProfile, build_profile
+from core.rules.camera_roles import UNRECOGNISED_BELOW, check_roles
 from core.so101 import GRIPPER, motor_of
 
 DIAGNOSIS_VERSION = 1

@@ -26,7 +26,7 @@ from core.analytics.diagnosis import Diagnosis
 from core.analytics.figures import HEIGHT_PX, WIDTH_PX
 from core.analytics.view import FIGURE_TITLES, AnalyticsData, run_settings, summary_table
 from core.errors import PreflightError
-from core.profile_summary import format_profile
+from core.training.profile_summary import format_profile
 
 PNG_SCALE = 2
 _server_lock = threading.Lock()

@@ -16,7 +16,7 @@ from plotly.subplots import make_subplots
 
 from core.analytics.metrics import DatasetMetrics, histogram_edges
 from core.analytics.runs import OUTCOME_ORDER
-from core.frame_stats import JumpStats
+from core.training.frame_stats import JumpStats
 from core.so101 import GRIPPER, motor_of
 
 WIDTH_PX = 1000  # the size of every exported PNG (times the scale), also used by the modebar button

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.dataset_files import DatasetFiles
+from core.training.dataset_files import DatasetFiles
 from core.errors import DatasetError
-from core.video_frames import decode_frame
+from core.training.video_frames import decode_frame
 
 LUMA = np.array([0.299, 0.587, 0.114])
 

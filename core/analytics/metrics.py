@@ -11,7 +11,7 @@ by exactly the rule that describes training.
 
 Per episode: length, task, gripper-closed fraction of actions and of states, mean gripper action,
 whether the gripper action closes at all, per-joint action-jump p95 (numpy's linear percentile)
-and max, start-pose distance (`core.start_pose.start_pose_distance`: the worst arm joint's
+and max, start-pose distance (`core.start_pose.pose.start_pose_distance`: the worst arm joint's
 |first state - training mean|, in degrees), which joints start outside their tolerance, and the
 first gripper state. Per dataset: the same pooled over all frames, a gripper-action histogram,
 the joint units guess and the share of values beyond ±100 per arm joint (the units evidence).
@@ -26,13 +26,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core import frame_stats
-from core.dataset_files import DatasetFiles, open_dataset
+from core.training import frame_stats
+from core.training.dataset_files import DatasetFiles, open_dataset
 from core.errors import DatasetError
-from core.frame_stats import FIXED_CLOSED_THRESHOLD, RANGE_UNITS_LIMIT, JointUnits, JumpStats
-from core.profile import ACTION, STATE, TrainingProfile
+from core.training.frame_stats import FIXED_CLOSED_THRESHOLD, RANGE_UNITS_LIMIT, JointUnits, JumpStats
+from core.training.profile import ACTION, STATE, TrainingProfile
 from core.so101 import GRIPPER, motor_of
-from core.start_pose import JointTarget, start_pose_distance, start_pose_targets
+from core.start_pose.pose import JointTarget, start_pose_distance, start_pose_targets
 
 GRIPPER_HISTOGRAM_BINS = 50  # over the gripper's 0..100 range: 2 units per bin
 GRIPPER_RANGE = (0.0, 100.0)
@@ -189,7 +189,7 @@ def _metrics(
 
 
 def _start_pose_columns(first_states: np.ndarray, state_names: Sequence[str], targets: Sequence[JointTarget]) -> dict[str, object]:
-    """Start-pose distance (the shared definition in core.start_pose) and the joints outside tolerance."""
+    """Start-pose distance (the shared definition in core.start_pose.pose) and the joints outside tolerance."""
     motors = [motor_of(name) for name in state_names]
     by_motor = {target.motor: target for target in targets}
     # one call per episode of the app-wide definition: hundreds of tiny dicts, well under a millisecond

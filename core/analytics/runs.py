@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from core.registry.records import EpisodeRow
-from core.stats import wilson_interval
+from core.analytics.stats import wilson_interval
 from core.workspace import Workspace
 
 OUTCOME_ORDER: tuple[str, ...] = ("success", "failure", "untagged", "awaiting", "unknown")

@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 from core.analytics import figures as charts
 from core.analytics.metrics import DatasetMetrics, Reference, dataset_metrics
 from core.analytics.runs import join_registry, success_table
-from core.profile import PROFILE_FILE, TrainingProfile
+from core.training.profile import PROFILE_FILE, TrainingProfile
 from core.registry.records import EpisodeRow
 from core.so101 import GRIPPER, motor_of
 from core.workspace import Workspace

@@ -2,7 +2,8 @@
 
 SQLite through a database URL (`sqlite:///relative.sqlite`, `sqlite:////absolute.sqlite`;
 default $PREFLIGHT_DATABASE_URL, else `registry.sqlite` in the workspace), safe for
-several stations and the app writing at once. See README "Registry".
+several stations and the app writing at once. See docs/registry.md.
+May import: the loose modules only; every other package may import it.
 """
 
 from core.registry.database import DATABASE_URL_ENV, SCHEMA_VERSION, default_database_url

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import StationError
-from core.safety import JointLimits, limits_from_calibration
+from core.station.safety import JointLimits, limits_from_calibration
 from core.station.config import SIM_DEVICE_PREFIX, CameraSpec, StationConfig
 
 

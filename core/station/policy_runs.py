@@ -23,9 +23,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from core.deploy.settings import RunSettings
+from core.station.run_settings import RunSettings
 from core.errors import PreflightError, StationError
-from core.safety import UnsafeActionError
+from core.station.safety import UnsafeActionError
 from core.so101 import GRIPPER, motor_of
 from core.station.config_station_robot import StationRobotConfig
 from core.station.real_time import POLICY_NICE, favoured
@@ -154,7 +154,7 @@ class PolicyRuns:
             torch.set_num_threads(inference_threads())
             from lerobot.rollout.strategies.episodic import EpisodicStrategy
 
-            from core.deploy.rollout_config import rollout_config
+            from core.station.rollout_config import rollout_config
 
             config, dataset_root, plan = rollout_config(settings, self.station.config, StationRobotConfig(station=self.station.config.name), self.station.workspace)
             ctx = build_rollout_context(config, self._shutdown)
@@ -242,7 +242,7 @@ class PolicyRuns:
     def episode_ended(self, dataset, settings: RunSettings, episode_index: int, follower_at_start: dict, status: str, reason: str) -> None:
         """Hold the arm, save what was recorded, register the episode, start the reset."""
         from core.registry import Registry
-        from core.start_pose import start_pose_distance, start_pose_deltas
+        from core.start_pose.pose import start_pose_distance, start_pose_deltas
 
         self.station.end_rollout()
         if self._discard and status == "recorded":

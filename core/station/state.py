@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from core.deploy.settings import RunSettings
+from core.station.run_settings import RunSettings
 
 Phase = Literal["idle", "loading", "ready", "episode", "saving", "ended", "failed"]  # of a policy run
 Mode = Literal["starting", "idle", "mirror", "move_home", "rollout", "error", "stopped"]

@@ -20,7 +20,7 @@ from typing import Callable, Protocol
 import numpy as np
 
 from core.errors import StationError
-from core.safety import SafetyGate, UnsafeActionError
+from core.station.safety import SafetyGate, UnsafeActionError
 from core.so101 import motor_of, pos_key
 from core.station import devices
 from core.station.camera_feed import CameraFeed, EncodedFrame
@@ -254,7 +254,7 @@ class Station:
         return self._mode
 
     def move_home(self, target: dict[str, float], max_speed_deg_s: float = 30.0) -> None:
-        from core.move_home import MoveHome
+        from core.start_pose.move_home import MoveHome
 
         self.start_motion(MoveHome(target, self.config.fps, max_speed_deg_s))
 

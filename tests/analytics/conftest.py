@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.profile import TrainingProfile, build_profile
+from core.training.profile import TrainingProfile, build_profile
 from core.so101 import HOME_POSE, MOTOR_NAMES
 from tests.builders import EpisodeData, camera_image, write_act_checkpoint, write_dataset
 
@@ -190,7 +190,7 @@ def prepare_workspace(root: Path, training_dir: Path, recordings: dict[str, Path
     import shutil
     from datetime import datetime, timezone
 
-    from core.profile import save_profile
+    from core.training.profile import save_profile
     from core.registry import Registry
     from core.workspace import Workspace
 

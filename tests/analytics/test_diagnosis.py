@@ -11,8 +11,8 @@ import pytest
 
 from core.analytics.diagnosis import FINDING_IDS, Diagnosis, Finding, camera_views, diagnose, trained_epochs
 from core.analytics.metrics import Reference, dataset_metrics
-from core.checkpoint import read_checkpoint
-from core.dataset_files import open_dataset
+from core.policy.checkpoint import read_checkpoint
+from core.training.dataset_files import open_dataset
 from core.workspace import REPO_ROOT
 from tests.analytics.conftest import FAULTS
 

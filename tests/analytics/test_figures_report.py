@@ -11,12 +11,12 @@ from core.analytics.diagnosis import Diagnosis, camera_views, diagnose
 from core.analytics.export import PNG_SCALE, ReportFrame, modebar_config, report_html
 from core.analytics.figures import WIDTH_PX
 from core.analytics.view import FIGURE_TITLES, figures, load_analytics, run_settings, summary_table
-from core.dataset_files import open_dataset
-from core.profile import TrainingProfile
+from core.training.dataset_files import open_dataset
+from core.training.profile import TrainingProfile
 from core.registry import Registry
 from core.registry.weights import weights_sha256
-from core.stats import wilson_interval
-from core.video_frames import to_jpeg
+from core.analytics.stats import wilson_interval
+from core.training.video_frames import to_jpeg
 from tests.analytics.conftest import prepare_workspace
 from tests.builders import camera_image
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from core import planner
-from core.dataset_files import open_dataset
+from core.training import planner
+from core.training.dataset_files import open_dataset
 from core.errors import PreflightError
 from core.registry import Registry
 from core.workspace import REPO_ROOT

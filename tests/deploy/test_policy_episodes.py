@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from safetensors.torch import load_file, save_file
 
-from core.deploy.settings import RunSettings
+from core.station.run_settings import RunSettings
 from core.errors import StationError
-from core.planner import check_merge
+from core.training.planner import check_merge
 from core.registry import Registry
 from core.sim.lab import SIM_HOME_POSE
 from core.workspace import Workspace

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.checkpoint import read_checkpoint
-from core.deploy.preflight import run_preflight
-from core.profile import build_profile
+from core.policy.checkpoint import read_checkpoint
+from core.deploy.gate import run_preflight
+from core.training.profile import build_profile
 from core.sim.lab import SIM_HOME_POSE
 from tests.waiting import wait_for
 

@@ -6,9 +6,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from app.run_panel import panel_html, run_moment
-from core.deploy.settings import RunSettings
-from core.frame_stats import JumpStats
-from core.profile import PROFILE_FILE
+from core.station.run_settings import RunSettings
+from core.training.frame_stats import JumpStats
+from core.training.profile import PROFILE_FILE
 from core.station.state import RunStatus
 from core.workspace import Workspace
 from tests.home_reset.conftest import make_profile, make_state

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from core.camera_slots import propose_camera_slots
-from core.checkpoint import read_checkpoint
-from core.deploy.preflight import run_preflight
-from core.deploy.settings import RunSettings
-from core.profile import build_profile
+from core.policy.camera_slots import propose_camera_slots
+from core.policy.checkpoint import read_checkpoint
+from core.deploy.gate import run_preflight
+from core.station.run_settings import RunSettings
+from core.training.profile import build_profile
 from core.registry import Registry
 from core.sim.lab import SIM_HOME_POSE
 from tests.smolvla_standin import write_smolvla_checkpoint, write_standin_backbone

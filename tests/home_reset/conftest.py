@@ -7,8 +7,8 @@ from typing import Iterator
 
 import pytest
 
-from core.frame_stats import ClosedThreshold, JointSpread, JointUnits
-from core.profile import GripperProfile, TrainingProfile
+from core.training.frame_stats import ClosedThreshold, JointSpread, JointUnits
+from core.training.profile import GripperProfile, TrainingProfile
 from core.so101 import MOTOR_NAMES, pos_key
 from core.station import launcher
 from core.station.client import StationClient

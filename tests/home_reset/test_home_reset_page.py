@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from core.profile import profile_name
-from core.start_pose_tolerances import load_tolerance_overrides
+from core.training.profile import profile_name
+from core.start_pose.tolerances import load_tolerance_overrides
 from core.workspace import Workspace
 from tests.conftest import running_app
 from tests.home_reset.conftest import GO_WITHIN_S

@@ -14,7 +14,7 @@ from core.errors import StationError
 from core.sim.faults import DISPLACED_START_OFFSETS_DEG, OPEN_GRIPPER_PERCENT
 from core.sim.lab import SIM_HOME_POSE
 from core.so101 import GRIPPER
-from core.start_pose import move_home_target, verdict_for_station
+from core.start_pose.pose import move_home_target, verdict_for_station
 from tests.home_reset.conftest import GO_WITHIN_S, make_profile
 from tests.waiting import wait_for
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.move_home import MoveHome
+from core.start_pose.move_home import MoveHome
 
 FPS = 30
 START = {"shoulder_pan": 17.0, "shoulder_lift": -68.0, "elbow_flex": 61.0, "gripper": 60.0}

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from core.start_pose import JointUnitsMismatch, StartPoseError, move_home_target, verdict_for_station
-from core.start_pose_tolerances import load_tolerance_overrides, save_tolerance_overrides, tolerances_path
-from core.frame_stats import JointUnits
+from core.start_pose.pose import JointUnitsMismatch, StartPoseError, move_home_target, verdict_for_station
+from core.start_pose.tolerances import load_tolerance_overrides, save_tolerance_overrides, tolerances_path
+from core.training.frame_stats import JointUnits
 from tests.home_reset.conftest import AMBIGUOUS, make_profile, make_state
 
 # motor -> (training mean, training std); tolerances by the rule max(3 x std, floor 5° / 10):

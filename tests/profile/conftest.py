@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.profile import TrainingProfile, build_profile
+from core.training.profile import TrainingProfile, build_profile
 from tests.builders import EpisodeData, write_act_checkpoint, write_dataset
 
 MAIN_TASK = "Grasp a brain and put it in the bin."

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.appearance import AppearanceSignature, signature_of, similarity
+from core.training.appearance import AppearanceSignature, signature_of, similarity
 
 
 def scene(seed: int, object_shift_px: int = 0, arm_angle_rad: float = 0.3, height: int = 240, width: int = 320) -> np.ndarray:

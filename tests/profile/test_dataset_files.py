@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.dataset_files import open_dataset
+from core.training.dataset_files import open_dataset
 from tests.builders import EpisodeData
 from tests.profile.conftest import LENGTHS, MAIN_TASK, SHORT_TASK
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core import frame_stats
+from core.training import frame_stats
 
 
 def test_jumps_never_cross_an_episode_boundary() -> None:

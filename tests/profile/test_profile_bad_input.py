@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from core.errors import DatasetError
-from core.profile import build_profile
+from core.training.profile import build_profile
 
 
 def copy_dataset(dataset_dir: Path, tmp_path: Path) -> Path:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from core.checkpoint import read_checkpoint
+from core.policy.checkpoint import read_checkpoint
 from core.errors import CheckpointError
-from core.profile import build_profile
+from core.training.profile import build_profile
 from tests.builders import write_act_checkpoint
 from tests.profile.conftest import BATCH_SIZE, LENGTHS, STEPS
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from core.cli import main
-from core.profile import TrainingProfile
+from core.training.profile import TrainingProfile
 from core.workspace import REPO_ROOT, WORKSPACE_ENV
 from tests.profile.conftest import MAIN_TASK, SHORT_TASK
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.profile import TrainingProfile, build_profile, load_profile, profile_name, save_profile
+from core.training.profile import TrainingProfile, build_profile, load_profile, profile_name, save_profile
 from core.so101 import MOTOR_NAMES, pos_key
 from core.workspace import Workspace
 from tests.builders import EpisodeData

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.appearance import signature_of, similarity
-from core.profile import TrainingProfile
+from core.training.appearance import signature_of, similarity
+from core.training.profile import TrainingProfile
 from tests.builders import camera_image
 from tests.profile.conftest import LENGTHS
 

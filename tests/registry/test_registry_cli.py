@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from core.commands import registry as registry_command
+from core.cli import registry as registry_command
 from core.errors import RegistryError
 
 

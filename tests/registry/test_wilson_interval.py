@@ -2,7 +2,7 @@
 
 import pytest
 
-from core.stats import wilson_interval
+from core.analytics.stats import wilson_interval
 
 
 @pytest.mark.parametrize(

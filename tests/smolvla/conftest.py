@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.checkpoint import CheckpointInfo, read_checkpoint
+from core.policy.checkpoint import CheckpointInfo, read_checkpoint
 from tests.smolvla_standin import write_smolvla_checkpoint, write_standin_backbone
 from tests.builders import EpisodeData, write_act_checkpoint, write_dataset
 

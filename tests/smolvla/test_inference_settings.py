@@ -7,8 +7,8 @@ import inspect
 
 import pytest
 
-from core.checkpoint import CheckpointInfo
-from core.inference_settings import (
+from core.policy.checkpoint import CheckpointInfo
+from core.policy.inference_settings import (
     DEFAULT_ATTENTION_SCHEDULE,
     DEFAULT_EXECUTION_HORIZON,
     DEFAULT_MAX_GUIDANCE_WEIGHT,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.profile import TrainingProfile, build_profile
-from core.profile_summary import format_profile
+from core.training.profile import TrainingProfile, build_profile
+from core.training.profile_summary import format_profile
 
 
 def test_the_profile_shows_what_smolvla_needs(dataset_root: Path, smolvla_checkpoint: Path, backbone_dir: Path, tmp_path: Path) -> None:

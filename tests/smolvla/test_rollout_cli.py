@@ -12,9 +12,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from core.camera_slots import propose_camera_slots
-from core.checkpoint import CheckpointInfo
-from core.inference_settings import plan_inference
+from core.policy.camera_slots import propose_camera_slots
+from core.policy.checkpoint import CheckpointInfo
+from core.policy.inference_settings import plan_inference
 from core.sim.devices.config_sim_follower import default_cameras
 from tests.smolvla.conftest import LAB_RENAME_MAP, TASK
 

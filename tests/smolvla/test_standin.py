@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from core.checkpoint import CheckpointInfo
+from core.policy.checkpoint import CheckpointInfo
 from tests.smolvla.conftest import LAB_RENAME_MAP, TASK
 
 

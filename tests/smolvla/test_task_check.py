@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from core.checkpoint import CheckpointInfo
-from core.task_check import check_task, model_view, text_diff
+from core.policy.checkpoint import CheckpointInfo
+from core.policy.task_check import check_task, model_view, text_diff
 from tests.smolvla.conftest import TASK
 
 LONG_TASK = "Grasp a brain and put it in the bin."

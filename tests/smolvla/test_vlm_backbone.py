@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from core.checkpoint import CheckpointInfo, read_checkpoint
+from core.policy.checkpoint import CheckpointInfo, read_checkpoint
 from core.errors import CheckpointError
-from core.vlm_backbone import backbone_status, require_backbone
+from core.policy.vlm_backbone import backbone_status, require_backbone
 
 REPO = "HuggingFaceTB/SmolVLM2-500M-Video-Instruct"
 SMALL_FILES = (
@@ -129,8 +129,8 @@ def test_the_fetch_command_exists_in_this_huggingface_hub() -> None:
 LOAD_SCRIPT = """
 import sys
 import core
-from core.checkpoint import read_checkpoint
-from core.vlm_backbone import backbone_status
+from core.policy.checkpoint import read_checkpoint
+from core.policy.vlm_backbone import backbone_status
 info = read_checkpoint(sys.argv[1])
 print("CHECK", backbone_status(info).summary)
 try:

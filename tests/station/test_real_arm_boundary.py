@@ -11,7 +11,7 @@ from unittest.mock import MagicMock, patch
 import pytest
 
 from core.errors import StationError
-from core.safety import limits_from_calibration
+from core.station.safety import limits_from_calibration
 from core.station import devices
 from core.station.config import CameraSpec, StationConfig
 

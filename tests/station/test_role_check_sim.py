@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.profile import build_profile
-from core.role_check import check_roles, references_of, signatures_of
+from core.training.profile import build_profile
+from core.rules.camera_roles import check_roles, references_of, signatures_of
 from core.sim import faults
 from core.sim.lab import SIM_HOME_POSE, Clock, SimLab
 

@@ -17,7 +17,7 @@ number that says "the worst joint was this far off". The gripper is judged separ
 
 Joint units (`check_joint_units`). lerobot records no unit: an SO-101 station reports arm joints
 in degrees (`use_degrees=True`) or in -100..100 range units, and the training profile can only
-*guess* the dataset's units (`core.frame_stats.guess_joint_units`). Deltas between two
+*guess* the dataset's units (`core.training.frame_stats.guess_joint_units`). Deltas between two
 different units are nonsense, but so is a refusal that blocks a healthy lab, so:
 - training "degrees" (an arm joint went beyond ±100, which range units cannot) against a
   range-units station is proven different: refused with `JointUnitsMismatch`;
@@ -30,19 +30,29 @@ different units are nonsense, but so is a refusal that blocks a healthy lab, so:
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Literal, Mapping, Sequence
+from typing import TYPE_CHECKING, Literal, Mapping, Protocol, Sequence
 
 from core.errors import PreflightError
-from core.frame_stats import JointSpread, JointUnits
+from core.training.frame_stats import JointSpread, JointUnits
 from core.so101 import GRIPPER, motor_of
 
 if TYPE_CHECKING:
-    from core.profile import TrainingProfile
-    from core.station.state import StationState
+    from core.training.profile import TrainingProfile
 
 TOLERANCE_SIGMAS = 3.0
 ARM_TOLERANCE_FLOOR = 5.0  # degrees
 GRIPPER_TOLERANCE_FLOOR = 10.0  # 0..100 units
+
+
+class ArmReading(Protocol):
+    """What the start-pose rules read of a station (its `StationState` has these fields)."""
+
+    name: str
+    use_degrees: bool
+    follower_pos: dict[str, float]
+    leader_pos: dict[str, float] | None
+    joint_lower: dict[str, float]
+    joint_upper: dict[str, float]
 
 
 class StartPoseError(PreflightError):
@@ -210,12 +220,12 @@ def station_targets(profile: "TrainingProfile", overrides: Mapping[str, float] |
 
 
 def verdict_for_station(
-    state: "StationState", profile: "TrainingProfile", overrides: Mapping[str, float] | None = None
+    state: "ArmReading", profile: "TrainingProfile", overrides: Mapping[str, float] | None = None
 ) -> StartPoseVerdict:
     """The GO / NO-GO verdict of a station's follower against the training start pose.
 
     The one function the Home reset and Deploy pages both use, so they never disagree.
-    `overrides` are the operator's tolerances (`core.start_pose_tolerances`). Raises
+    `overrides` are the operator's tolerances (`core.start_pose.tolerances`). Raises
     `JointUnitsMismatch` instead of judging with nonsense deltas, and `StartPoseError` when
     the station and the training data share no joint.
     """
@@ -227,7 +237,7 @@ def verdict_for_station(
     return replace(verdict, units_note=caveat)
 
 
-def move_home_target(state: "StationState", profile: "TrainingProfile") -> dict[str, float]:
+def move_home_target(state: "ArmReading", profile: "TrainingProfile") -> dict[str, float]:
     """The training mean start pose (motor -> position) for the automatic move home.
 
     Refused when the units differ (as for the verdict) or when a joint's training mean lies
@@ -251,7 +261,7 @@ def move_home_target(state: "StationState", profile: "TrainingProfile") -> dict[
     return pose
 
 
-def _require_shared_joints(targets: Sequence[JointTarget], state: "StationState") -> None:
+def _require_shared_joints(targets: Sequence[JointTarget], state: "ArmReading") -> None:
     if not any(t.motor in state.follower_pos for t in targets):
         raise StartPoseError(
             f"The training start pose names the joints {', '.join(t.motor for t in targets)}, but station "

@@ -24,7 +24,7 @@ from typing import Literal, Mapping, Sequence
 
 import numpy as np
 
-from core.appearance import AppearanceSignature, signature_of, similarity
+from core.training.appearance import AppearanceSignature, signature_of, similarity
 
 Verdict = Literal["ok", "swapped", "unrecognised", "incomplete"]
 UNRECOGNISED_BELOW = 0.35  # best score of a feed under this: it shows none of the training views

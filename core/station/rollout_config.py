@@ -16,11 +16,11 @@ import re
 import time
 from pathlib import Path
 
-from core.checkpoint import find_pretrained_model, read_checkpoint
-from core.deploy.settings import RunSettings
+from core.policy.checkpoint import find_pretrained_model, read_checkpoint
+from core.station.run_settings import RunSettings
 from core.errors import CheckpointError
-from core.inference_settings import apply_policy_overrides, inference_config, plan_inference
-from core.vlm_backbone import require_backbone
+from core.policy.inference_settings import apply_policy_overrides, inference_config, plan_inference
+from core.policy.vlm_backbone import require_backbone
 from core.station.config import StationConfig
 from core.workspace import Workspace
 
@@ -101,7 +101,7 @@ def training_video_encoder(training_dataset: str | None):
         return None
     from lerobot.configs.video import RGBEncoderConfig
 
-    from core.dataset_files import open_dataset
+    from core.training.dataset_files import open_dataset
 
     dataset = open_dataset(training_dataset, check_videos=False)
     if not dataset.video_keys:

@@ -25,7 +25,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core import planner
+    from core.training import planner
     from core.registry import Registry
 
     output = args.out or planner.merged_root(args.name or f"{args.training.name}_mixed")

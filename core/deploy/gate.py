@@ -11,17 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from core.camera_slots import CameraSlots, check_rename_map, propose_camera_slots
-from core.checkpoint import CheckpointInfo
+from core.policy.camera_slots import CameraSlots, check_rename_map, propose_camera_slots
+from core.policy.checkpoint import CheckpointInfo
 from core.errors import PreflightError
-from core.inference_settings import InferenceSettings, plan_inference
-from core.planner import guidance_for
-from core.profile import TrainingProfile
-from core.role_check import RoleCheck, check_station_roles
-from core.start_pose import StartPoseVerdict, check_joint_units, verdict_for_station
+from core.policy.inference_settings import InferenceSettings, plan_inference
+from core.training.planner import guidance_for
+from core.training.profile import TrainingProfile
+from core.rules.camera_roles import RoleCheck, check_station_roles
+from core.start_pose.pose import StartPoseVerdict, check_joint_units, verdict_for_station
 from core.station.state import StationState
-from core.task_check import TaskCheck, check_task
-from core.vlm_backbone import backbone_status
+from core.policy.task_check import TaskCheck, check_task
+from core.policy.vlm_backbone import backbone_status
 
 Status = Literal["pass", "warn", "fail"]
 

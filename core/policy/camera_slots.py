@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from core.checkpoint import CheckpointInfo
+from core.policy.checkpoint import CheckpointInfo
 
 IMAGE_PREFIX = "observation.images."
 EMPTY_SLOT = re.compile(r"^observation\.images\.empty_camera_\d+$")

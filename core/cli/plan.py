@@ -27,8 +27,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core import planner
-    from core.checkpoint import read_checkpoint
+    from core.training import planner
+    from core.policy.checkpoint import read_checkpoint
 
     policy_type = read_checkpoint(args.policy).policy_type if args.policy else (args.policy_type or "act")
     if args.add:

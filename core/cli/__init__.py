@@ -1,4 +1,4 @@
-"""The command line: one module per command in `core/commands/`.
+"""The command line: `python -m core <command>`, one module per command in this package.
 
 Each command module defines `HELP` (one line), `configure(parser)` and `run(args) -> int`,
 and imports heavy libraries (torch, mujoco, lerobot) inside `run`, so `--help` stays fast.
@@ -28,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m core", description="Preflight: get trained robot policies working on real arms.")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
-        module = importlib.import_module(f"core.commands.{name.replace('-', '_')}")
+        module = importlib.import_module(f"core.cli.{name.replace('-', '_')}")
         sub = subparsers.add_parser(name, help=module.HELP, description=module.HELP)
         module.configure(sub)
         sub.set_defaults(run=module.run)

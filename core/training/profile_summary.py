@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from core.checkpoint import CheckpointInfo
-from core.inference_settings import supports_rtc
-from core.profile import TrainingProfile
-from core.vlm_backbone import backbone_status
+from core.policy.checkpoint import CheckpointInfo
+from core.policy.inference_settings import supports_rtc
+from core.training.profile import TrainingProfile
+from core.policy.vlm_backbone import backbone_status
 
 
 def format_profile(profile: TrainingProfile) -> str:

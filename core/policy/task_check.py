@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from core.checkpoint import PREPROCESSOR_FILE, TOKENIZER_STEP_NAMES, CheckpointInfo
+from core.policy.checkpoint import PREPROCESSOR_FILE, TOKENIZER_STEP_NAMES, CheckpointInfo
 from core.errors import CheckpointError
 
 CheckStatus = Literal["pass", "warn", "fail"]

@@ -22,8 +22,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.profile import build_profile, save_profile
-    from core.profile_summary import format_profile
+    from core.training.profile import build_profile, save_profile
+    from core.training.profile_summary import format_profile
 
     profile = build_profile(args.dataset, args.policy, reference_frames=not args.no_frames)
     if args.out:

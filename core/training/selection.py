@@ -11,7 +11,7 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from core.profile import PROFILE_FILE, TrainingProfile, build_profile, profile_name
+from core.training.profile import PROFILE_FILE, TrainingProfile, build_profile, profile_name
 from core.workspace import Workspace
 
 SELECTION_FILE = "selection.json"
@@ -69,7 +69,7 @@ def inputs_changed_at(selection: Selection) -> float:
 def _same_checkpoint(saved: str | None, selected: str | None) -> bool:
     if saved is None or selected is None:
         return saved is None and selected is None
-    from core.checkpoint import find_pretrained_model
+    from core.policy.checkpoint import find_pretrained_model
 
     try:
         return Path(saved).resolve() == find_pretrained_model(selected)

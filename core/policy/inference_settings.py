@@ -21,7 +21,7 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any, Mapping
 
-from core.checkpoint import CheckpointInfo
+from core.policy.checkpoint import CheckpointInfo
 from core.registry.records import INFERENCE_MODES, Inference
 
 # lerobot's RTC defaults: RTCConfig(execution_horizon, max_guidance_weight, prefix_attention_schedule) and

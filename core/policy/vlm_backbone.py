@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from core.checkpoint import CheckpointInfo
+from core.policy.checkpoint import CheckpointInfo
 from core.errors import CheckpointError
 
 # Each need is met by any one of its alternatives (every file of it present).

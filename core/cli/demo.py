@@ -16,7 +16,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.demo import ensure_demo_assets, train_demo_policy
+    from core.sim.demo_assets import ensure_demo_assets, train_demo_policy
     from core.workspace import Workspace
 
     started = time.monotonic()

@@ -24,14 +24,14 @@ from typing import Any
 
 import numpy as np
 
-from core import frame_stats
-from core.appearance import AppearanceSignature, signature_of
-from core.checkpoint import CheckpointInfo, read_checkpoint
-from core.dataset_files import DatasetFiles, open_dataset
+from core.training import frame_stats
+from core.training.appearance import AppearanceSignature, signature_of
+from core.policy.checkpoint import CheckpointInfo, read_checkpoint
+from core.training.dataset_files import DatasetFiles, open_dataset
 from core.errors import DatasetError
-from core.frame_stats import ClosedThreshold, JointSpread, JointUnits, JumpStats
+from core.training.frame_stats import ClosedThreshold, JointSpread, JointUnits, JumpStats
 from core.so101 import GRIPPER, motor_of
-from core.video_frames import decode_frame, from_jpeg, to_jpeg
+from core.training.video_frames import decode_frame, from_jpeg, to_jpeg
 from core.workspace import Workspace
 
 PROFILE_VERSION = 1

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from core.dataset_files import DatasetFiles, open_dataset
+from core.training.dataset_files import DatasetFiles, open_dataset
 from core.errors import PreflightError
 from core.workspace import Workspace
 

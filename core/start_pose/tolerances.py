@@ -1,9 +1,9 @@
 """The operator's start-pose tolerances, kept in the workspace so every page judges alike.
 
 The Home reset page writes them, the Deploy page reads them: both pass them to
-`core.start_pose.verdict_for_station`. One JSON file, `start_pose_tolerances.json`, maps a
+`core.start_pose.pose.verdict_for_station`. One JSON file, `start_pose_tolerances.json`, maps a
 training profile's name to {motor: tolerance in joint units}; a motor that is not listed
-uses the default rule of `core.start_pose` (3 x training std, with a floor).
+uses the default rule of `core.start_pose.pose` (3 x training std, with a floor).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Mapping
 
-from core.start_pose import StartPoseError
+from core.start_pose.pose import StartPoseError
 from core.workspace import Workspace
 
 TOLERANCES_FILE = "start_pose_tolerances.json"

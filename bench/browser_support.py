@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
-from core.workspace import REPO_ROOT, WORKSPACE_ENV, Workspace
+from core.workspace import WORKSPACE_ENV, Workspace
 
-sys.path.insert(0, str(REPO_ROOT))  # the repo's `tests` before the `tests` package draccus installs
-from tests.app_server import CHROMIUM, CHROMIUM_ARGS, serve_app  # noqa: E402
+from testkit.app_server import CHROMIUM, CHROMIUM_ARGS, serve_app
 
 
 def load_average() -> str:

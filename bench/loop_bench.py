@@ -64,7 +64,7 @@ from core.station.client import StationClient
 from core.station.config import demo_station_config
 from core.station.policy_runs import inference_threads
 from core.workspace import REPO_ROOT, Workspace
-from tests.waiting import wait_for  # browser_support put the repository first on sys.path
+from testkit.waiting import wait_for
 
 TASK = "Grab the brain"
 TARGET_RATIO = 1.1

@@ -18,7 +18,6 @@ Usage: .venv/bin/python bench/smolvla_bench.py
 from __future__ import annotations
 
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -26,13 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo's `tests` before draccus's installed one
-
-import core  # noqa: E402, F401  (HF_HUB_OFFLINE)
-from core.policy.checkpoint import read_checkpoint  # noqa: E402
-from core.policy.task_check import model_view  # noqa: E402
-from tests.builders import EpisodeData, write_act_checkpoint, write_dataset  # noqa: E402
-from tests.smolvla_standin import write_smolvla_checkpoint, write_standin_backbone  # noqa: E402
+import core  # noqa: F401  (HF_HUB_OFFLINE)
+from core.policy.checkpoint import read_checkpoint
+from core.policy.task_check import model_view
+from testkit.builders import EpisodeData, write_act_checkpoint, write_dataset
+from testkit.smolvla_standin import write_smolvla_checkpoint, write_standin_backbone
 
 TASK = "Grab the brain"
 FRAME_SHAPE = (240, 320, 3)

@@ -14,7 +14,7 @@ import pytest
 
 import core  # noqa: F401  (HF_HUB_OFFLINE and MUJOCO_GL defaults for every test)
 from core.workspace import WORKSPACE_ENV, Workspace
-from tests.app_server import CHROMIUM, CHROMIUM_ARGS, serve_app
+from testkit.app_server import CHROMIUM, CHROMIUM_ARGS, serve_app
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ import pytest
 
 from core.training.profile import TrainingProfile, build_profile
 from core.so101 import HOME_POSE, MOTOR_NAMES
-from tests.builders import EpisodeData, camera_image, write_act_checkpoint, write_dataset
+from testkit.builders import EpisodeData, camera_image, write_act_checkpoint, write_dataset
 
 TASK = "Grab the brain"
 FRAMES = 24

@@ -18,7 +18,7 @@ from core.registry.weights import weights_sha256
 from core.analytics.stats import wilson_interval
 from core.training.video_frames import to_jpeg
 from tests.analytics.conftest import prepare_workspace
-from tests.builders import camera_image
+from testkit.builders import camera_image
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from core.station import launcher
 from core.station.client import StationClient
 from core.station.config import demo_station_config
 from core.workspace import WORKSPACE_ENV, Workspace
-from tests.waiting import wait_for
+from testkit.waiting import wait_for
 
 
 @pytest.fixture(scope="module")

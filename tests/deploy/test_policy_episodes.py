@@ -20,7 +20,7 @@ from core.registry import Registry
 from core.sim.lab import SIM_HOME_POSE
 from core.workspace import Workspace
 from tests.deploy.conftest import run_phase
-from tests.waiting import wait_for
+from testkit.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 

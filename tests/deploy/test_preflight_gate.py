@@ -8,7 +8,7 @@ from core.policy.checkpoint import read_checkpoint
 from core.deploy.gate import run_preflight
 from core.training.profile import build_profile
 from core.sim.lab import SIM_HOME_POSE
-from tests.waiting import wait_for
+from testkit.waiting import wait_for
 
 
 @pytest.fixture(scope="module")

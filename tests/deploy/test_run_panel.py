@@ -11,7 +11,7 @@ from core.training.frame_stats import JumpStats
 from core.training.profile import PROFILE_FILE
 from core.station.state import RunStatus
 from core.workspace import Workspace
-from tests.home_reset.conftest import make_profile, make_state
+from tests.start_pose.conftest import make_profile, make_state
 
 POSE = {"shoulder_pan": 1.0, "shoulder_lift": -90.0, "elbow_flex": 95.0, "wrist_flex": 70.0, "wrist_roll": -50.0, "gripper": 2.0}
 

@@ -17,9 +17,9 @@ from core.station.run_settings import RunSettings
 from core.training.profile import build_profile
 from core.registry import Registry
 from core.sim.lab import SIM_HOME_POSE
-from tests.smolvla_standin import write_smolvla_checkpoint, write_standin_backbone
+from testkit.smolvla_standin import write_smolvla_checkpoint, write_standin_backbone
 from tests.deploy.conftest import run_phase
-from tests.waiting import wait_for
+from testkit.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 TASK = "Grab the brain"

@@ -20,7 +20,7 @@ from core.so101 import MOTOR_NAMES
 from core.station import launcher
 from core.station.config import demo_station_config
 from core.workspace import REPO_ROOT
-from tests.waiting import wait_for
+from testkit.waiting import wait_for
 
 
 def test_state_reports_joints_cameras_and_loop_at_the_station_fps(station):

@@ -1,7 +1,7 @@
 """Session fixtures for the SmolVLA tests: a small dataset with front/wrist cameras, a stand-in backbone, a tiny SmolVLA.
 
 Everything is built offline in seconds: the backbone is a randomly initialised SmolVLM of
-SmolVLM2's architecture (`tests.smolvla_standin`), and the checkpoint is laid out like
+SmolVLM2's architecture (`testkit.smolvla_standin`), and the checkpoint is laid out like
 lerobot-train's fine-tune of smolvla_base (slots camera1/camera2, the rename map
 front -> camera1, wrist -> camera2 stored in its preprocessor). An ACT checkpoint trained on
 the same dataset (slots front/wrist, no rename map) is the policy that ignores language.
@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from core.policy.checkpoint import CheckpointInfo, read_checkpoint
-from tests.smolvla_standin import write_smolvla_checkpoint, write_standin_backbone
-from tests.builders import EpisodeData, write_act_checkpoint, write_dataset
+from testkit.smolvla_standin import write_smolvla_checkpoint, write_standin_backbone
+from testkit.builders import EpisodeData, write_act_checkpoint, write_dataset
 
 TASK = "Grab the brain"
 START = np.array([0.0, -95.0, 95.0, 70.0, -50.0, 2.0])

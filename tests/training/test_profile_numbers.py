@@ -10,8 +10,8 @@ import pytest
 from core.training.profile import TrainingProfile, build_profile, load_profile, profile_name, save_profile
 from core.so101 import MOTOR_NAMES, pos_key
 from core.workspace import Workspace
-from tests.builders import EpisodeData
-from tests.profile.conftest import BATCH_SIZE, LENGTHS, MAIN_TASK, RENAME_MAP, SHORT_TASK, START_POSES, STEPS
+from testkit.builders import EpisodeData
+from tests.training.conftest import BATCH_SIZE, LENGTHS, MAIN_TASK, RENAME_MAP, SHORT_TASK, START_POSES, STEPS
 
 TOTAL_FRAMES = sum(LENGTHS)
 

@@ -11,8 +11,8 @@ import pytest
 from core.policy.checkpoint import read_checkpoint
 from core.errors import CheckpointError
 from core.training.profile import build_profile
-from tests.builders import write_act_checkpoint
-from tests.profile.conftest import BATCH_SIZE, LENGTHS, STEPS
+from testkit.builders import write_act_checkpoint
+from tests.training.conftest import BATCH_SIZE, LENGTHS, STEPS
 
 
 def copy_checkpoint(pretrained_dir: Path, destination: Path) -> Path:

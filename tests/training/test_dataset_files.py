@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 
 from core.training.dataset_files import open_dataset
-from tests.builders import EpisodeData
-from tests.profile.conftest import LENGTHS, MAIN_TASK, SHORT_TASK
+from testkit.builders import EpisodeData
+from tests.training.conftest import LENGTHS, MAIN_TASK, SHORT_TASK
 
 
 def test_metadata_and_episodes(dataset_dir: Path) -> None:

@@ -9,7 +9,7 @@ import torch
 
 from core.policy.camera_slots import check_rename_map, check_slot_choice, propose_camera_slots
 from core.policy.checkpoint import CheckpointInfo
-from tests.smolvla.conftest import LAB_RENAME_MAP, TASK
+from tests.policy.conftest import LAB_RENAME_MAP, TASK
 
 CAMERA1, CAMERA2 = "observation.images.camera1", "observation.images.camera2"
 

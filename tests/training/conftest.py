@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from core.training.profile import TrainingProfile, build_profile
-from tests.builders import EpisodeData, write_act_checkpoint, write_dataset
+from testkit.builders import EpisodeData, write_act_checkpoint, write_dataset
 
 MAIN_TASK = "Grasp a brain and put it in the bin."
 SHORT_TASK = "Grab the brain"

@@ -17,7 +17,7 @@ from core.training.profile import profile_name
 from core.start_pose.tolerances import load_tolerance_overrides
 from core.workspace import Workspace
 from tests.conftest import running_app
-from tests.home_reset.conftest import GO_WITHIN_S
+from tests.start_pose.conftest import GO_WITHIN_S
 
 PAGE_TIMEOUT_MS = 90_000  # the first visit starts the station process: slow on a busy 2-core machine
 BROWSER_SLACK_S = 2.0  # fragment period (0.25 s) plus the browser's rendering, on top of the station's bound

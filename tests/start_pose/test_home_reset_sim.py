@@ -15,8 +15,8 @@ from core.sim.faults import DISPLACED_START_OFFSETS_DEG, OPEN_GRIPPER_PERCENT
 from core.sim.lab import SIM_HOME_POSE
 from core.so101 import GRIPPER
 from core.start_pose.pose import move_home_target, verdict_for_station
-from tests.home_reset.conftest import GO_WITHIN_S, make_profile
-from tests.waiting import wait_for
+from tests.start_pose.conftest import GO_WITHIN_S, make_profile
+from testkit.waiting import wait_for
 
 PROFILE = make_profile({motor: (value, 1.0) for motor, value in SIM_HOME_POSE.items()}, closed_threshold=30.0)
 SPEED_DEG_S = 30.0

@@ -9,7 +9,7 @@ import pytest
 from core.start_pose.pose import JointUnitsMismatch, StartPoseError, move_home_target, verdict_for_station
 from core.start_pose.tolerances import load_tolerance_overrides, save_tolerance_overrides, tolerances_path
 from core.training.frame_stats import JointUnits
-from tests.home_reset.conftest import AMBIGUOUS, make_profile, make_state
+from tests.start_pose.conftest import AMBIGUOUS, make_profile, make_state
 
 # motor -> (training mean, training std); tolerances by the rule max(3 x std, floor 5° / 10):
 # shoulder_pan 5 (floor), shoulder_lift 7.5 (3 x 2.5), elbow_flex 5, wrist_flex 5, wrist_roll 6, gripper 10 (floor)

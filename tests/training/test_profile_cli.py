@@ -13,7 +13,7 @@ import pytest
 from core.cli import main
 from core.training.profile import TrainingProfile
 from core.workspace import REPO_ROOT, WORKSPACE_ENV
-from tests.profile.conftest import MAIN_TASK, SHORT_TASK
+from tests.training.conftest import MAIN_TASK, SHORT_TASK
 
 
 def test_summary_lists_tasks_cameras_statistics_and_epochs(dataset_dir: Path, train_run_dir: Path, capsys: pytest.CaptureFixture) -> None:

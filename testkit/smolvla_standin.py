@@ -147,7 +147,7 @@ def write_smolvla_checkpoint(
     from lerobot.processor.rename_processor import rename_stats
     from lerobot.utils.feature_utils import dataset_to_policy_features
 
-    from tests.builders import save_checkpoint
+    from testkit.builders import save_checkpoint
 
     meta = LeRobotDatasetMetadata(train_repo_id, root=dataset_root)
     features = dataset_to_policy_features(meta.features)

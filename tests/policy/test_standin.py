@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from core.policy.checkpoint import CheckpointInfo
-from tests.smolvla.conftest import LAB_RENAME_MAP, TASK
+from tests.policy.conftest import LAB_RENAME_MAP, TASK
 
 
 def test_everything_is_offline() -> None:

@@ -16,7 +16,7 @@ from core.policy.camera_slots import propose_camera_slots
 from core.policy.checkpoint import CheckpointInfo
 from core.policy.inference_settings import plan_inference
 from core.sim.devices.config_sim_follower import default_cameras
-from tests.smolvla.conftest import LAB_RENAME_MAP, TASK
+from tests.policy.conftest import LAB_RENAME_MAP, TASK
 
 EPISODE_S = 4
 

@@ -6,8 +6,8 @@ import numpy as np
 
 from core.training.appearance import signature_of, similarity
 from core.training.profile import TrainingProfile
-from tests.builders import camera_image
-from tests.profile.conftest import LENGTHS
+from testkit.builders import camera_image
+from tests.training.conftest import LENGTHS
 
 
 def test_each_camera_keeps_resolution_fps_and_four_reference_frames(profile: TrainingProfile) -> None:

@@ -11,7 +11,7 @@ import torch
 
 from core.policy.checkpoint import CheckpointInfo
 from core.policy.task_check import check_task, model_view, text_diff
-from tests.smolvla.conftest import TASK
+from tests.policy.conftest import TASK
 
 LONG_TASK = "Grasp a brain and put it in the bin."
 

@@ -16,8 +16,12 @@ import cv2
 import numpy as np
 
 from core.errors import StationError
+from core.start_pose.move_home import DEFAULT_MAX_SPEED_DEG_S
 from core.station.camera_feed import EncodedFrame
-from core.station.state import StationState
+from core.station.commands import Command
+from core.station.config import StationConfig
+from core.station.run_settings import RunSettings
+from core.station.state import RunStatus, StationState, StationTimings
 
 
 class StationUnreachable(StationError):
@@ -54,28 +58,17 @@ class StationClient:
     def name(self) -> str:
         return self.address.name
 
-    def call(self, op: str, timeout_s: float = 10.0, **arguments):
-        """Send one command and wait for its reply; a StationError carries the station's own message."""
-        connection = _borrow(self.address)
-        try:
-            connection.send({"op": op, **arguments})
-            if not connection.poll(timeout_s):
-                _discard(connection)
-                raise StationUnreachable(f"Station '{self.name}' did not answer '{op}' within {timeout_s:.0f} s.")
-            status, value = connection.recv()
-        except (EOFError, OSError) as error:
-            _discard(connection)
-            raise StationUnreachable(f"Lost the connection to station '{self.name}' ({type(error).__name__}); it may have stopped or crashed.") from error
-        _give_back(self.address, connection)
-        if status == "error":
-            raise StationError(value)
-        return value
+    def ping(self, timeout_s: float = 10.0) -> str:
+        """The station's "pong": it is alive and answering."""
+        return self._call(Command.PING, timeout_s)
 
     def state(self) -> StationState:
-        return self.call("state")
+        """The newest snapshot the station published."""
+        return self._call(Command.STATE)
 
     def frame(self, camera: str, after_seq: int = 0, wait_s: float = 1.0) -> EncodedFrame | None:
-        return self.call("frame", timeout_s=wait_s + 5, camera=camera, after_seq=after_seq, wait_s=wait_s)
+        """The newest JPEG of `camera` once it is newer than `after_seq`; None if none came within `wait_s`."""
+        return self._call(Command.FRAME, wait_s + 5, camera=camera, after_seq=after_seq, wait_s=wait_s)
 
     def latest_images(self, cameras: list[str]) -> dict[str, np.ndarray]:
         """The newest frame of each camera, decoded to RGB arrays (cameras without a frame are left out)."""
@@ -86,8 +79,73 @@ class StationClient:
                 images[camera] = cv2.cvtColor(cv2.imdecode(np.frombuffer(frame.jpeg, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
         return images
 
+    def timings(self) -> StationTimings:
+        """Raw episode periods and emergency-stop times, for benchmarks."""
+        return self._call(Command.TIMINGS)
+
     def emergency_stop(self) -> None:
-        self.call("estop")
+        """Latch the emergency stop: the arm holds where it is until released."""
+        self._call(Command.EMERGENCY_STOP)
+
+    def release_emergency_stop(self) -> None:
+        """Release the latched emergency stop; the arm stays where it is."""
+        self._call(Command.RELEASE_EMERGENCY_STOP)
+
+    def set_mirror(self, enabled: bool) -> None:
+        """Start (after a slow catch-up) or stop the follower copying the leader arm."""
+        self._call(Command.SET_MIRROR, enabled=enabled)
+
+    def stop_motion(self) -> None:
+        """End leader mirroring or a move home; the arm holds where it is."""
+        self._call(Command.STOP_MOTION)
+
+    def set_camera_mapping(self, mapping: dict[str, str]) -> StationConfig:
+        """Re-plug cameras in software (name -> device) while the arm is idle; returns the saved config."""
+        return self._call(Command.SET_CAMERA_MAPPING, mapping=mapping)
+
+    def move_home(self, target: dict[str, float], max_speed_deg_s: float = DEFAULT_MAX_SPEED_DEG_S) -> None:
+        """Start a speed-limited move to `target` (motor -> position, robot units)."""
+        self._call(Command.MOVE_HOME, target=target, max_speed_deg_s=max_speed_deg_s)
+
+    def shutdown(self, timeout_s: float = 10.0) -> None:
+        """Ask the station process to stop: it holds and disconnects the arm, then exits."""
+        self._call(Command.SHUTDOWN, timeout_s)
+
+    def start_run(self, settings: RunSettings) -> RunStatus:
+        """Open a policy run: load the policy and prepare its recording (the status says when it is ready)."""
+        return self._call(Command.START_RUN, settings=settings)
+
+    def start_episode(self) -> RunStatus:
+        """Hand the arm to the policy for one episode of the open run."""
+        return self._call(Command.START_EPISODE)
+
+    def stop_episode(self) -> None:
+        """End the episode in progress; it is kept."""
+        self._call(Command.STOP_EPISODE)
+
+    def discard_episode(self) -> None:
+        """End the episode in progress and mark it discarded (its frames are still saved)."""
+        self._call(Command.DISCARD_EPISODE)
+
+    def end_run(self) -> RunStatus:
+        """End the open run; the episode in progress is saved and the recording finalised."""
+        return self._call(Command.END_RUN)
+
+    def run_status(self) -> RunStatus:
+        """The open (or last) policy run, with live telemetry during an episode."""
+        return self._call(Command.RUN_STATUS)
+
+    def set_leader(self, joints: dict[str, float]) -> None:
+        """Simulated stations: move the leader arm (motor -> position) as an operator's hand would."""
+        self._call(Command.SET_LEADER, joints=joints)
+
+    def inject_fault(self, fault: str, **parameters: object) -> None:
+        """Simulated stations: make a failure happen on purpose (`core.station.sim_controls.FAULTS`)."""
+        self._call(Command.INJECT_FAULT, fault=fault, **parameters)
+
+    def sim_faults(self) -> dict[str, bool]:
+        """Simulated stations: which faults are active."""
+        return self._call(Command.SIM_FAULTS)
 
     def open_stream(self, camera: str) -> "FrameStream":
         """A connection of its own for one camera's frames (MJPEG routes hold it for minutes)."""
@@ -99,6 +157,27 @@ class StationClient:
             pool = _idle.pop(self.address, [])
         for connection in pool:
             _discard(connection)
+
+    def call(self, op: str, timeout_s: float = 10.0, **arguments: object):
+        """The command named `op` (until every caller uses the typed methods)."""
+        return self._call(Command(op), timeout_s, **arguments)
+
+    def _call(self, command: Command, timeout_s: float = 10.0, **arguments: object):
+        """Send one command and wait for its reply; a StationError carries the station's own message."""
+        connection = _borrow(self.address)
+        try:
+            connection.send({"op": command.value, **arguments})
+            if not connection.poll(timeout_s):
+                _discard(connection)
+                raise StationUnreachable(f"Station '{self.name}' did not answer '{command.value}' within {timeout_s:.0f} s.")
+            status, value = connection.recv()
+        except (EOFError, OSError) as error:
+            _discard(connection)
+            raise StationUnreachable(f"Lost the connection to station '{self.name}' ({type(error).__name__}); it may have stopped or crashed.") from error
+        _give_back(self.address, connection)
+        if status == "error":
+            raise StationError(value)
+        return value
 
 
 POOL_SIZE = 8  # idle connections kept per station
@@ -150,7 +229,7 @@ class FrameStream:
     def next(self, wait_s: float = 1.0) -> EncodedFrame | None:
         """The next frame newer than the last one returned, or None if none came within `wait_s`."""
         try:
-            self._connection.send({"op": "frame", "camera": self.camera, "after_seq": self.seq, "wait_s": wait_s})
+            self._connection.send({"op": Command.FRAME.value, "camera": self.camera, "after_seq": self.seq, "wait_s": wait_s})
             status, value = self._connection.recv()
         except (EOFError, OSError) as error:
             raise StationUnreachable(f"The station stopped sending camera '{self.camera}'.") from error

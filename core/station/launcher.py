@@ -73,7 +73,7 @@ def connect(name: str, workspace: Workspace) -> StationClient | None:
         return None
     client = StationClient(address)
     try:
-        client.call("ping", timeout_s=5)
+        client.ping(timeout_s=5)
     except StationUnreachable:
         return None
     return client
@@ -116,7 +116,7 @@ def stop(name: str, workspace: Workspace, timeout_s: float = 10.0) -> None:
     address = _address(name, workspace)
     if client is not None:
         try:
-            client.call("shutdown", timeout_s=5)
+            client.shutdown(timeout_s=5)
         except StationError:
             pass
         client.close()

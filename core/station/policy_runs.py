@@ -25,6 +25,7 @@ from typing import Callable
 
 from core.station.run_settings import RunSettings
 from core.errors import PreflightError, StationError
+from core.station.commands import Command
 from core.station.safety import UnsafeActionError
 from core.so101 import GRIPPER, motor_of
 from core.station.config_station_robot import StationRobotConfig
@@ -37,7 +38,7 @@ TRACE_LENGTH = 300  # 10 s at 30 Hz of gripper and jump telemetry for the live p
 
 
 class PolicyRuns:
-    """The station extension: `start_run`, `start_episode`, `stop_episode`, `discard_episode`, `end_run`, `run_status`."""
+    """The station extension that opens policy runs and records their episodes (the run commands of `Command`)."""
 
     def __init__(self, station) -> None:
         self.station = station
@@ -58,14 +59,14 @@ class PolicyRuns:
         self._frames = 0
         expose(station)
 
-    def handlers(self) -> dict[str, Callable]:
+    def handlers(self) -> dict[Command, Callable]:
         return {
-            "start_run": self.start_run,
-            "start_episode": self.start_episode,
-            "stop_episode": self.stop_episode,
-            "discard_episode": self.discard_episode,
-            "end_run": self.end_run,
-            "run_status": self.status,
+            Command.START_RUN: self.start_run,
+            Command.START_EPISODE: self.start_episode,
+            Command.STOP_EPISODE: self.stop_episode,
+            Command.DISCARD_EPISODE: self.discard_episode,
+            Command.END_RUN: self.end_run,
+            Command.RUN_STATUS: self.status,
         }
 
     # -- commands ---------------------------------------------------------------------------------

@@ -1,9 +1,8 @@
 """The station process: holds the robot lock, runs the Station, answers clients on loopback.
 
 Clients connect with `multiprocessing.connection` on 127.0.0.1 and an auth key that only
-the workspace's owner can read (`runtime.json`, mode 0600). Each request is a dict
-`{"op": name, **arguments}`; the reply is `("ok", value)` or `("error", message)`.
-Only the operations in `Station.handlers` exist.
+the workspace's owner can read (`runtime.json`, mode 0600), and send the commands of
+`core.station.commands.Command`.
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ from typing import Callable, Iterator
 
 from core.errors import PreflightError, StationError
 from core.station.client import send_without_delay
+from core.station.commands import Command
 from core.station.config import StationConfig, station_dir
 from core.station.real_time import raise_station_priority
 from core.station.station import Station
@@ -108,26 +108,27 @@ def _serve_clients(station: Station, workspace: Workspace, shutdown: threading.E
     listener.close()
 
 
-def station_handlers(station: Station, shutdown: threading.Event) -> dict[str, Callable]:
-    handlers: dict[str, Callable] = {
-        "ping": lambda: "pong",
-        "state": station.state,
-        "frame": station.frame,
-        "timings": station.timings,
-        "estop": station.emergency_stop,
-        "release_estop": station.release_estop,
-        "set_mirror": station.set_mirror,
-        "stop_motion": station.stop_motion,
-        "set_camera_mapping": station.set_camera_mapping,
-        "move_home": station.move_home,
-        "shutdown": shutdown.set,
+def station_handlers(station: Station, shutdown: threading.Event) -> dict[Command, Callable]:
+    """Command -> the callable that answers it on this station (a real station has no simulator commands)."""
+    handlers: dict[Command, Callable] = {
+        Command.PING: lambda: "pong",
+        Command.STATE: station.state,
+        Command.FRAME: station.frame,
+        Command.TIMINGS: station.timings,
+        Command.EMERGENCY_STOP: station.emergency_stop,
+        Command.RELEASE_EMERGENCY_STOP: station.release_estop,
+        Command.SET_MIRROR: station.set_mirror,
+        Command.STOP_MOTION: station.stop_motion,
+        Command.SET_CAMERA_MAPPING: station.set_camera_mapping,
+        Command.MOVE_HOME: station.move_home,
+        Command.SHUTDOWN: shutdown.set,
     }
     for extension in station.extensions:
         handlers.update(extension.handlers())
     return handlers
 
 
-def _accept(listener: Listener, handlers: dict[str, Callable], shutdown: threading.Event) -> None:
+def _accept(listener: Listener, handlers: dict[Command, Callable], shutdown: threading.Event) -> None:
     while not shutdown.is_set():
         try:
             connection = listener.accept()
@@ -139,7 +140,7 @@ def _accept(listener: Listener, handlers: dict[str, Callable], shutdown: threadi
         threading.Thread(target=_answer, args=(connection, handlers), daemon=True).start()
 
 
-def _answer(connection: Connection, handlers: dict[str, Callable]) -> None:
+def _answer(connection: Connection, handlers: dict[Command, Callable]) -> None:
     with connection:
         while True:
             try:
@@ -147,7 +148,7 @@ def _answer(connection: Connection, handlers: dict[str, Callable]) -> None:
             except (EOFError, OSError):
                 return
             op = request.pop("op", None)
-            handler = handlers.get(op)
+            handler = handlers.get(Command.named(op))
             try:
                 if handler is None:
                     raise StationError(f"Unknown station command '{op}'.")

@@ -10,6 +10,7 @@ from typing import Callable
 
 from core.errors import StationError
 from core.sim import faults
+from core.station.commands import Command
 from core.so101 import motor_of
 
 FAULTS: dict[str, Callable] = {
@@ -29,8 +30,8 @@ class SimControls:
     def __init__(self, station) -> None:
         self.station = station
 
-    def handlers(self) -> dict[str, Callable]:
-        return {"set_leader": self.set_leader, "inject_fault": self.inject_fault, "sim_faults": self.active_faults}
+    def handlers(self) -> dict[Command, Callable]:
+        return {Command.SET_LEADER: self.set_leader, Command.INJECT_FAULT: self.inject_fault, Command.SIM_FAULTS: self.active_faults}
 
     def set_leader(self, joints: dict[str, float]) -> None:
         """Move the simulated leader arm (what the operator's hand does on a real one)."""

@@ -24,6 +24,7 @@ from core.station.safety import SafetyGate, UnsafeActionError
 from core.so101 import motor_of, pos_key
 from core.station import devices
 from core.station.camera_feed import CameraFeed, EncodedFrame
+from core.station.commands import Command
 from core.station.config import StationConfig
 from core.station.real_time import CONTROL_LOOP_PRIORITY, enter_real_time, sleep_until
 from core.station.state import LoopStats, Mode, StationEvent, StationState, StationTimings
@@ -53,8 +54,8 @@ class Motion(Protocol):
 class StationExtension(Protocol):
     """A capability added to a station (simulator controls, move home, policy runs): its commands."""
 
-    def handlers(self) -> dict[str, Callable]:
-        """Command name -> callable taking keyword arguments, served to clients."""
+    def handlers(self) -> dict[Command, Callable]:
+        """Command -> callable taking keyword arguments, served to clients."""
 
 
 class MirrorLeader:

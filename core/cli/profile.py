@@ -22,6 +22,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from core import codec
     from core.training.profile import build_profile, save_profile
     from core.training.profile_summary import format_profile
 
@@ -30,5 +31,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"profile written to {profile.save(args.out)}", file=sys.stderr)
     if args.save:
         print(f"profile stored as {save_profile(profile)}", file=sys.stderr)
-    print(json.dumps(profile.to_json(), indent=1) if args.json else format_profile(profile), end="" if not args.json else "\n")
+    print(json.dumps(codec.to_json(profile), indent=1) if args.json else format_profile(profile), end="" if not args.json else "\n")
     return 0

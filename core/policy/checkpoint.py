@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -54,16 +54,6 @@ class TrainingRun:
         """How many times training went over `frames` frames: steps x batch_size x processes / frames."""
         return self.trained_steps * self.batch_size * self.num_processes / frames
 
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["dataset_episodes"] = list(self.dataset_episodes) if self.dataset_episodes is not None else None
-        return data
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "TrainingRun":
-        episodes = data.get("dataset_episodes")
-        return cls(**{**data, "dataset_episodes": tuple(episodes) if episodes is not None else None})
-
 
 @dataclass(frozen=True)
 class LanguageInput:
@@ -75,13 +65,6 @@ class LanguageInput:
     padding: str  # "longest" or "max_length"
     padding_side: str
     truncation: bool
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "LanguageInput":
-        return cls(**data)
 
 
 @dataclass(frozen=True)
@@ -99,41 +82,6 @@ class CheckpointInfo:
     vlm_model_name: str | None = None  # SmolVLA: the vision-language backbone, a Hub repo id or a local folder
     load_vlm_weights: bool = False  # SmolVLA: the backbone's own weights are loaded too (before the checkpoint's)
     language: LanguageInput | None = None  # None: the policy does not read the task sentence
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "policy_type": self.policy_type,
-            "chunk_size": self.chunk_size,
-            "n_action_steps": self.n_action_steps,
-            "image_keys": list(self.image_keys),
-            "rename_map": dict(self.rename_map),
-            "training": self.training.to_json() if self.training else None,
-            "config": dict(self.config),
-            "train_config": dict(self.train_config) if self.train_config is not None else None,
-            "empty_cameras": self.empty_cameras,
-            "vlm_model_name": self.vlm_model_name,
-            "load_vlm_weights": self.load_vlm_weights,
-            "language": self.language.to_json() if self.language else None,
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "CheckpointInfo":
-        return cls(
-            path=data["path"],
-            policy_type=data["policy_type"],
-            chunk_size=data["chunk_size"],
-            n_action_steps=data["n_action_steps"],
-            image_keys=tuple(data["image_keys"]),
-            rename_map=dict(data["rename_map"]),
-            training=TrainingRun.from_json(data["training"]) if data.get("training") else None,
-            config=data["config"],
-            train_config=data.get("train_config"),
-            empty_cameras=data.get("empty_cameras", 0),
-            vlm_model_name=data.get("vlm_model_name"),
-            load_vlm_weights=data.get("load_vlm_weights", False),
-            language=LanguageInput.from_json(data["language"]) if data.get("language") else None,
-        )
 
 
 def find_pretrained_model(path: str | Path) -> Path:

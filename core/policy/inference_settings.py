@@ -18,8 +18,8 @@ them to it.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
-from typing import Any, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
 
 from core.policy.checkpoint import CheckpointInfo
 from core.registry.records import INFERENCE_MODES, Inference
@@ -122,15 +122,6 @@ class InferenceSettings:
             "it; a shorter one reacts sooner with a less even join."
         )
 
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["problems"], data["warnings"] = list(self.problems), list(self.warnings)
-        return data
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "InferenceSettings":
-        return cls(**{**data, "problems": tuple(data["problems"]), "warnings": tuple(data["warnings"])})
-
 
 def plan_inference(
     checkpoint: CheckpointInfo,
@@ -164,7 +155,7 @@ def plan_inference(
         warnings=(),
     )
     problems, warnings = _judge(settings, checkpoint, inference)
-    return InferenceSettings(**{**asdict(settings), "problems": tuple(problems), "warnings": tuple(warnings)})
+    return replace(settings, problems=tuple(problems), warnings=tuple(warnings))
 
 
 def _judge(s: InferenceSettings, checkpoint: CheckpointInfo, asked: str) -> tuple[list[str], list[str]]:

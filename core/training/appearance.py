@@ -19,7 +19,6 @@ the colours, in 0..1. Pearson (not cosine) so that two unrelated images score ne
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -33,18 +32,14 @@ EDGE_WEIGHT = 0.8
 DECIMALS = 4
 
 
+LUMA = np.array([0.299, 0.587, 0.114])
+
+
 @dataclass(frozen=True)
 class AppearanceSignature:
     method: str
     edges: tuple[float, ...]  # rows x cols x orientations, row-major
     colour: tuple[float, ...]  # CHROMA_BINS x CHROMA_BINS chromaticity histogram, sums to 1 (or all 0)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"method": self.method, "edges": list(self.edges), "colour": list(self.colour)}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "AppearanceSignature":
-        return cls(method=data["method"], edges=tuple(data["edges"]), colour=tuple(data["colour"]))
 
 
 def signature_of(image_rgb: np.ndarray) -> AppearanceSignature:
@@ -109,3 +104,8 @@ def _pearson(a: np.ndarray, b: np.ndarray) -> float:
     b = b - b.mean()
     denominator = float(np.sqrt((a * a).sum() * (b * b).sum()))
     return float((a * b).sum() / denominator) if denominator > 0 else 0.0
+
+
+def luminance(image: np.ndarray) -> float:
+    """Mean brightness 0..255 (Rec. 601 luma), the number a lighting change moves."""
+    return float(np.asarray(image, dtype=np.float64).reshape(-1, 3).mean(axis=0) @ LUMA)

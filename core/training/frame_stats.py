@@ -23,8 +23,7 @@ compact motion look just like range units, and we do not pretend to know.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -44,13 +43,6 @@ class JointSpread:
     min: float
     max: float
 
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "JointSpread":
-        return cls(**data)
-
 
 @dataclass(frozen=True)
 class JumpStats:
@@ -61,13 +53,6 @@ class JumpStats:
     p95: float
     max: float
 
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "JumpStats":
-        return cls(**data)
-
 
 @dataclass(frozen=True)
 class ClosedThreshold:
@@ -75,26 +60,12 @@ class ClosedThreshold:
     rule: str  # "otsu" or "fixed", see the module docstring
     separability: float  # Otsu's between-class / total variance, 0..1 (1 = two sharp positions)
 
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "ClosedThreshold":
-        return cls(**data)
-
 
 @dataclass(frozen=True)
 class JointUnits:
     units: str  # "degrees", "ambiguous" or "unknown"
     max_abs_arm_value: float | None
     reason: str
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "JointUnits":
-        return cls(**data)
 
 
 def episode_starts(episode_index: np.ndarray) -> np.ndarray:

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from core import codec
 from core.training import frame_stats
 from core.training.appearance import AppearanceSignature, signature_of
 from core.policy.checkpoint import CheckpointInfo, read_checkpoint
@@ -49,13 +50,6 @@ class TaskCount:
     episodes: int
     frames: int
 
-    def to_json(self) -> dict[str, Any]:
-        return {"task": self.task, "episodes": self.episodes, "frames": self.frames}
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "TaskCount":
-        return cls(**data)
-
 
 @dataclass(frozen=True)
 class ReferenceFrame:
@@ -72,23 +66,6 @@ class ReferenceFrame:
     def image(self) -> np.ndarray:
         return from_jpeg(self.jpeg())
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "episode_index": self.episode_index,
-            "timestamp_s": self.timestamp_s,
-            "jpeg_b64": self.jpeg_b64,
-            "signature": self.signature.to_json(),
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "ReferenceFrame":
-        return cls(
-            episode_index=data["episode_index"],
-            timestamp_s=data["timestamp_s"],
-            jpeg_b64=data["jpeg_b64"],
-            signature=AppearanceSignature.from_json(data["signature"]),
-        )
-
 
 @dataclass(frozen=True)
 class CameraProfile:
@@ -104,20 +81,6 @@ class CameraProfile:
         """The robot's camera name: `observation.images.front` -> `front`."""
         return self.key.removeprefix("observation.images.")
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "width_px": self.width_px,
-            "height_px": self.height_px,
-            "fps": self.fps,
-            "codec": self.codec,
-            "reference_frames": [frame.to_json() for frame in self.reference_frames],
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "CameraProfile":
-        return cls(**{**data, "reference_frames": tuple(ReferenceFrame.from_json(f) for f in data["reference_frames"])})
-
 
 @dataclass(frozen=True)
 class GripperProfile:
@@ -127,19 +90,6 @@ class GripperProfile:
     closed_fraction_state: float
     mean_action: float
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "joint": self.joint,
-            "closed_threshold": self.closed_threshold.to_json(),
-            "closed_fraction_action": self.closed_fraction_action,
-            "closed_fraction_state": self.closed_fraction_state,
-            "mean_action": self.mean_action,
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "GripperProfile":
-        return cls(**{**data, "closed_threshold": ClosedThreshold.from_json(data["closed_threshold"])})
-
 
 @dataclass(frozen=True)
 class TrainingDatasetMatch:
@@ -147,13 +97,6 @@ class TrainingDatasetMatch:
 
     status: str  # "same", "same_name" (path not on this machine, folder name agrees), "different" or "unknown"
     detail: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {"status": self.status, "detail": self.detail}
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "TrainingDatasetMatch":
-        return cls(**data)
 
 
 @dataclass(frozen=True)
@@ -185,65 +128,11 @@ class TrainingProfile:
                 return camera
         raise KeyError(f"No camera {key_or_name!r} in the profile (cameras: {', '.join(c.name for c in self.cameras)})")
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "version": self.version,
-            "name": self.name,
-            "dataset_dir": self.dataset_dir,
-            "robot_type": self.robot_type,
-            "fps": self.fps,
-            "total_episodes": self.total_episodes,
-            "total_frames": self.total_frames,
-            "state_names": list(self.state_names),
-            "action_names": list(self.action_names),
-            "tasks": [task.to_json() for task in self.tasks],
-            "cameras": [camera.to_json() for camera in self.cameras],
-            "start_pose": [joint.to_json() for joint in self.start_pose],
-            "gripper": self.gripper.to_json() if self.gripper else None,
-            "action_jumps": [joint.to_json() for joint in self.action_jumps],
-            "joint_units": self.joint_units.to_json(),
-            "checkpoint": self.checkpoint.to_json() if self.checkpoint else None,
-            "training_frames": self.training_frames,
-            "epochs": self.epochs,
-            "dataset_match": self.dataset_match.to_json() if self.dataset_match else None,
-            "warnings": list(self.warnings),
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "TrainingProfile":
-        if data.get("version") != PROFILE_VERSION:
-            raise DatasetError(
-                f"The saved profile is format version {data.get('version')}, this Preflight reads {PROFILE_VERSION}: "
-                "build the profile again from its dataset."
-            )
-        return cls(
-            version=data["version"],
-            name=data["name"],
-            dataset_dir=data["dataset_dir"],
-            robot_type=data["robot_type"],
-            fps=data["fps"],
-            total_episodes=data["total_episodes"],
-            total_frames=data["total_frames"],
-            state_names=tuple(data["state_names"]),
-            action_names=tuple(data["action_names"]),
-            tasks=tuple(TaskCount.from_json(t) for t in data["tasks"]),
-            cameras=tuple(CameraProfile.from_json(c) for c in data["cameras"]),
-            start_pose=tuple(JointSpread.from_json(j) for j in data["start_pose"]),
-            gripper=GripperProfile.from_json(data["gripper"]) if data["gripper"] else None,
-            action_jumps=tuple(JumpStats.from_json(j) for j in data["action_jumps"]),
-            joint_units=JointUnits.from_json(data["joint_units"]),
-            checkpoint=CheckpointInfo.from_json(data["checkpoint"]) if data["checkpoint"] else None,
-            training_frames=data["training_frames"],
-            epochs=data["epochs"],
-            dataset_match=TrainingDatasetMatch.from_json(data["dataset_match"]) if data["dataset_match"] else None,
-            warnings=tuple(data["warnings"]),
-        )
-
     def save(self, path: str | Path) -> Path:
         """Write the profile as one JSON file (reference frames included); returns the path."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.to_json(), indent=1))
+        path.write_text(json.dumps(codec.to_json(self), indent=1))
         return path
 
     @classmethod
@@ -255,9 +144,19 @@ class TrainingProfile:
         if not path.is_file():
             raise DatasetError(f"No saved profile at {path}. Build it with: python -m core profile --dataset DIR --out {path}")
         try:
-            return cls.from_json(json.loads(path.read_text()))
-        except (json.JSONDecodeError, KeyError, TypeError) as error:
+            return profile_from_json(json.loads(path.read_text()))
+        except ValueError as error:  # not JSON, or a field missing or of the wrong type
             raise DatasetError(f"The saved profile {path} is damaged ({error!r}): build it again from its dataset.") from error
+
+
+def profile_from_json(data: Mapping[str, Any]) -> TrainingProfile:
+    """The profile `codec.to_json` wrote; a DatasetError unless the data is format version PROFILE_VERSION."""
+    if data.get("version") != PROFILE_VERSION:
+        raise DatasetError(
+            f"The saved profile is format version {data.get('version')}, this Preflight reads {PROFILE_VERSION}: "
+            "build the profile again from its dataset."
+        )
+    return codec.from_json(TrainingProfile, data)
 
 
 def profile_name(dataset_dir: str | Path) -> str:

@@ -7,6 +7,7 @@ import inspect
 
 import pytest
 
+from core import codec
 from core.policy.checkpoint import CheckpointInfo
 from core.policy.inference_settings import (
     DEFAULT_ATTENTION_SCHEDULE,
@@ -111,7 +112,7 @@ def test_overrides_on_the_loaded_policy_config(smolvla_info: CheckpointInfo, smo
 
 def test_settings_round_trip_as_json(smolvla_info: CheckpointInfo) -> None:
     settings = plan_inference(smolvla_info, 30, "rtc", rtc_execution_horizon=40)
-    assert InferenceSettings.from_json(settings.to_json()) == settings
+    assert codec.from_json(InferenceSettings, codec.to_json(settings)) == settings
 
 
 def test_a_zero_guidance_weight_is_refused(smolvla_info: CheckpointInfo) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from core import codec
 from core.policy.checkpoint import CheckpointInfo
 from tests.policy.conftest import LAB_RENAME_MAP, TASK
 
@@ -46,12 +47,12 @@ def test_reader_sees_the_smolvla_fields(smolvla_info: CheckpointInfo, backbone_d
     language = smolvla_info.language
     assert language is not None and language.appends_newline
     assert (language.max_length, language.padding, language.padding_side) == (48, "longest", "right")
-    assert CheckpointInfo.from_json(json.loads(json.dumps(smolvla_info.to_json()))) == smolvla_info
+    assert codec.from_json(CheckpointInfo, json.loads(json.dumps(codec.to_json(smolvla_info)))) == smolvla_info
 
 
 def test_act_reads_no_language(act_info: CheckpointInfo) -> None:
     assert act_info.language is None and act_info.vlm_model_name is None
-    assert CheckpointInfo.from_json(act_info.to_json()) == act_info
+    assert codec.from_json(CheckpointInfo, codec.to_json(act_info)) == act_info
 
 
 def test_backbone_loads_like_smolvlm2(backbone_dir: Path) -> None:

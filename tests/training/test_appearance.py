@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from core import codec
 from core.training.appearance import AppearanceSignature, signature_of, similarity
 
 
@@ -69,7 +70,7 @@ def test_an_image_is_identical_to_itself_and_unlike_its_upside_down(reference: A
 
 def test_the_signature_is_small_and_survives_json(reference: AppearanceSignature) -> None:
     assert len(reference.edges) + len(reference.colour) < 400
-    assert AppearanceSignature.from_json(reference.to_json()) == reference
+    assert codec.from_json(AppearanceSignature, codec.to_json(reference)) == reference
 
 
 def test_any_image_size_gives_comparable_signatures(reference: AppearanceSignature) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from core.cli import main
-from core.training.profile import TrainingProfile
+from core.training.profile import TrainingProfile, profile_from_json
 from core.workspace import REPO_ROOT, WORKSPACE_ENV
 from tests.training.conftest import MAIN_TASK, SHORT_TASK
 
@@ -35,7 +35,7 @@ def test_summary_lists_tasks_cameras_statistics_and_epochs(dataset_dir: Path, tr
 def test_json_output_and_out_file_hold_the_same_profile(dataset_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     out = tmp_path / "saved" / "profile.json"
     assert main(["profile", "--dataset", str(dataset_dir), "--json", "--out", str(out)]) == 0
-    printed = TrainingProfile.from_json(json.loads(capsys.readouterr().out))
+    printed = profile_from_json(json.loads(capsys.readouterr().out))
     assert printed == TrainingProfile.load(out)
     assert [len(camera.reference_frames) for camera in printed.cameras] == [4, 4]
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from core.errors import DatasetError
 from core.training.profile import TrainingProfile, build_profile, load_profile, profile_name, save_profile
 from core.so101 import MOTOR_NAMES, pos_key
 from core.workspace import Workspace
@@ -84,6 +86,18 @@ def test_saved_profile_loads_back_equal(profile: TrainingProfile, tmp_path: Path
     path = profile.save(tmp_path / "out" / "profile.json")
     assert TrainingProfile.load(path) == profile
     assert TrainingProfile.load(path.parent) == profile
+
+
+def test_a_saved_profile_of_another_version_or_with_a_missing_field_is_refused(profile: TrainingProfile, tmp_path: Path) -> None:
+    path = profile.save(tmp_path / "profile.json")
+    data = json.loads(path.read_text())
+    path.write_text(json.dumps({**data, "version": 0}))
+    with pytest.raises(DatasetError, match="format version 0, this Preflight reads 1: build the profile again"):
+        TrainingProfile.load(path)
+    del data["fps"]
+    path.write_text(json.dumps(data))
+    with pytest.raises(DatasetError, match=r"damaged .*TrainingProfile\.fps: missing.*build it again"):
+        TrainingProfile.load(path)
 
 
 def test_workspace_profiles_are_named_after_their_dataset(profile: TrainingProfile, dataset_dir: Path, tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from core import codec
     from core.training import planner
     from core.policy.checkpoint import read_checkpoint
 
@@ -46,8 +47,10 @@ def run(args: argparse.Namespace) -> int:
         policy_type=None if args.policy else policy_type, policy_path=args.policy,
     )
     if args.json:
-        print(json.dumps({**plan.to_json(), "dataset_root": str(root), "repo_id": repo_id, "command": command,
-                          "merge_problems": list(check.problems) if check else [], "merge_notes": list(check.notes) if check else []}, indent=1))
+        guidance = {key: getattr(plan.guidance, key) for key in ("policy_type", "typical_low", "typical_high", "warn_above")}
+        print(json.dumps({**codec.to_json(plan), "verdict": plan.verdict, "guidance": guidance, "dataset_root": str(root),
+                          "repo_id": repo_id, "command": command, "merge_problems": list(check.problems) if check else [],
+                          "merge_notes": list(check.notes) if check else []}, indent=1))
         return 0
     guidance = plan.guidance
     print(f"frames: {frames}{' (training set plus the recordings, every episode kept)' if args.add else ''}")

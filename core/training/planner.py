@@ -135,21 +135,6 @@ class TrainingPlan:
     def verdict(self) -> Literal["below", "typical", "above"]:
         return self.guidance.verdict(self.epochs)
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "frames": self.frames,
-            "batch_size": self.batch_size,
-            "steps": self.steps,
-            "epochs": self.epochs,
-            "verdict": self.verdict,
-            "guidance": {
-                "policy_type": self.guidance.policy_type,
-                "typical_low": self.guidance.typical_low,
-                "typical_high": self.guidance.typical_high,
-                "warn_above": self.guidance.warn_above,
-            },
-        }
-
 
 def plan_training(
     frames: int,

@@ -8,9 +8,10 @@ are the selection when they exist.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
+from core import codec
 from core.training.profile import PROFILE_FILE, TrainingProfile, build_profile, profile_name
 from core.workspace import Workspace
 
@@ -22,18 +23,11 @@ class Selection:
     dataset_dir: str
     policy_dir: str | None = None
 
-    def to_json(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict) -> "Selection":
-        return cls(dataset_dir=data["dataset_dir"], policy_dir=data.get("policy_dir"))
-
 
 def load_selection(workspace: Workspace) -> Selection | None:
     path = workspace.root / SELECTION_FILE
     if path.is_file():
-        return Selection.from_json(json.loads(path.read_text()))
+        return codec.from_json(Selection, json.loads(path.read_text()))
     if (workspace.demo_dataset / "meta" / "info.json").is_file():
         policy = workspace.demo_checkpoint if workspace.demo_checkpoint.is_dir() else None
         return Selection(str(workspace.demo_dataset), str(policy) if policy else None)
@@ -42,7 +36,7 @@ def load_selection(workspace: Workspace) -> Selection | None:
 
 def save_selection(workspace: Workspace, selection: Selection) -> None:
     workspace.root.mkdir(parents=True, exist_ok=True)
-    (workspace.root / SELECTION_FILE).write_text(json.dumps(selection.to_json(), indent=2))
+    (workspace.root / SELECTION_FILE).write_text(json.dumps(codec.to_json(selection), indent=2))
 
 
 def profile_of(selection: Selection, workspace: Workspace) -> TrainingProfile:

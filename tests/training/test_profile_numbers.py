@@ -88,7 +88,7 @@ def test_saved_profile_loads_back_equal(profile: TrainingProfile, tmp_path: Path
     assert TrainingProfile.load(path.parent) == profile
 
 
-def test_a_saved_profile_of_another_version_or_with_a_missing_field_is_refused(profile: TrainingProfile, tmp_path: Path) -> None:
+def test_a_profile_of_another_version_or_missing_a_field_is_refused(profile: TrainingProfile, tmp_path: Path) -> None:
     path = profile.save(tmp_path / "profile.json")
     data = json.loads(path.read_text())
     path.write_text(json.dumps({**data, "version": 0}))

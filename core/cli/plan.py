@@ -48,9 +48,9 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.json:
         guidance = {key: getattr(plan.guidance, key) for key in ("policy_type", "typical_low", "typical_high", "warn_above")}
-        print(json.dumps({**codec.to_json(plan), "verdict": plan.verdict, "guidance": guidance, "dataset_root": str(root),
-                          "repo_id": repo_id, "command": command, "merge_problems": list(check.problems) if check else [],
-                          "merge_notes": list(check.notes) if check else []}, indent=1))
+        report = {**codec.to_json(plan), "verdict": plan.verdict, "guidance": guidance, "dataset_root": str(root)}
+        merge = {"merge_problems": list(check.problems) if check else [], "merge_notes": list(check.notes) if check else []}
+        print(json.dumps({**report, "repo_id": repo_id, "command": command, **merge}, indent=1))
         return 0
     guidance = plan.guidance
     print(f"frames: {frames}{' (training set plus the recordings, every episode kept)' if args.add else ''}")

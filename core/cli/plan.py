@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+GUIDANCE_KEYS = ("policy_type", "typical_low", "typical_high", "warn_above")  # the --json report's guidance summary
 HELP = "Plan training: epochs from steps and batch size, steps for a target of epochs, and the lerobot-train command."
 
 
@@ -47,10 +48,11 @@ def run(args: argparse.Namespace) -> int:
         policy_type=None if args.policy else policy_type, policy_path=args.policy,
     )
     if args.json:
-        guidance = {key: getattr(plan.guidance, key) for key in ("policy_type", "typical_low", "typical_high", "warn_above")}
+        guidance = {key: getattr(plan.guidance, key) for key in GUIDANCE_KEYS}
         report = {**codec.to_json(plan), "verdict": plan.verdict, "guidance": guidance, "dataset_root": str(root)}
-        merge = {"merge_problems": list(check.problems) if check else [], "merge_notes": list(check.notes) if check else []}
-        print(json.dumps({**report, "repo_id": repo_id, "command": command, **merge}, indent=1))
+        problems, notes = (list(check.problems), list(check.notes)) if check else ([], [])
+        report |= {"repo_id": repo_id, "command": command, "merge_problems": problems, "merge_notes": notes}
+        print(json.dumps(report, indent=1))
         return 0
     guidance = plan.guidance
     print(f"frames: {frames}{' (training set plus the recordings, every episode kept)' if args.add else ''}")

@@ -28,6 +28,7 @@ from core.sim.demo_policy import (
     evaluate_policy,
     read_demo_marker,
     train_checkpoint,
+    write_demo_marker,
 )
 from core.sim.recording import DEMO_REPO_ID, RecordingPlan, record_demo_dataset
 from core.workspace import Workspace
@@ -106,7 +107,7 @@ def _make_checkpoint(workspace: Workspace, recipe: TrainingRecipe, evaluate: boo
     trained = evaluation is not None and evaluation.works
     note = _describe(run, evaluation, trained)
     info = DemoCheckpointInfo(trained=trained, steps=run.steps, batch_size=recipe.batch_size, train_minutes=round(run.minutes, 2), evaluation=evaluation, note=note)
-    (scratch / MARKER_FILE).write_text(info.to_json())
+    write_demo_marker(scratch, info)
     shutil.rmtree(workspace.demo_checkpoint, ignore_errors=True)
     os.replace(scratch, workspace.demo_checkpoint)
     report(f"Checkpoint ready ({'trained' if trained else 'untrained'}, {run.steps} steps in {run.minutes:.1f} min) -> {workspace.demo_checkpoint}")

@@ -18,9 +18,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
+from core import codec
 from core.sim.recording import DEMO_REPO_ID
 
 MARKER_FILE = "preflight_demo.json"
@@ -108,20 +109,16 @@ class DemoCheckpointInfo:
     evaluation: PolicyEvaluation | None
     note: str
 
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=2)
-
-    @classmethod
-    def from_json(cls, text: str) -> DemoCheckpointInfo:
-        data = json.loads(text)
-        evaluation = data.get("evaluation")
-        return cls(**{**data, "evaluation": PolicyEvaluation(**evaluation) if evaluation else None})
-
 
 def read_demo_marker(checkpoint_dir: Path) -> DemoCheckpointInfo | None:
     """The demo marker of a checkpoint folder; None for any other checkpoint (a lab's own)."""
     path = Path(checkpoint_dir) / MARKER_FILE
-    return DemoCheckpointInfo.from_json(path.read_text()) if path.is_file() else None
+    return codec.from_json(DemoCheckpointInfo, json.loads(path.read_text())) if path.is_file() else None
+
+
+def write_demo_marker(checkpoint_dir: Path, info: DemoCheckpointInfo) -> None:
+    """Mark a checkpoint folder as the demo checkpoint, saying what it is."""
+    (Path(checkpoint_dir) / MARKER_FILE).write_text(json.dumps(codec.to_json(info), indent=2))
 
 
 @dataclass(frozen=True)

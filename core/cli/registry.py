@@ -14,7 +14,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     db_help = "database URL, sqlite:///relative.sqlite or sqlite:////absolute.sqlite (default: $PREFLIGHT_DATABASE_URL, else the workspace's registry.sqlite)"
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
-    export = actions.add_parser("export", help="write one CSV row per episode (columns: README, Registry)")
+    export = actions.add_parser("export", help="write one CSV row per episode (columns: docs/registry.md)")
     export.add_argument("--out", type=Path, required=True, help="CSV file to write")
     export.add_argument("--station", help="only this station's episodes")
     export.add_argument("--db", help=db_help)

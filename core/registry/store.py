@@ -318,7 +318,7 @@ class Registry:
         run_id: int | None = None,
         policy_id: int | None = None,
     ) -> int:
-        """Write one row per episode with the columns `CSV_COLUMNS` (see README "Registry"); returns the row count."""
+        """Write one row per episode with the columns `CSV_COLUMNS` (see docs/registry.md); returns the row count."""
         rows = self.episode_rows(station=station, run_id=run_id, policy_id=policy_id)
         if isinstance(target, (str, Path)):
             Path(target).parent.mkdir(parents=True, exist_ok=True)

@@ -1,23 +1,11 @@
 """Statistics over per-frame arrays (actions, states), shared by the training profile and Analytics.
 
-Pure numpy. Every function takes the frames of one or many episodes plus their
-`episode_index` column, so the same code summarises a training set, one deployment run or
-one episode. Differences are only ever taken within an episode, never across a boundary.
-
-Gripper closed threshold (SO-101 gripper: 0..100, 0 = closed). The rule, named in the profile:
-- "otsu": when the gripper values of state and action together are clearly two-moded (Otsu's
-  between-class variance is at least `BIMODAL_MIN_SEPARABILITY` of the total variance), the
-  threshold is Otsu's split of their histogram: the middle of the widest cut that separates
-  "closed" from "open" best. It adapts to grippers that stop on an object (state 5..20) while
-  the leader says 0.
-- "fixed": otherwise (the gripper hardly moves, or moves without two clear positions), a fixed
-  `FIXED_CLOSED_THRESHOLD` on the 0..100 scale.
-A frame counts as closed when its gripper value is <= the threshold.
-
-Joint units (lerobot records no unit): with `use_degrees=True` arm joints are degrees around the
-calibrated middle; with `use_degrees=False` they are clipped to -100..100. An arm joint beyond
-±100 therefore proves degrees. Within ±100 both are possible ("ambiguous"): degrees of a
-compact motion look just like range units, and we do not pretend to know.
+Pure numpy. Each function takes the frames of one or many episodes and their `episode_index`; differences
+are taken within an episode, never across a boundary. The gripper closed threshold (0..100, 0 = closed) is
+Otsu's split of the pooled state and action values when they are two-moded (separability at least
+`BIMODAL_MIN_SEPARABILITY`, rule "otsu"), else `FIXED_CLOSED_THRESHOLD` (rule "fixed"); a frame is closed
+at or below it. Joint units: an arm joint beyond ±100 proves degrees, else "ambiguous".
+Reasoning: docs/training-profile.md.
 """
 
 from __future__ import annotations

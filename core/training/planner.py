@@ -7,7 +7,7 @@ An epoch here is one pass over every frame: lerobot-train samples frames, so thi
 the lab's own failure was measured in (15.9 epochs on 241 episodes memorised its scenes).
 
 Guidance ranges per policy type are in `EPOCH_GUIDANCE`, each with the published numbers it
-comes from (README "Training planner"). They are rules of thumb: the two ACT recipes below differ
+comes from (docs/planner.md). They are rules of thumb: the two ACT recipes below differ
 by a factor of thirteen in epochs, and dataset size and diversity matter more than any count.
 
 A mixed-dataset plan merges deployment-environment recordings into the training set with

@@ -8,10 +8,11 @@ wiring into lerobot device configs.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
+from core import codec
 from core.errors import StationError
 from core.workspace import Workspace
 
@@ -71,20 +72,11 @@ class StationConfig:
             raise StationError(f"Each device can feed only one camera name; {mapping} uses one twice.")
         return replace(self, cameras=tuple(replace(camera, device=mapping[camera.name]) for camera in self.cameras))
 
-    def to_json(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict) -> "StationConfig":
-        fields = dict(data)
-        fields["cameras"] = tuple(CameraSpec(**camera) for camera in data["cameras"])
-        return cls(**fields)
-
     def save(self, workspace: Workspace) -> Path:
         path = config_path(workspace, self.name)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.to_json(), indent=2))
+        tmp.write_text(json.dumps(codec.to_json(self), indent=2))
         tmp.replace(path)
         return path
 
@@ -93,7 +85,7 @@ class StationConfig:
         path = config_path(workspace, name)
         if not path.exists():
             raise StationError(f"No station named '{name}' in {workspace.stations_dir}. Create one on the Overview page first.")
-        return cls.from_json(json.loads(path.read_text()))
+        return codec.from_json(cls, json.loads(path.read_text()))
 
 
 def station_dir(workspace: Workspace, name: str) -> Path:

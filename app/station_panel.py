@@ -7,6 +7,8 @@ sends it to the station at once (app/emergency_stop.py); any browser session can
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from app.emergency_stop import emergency_stop_button
@@ -61,7 +63,8 @@ def _process_status(name: str, ws: Workspace, client: StationClient | None) -> N
         state = client.state()
         if state.estopped:
             st.error("Emergency stop latched: the arm holds its position.")
-            st.button("Release emergency stop", key="release_estop", use_container_width=True, on_click=station_action, args=(client, "release_estop"))
+            st.button("Release emergency stop", key="release_estop", use_container_width=True,
+                      on_click=station_action, args=(client.release_emergency_stop,))
         elif state.mode == "error":
             st.error(state.error)
         else:
@@ -79,15 +82,17 @@ def _process_status(name: str, ws: Workspace, client: StationClient | None) -> N
     st.button("Start station", key="start_station", use_container_width=True, on_click=_start, args=(name, ws))
 
 
-def station_action(client: StationClient, op: str, /, done: str | None = None, **arguments) -> None:
-    """A button's callback: send the station `op`; its refusal (or `done`) shows as a toast.
+def station_action(
+    command: Callable[..., object], /, *arguments: object, done: str | None = None, **keywords: object
+) -> None:
+    """A button's callback: `command(*arguments, **keywords)`, a StationClient method; its refusal (or `done`) is a toast.
 
     Every button that commands the station acts in a callback: Streamlit runs it at the start of
     the script run the click causes, so a rerun that preempts that run (a fragment's, a component's)
     cannot drop the click, and the redraw that follows already shows the command's effect.
     """
     try:
-        client.call(op, **arguments)
+        command(*arguments, **keywords)
     except PreflightError as error:
         st.toast(str(error), icon=":material/error:")
         return
@@ -116,5 +121,5 @@ def _simulated_faults(client: StationClient) -> None:
     """Demo only: make the real failures happen on purpose in the simulated lab."""
     with st.expander("Simulated lab: inject a fault"):
         for label, fault in SIM_FAULTS.items():
-            st.button(label, key=f"fault_{fault}", use_container_width=True, on_click=station_action, args=(client, "inject_fault"),
-                      kwargs={"fault": fault, "done": f"Simulated lab: {label.lower()}"})
+            st.button(label, key=f"fault_{fault}", use_container_width=True, on_click=station_action,
+                      args=(client.inject_fault, fault), kwargs={"done": f"Simulated lab: {label.lower()}"})

@@ -39,8 +39,8 @@ TARGETS = start_pose_targets([JointSpread(pos_key(motor), value, 1.0, value, val
 
 def displace(station: StationClient) -> None:
     if station.state().estopped:
-        station.call("release_estop")
-    station.call("inject_fault", fault="displace_start_pose")
+        station.release_emergency_stop()
+    station.inject_fault("displace_start_pose")
     time.sleep(0.5)
 
 
@@ -48,7 +48,7 @@ def move_to_go(station: StationClient) -> tuple[float, dict]:
     """Seconds from the command to the first GO snapshot, and the move's last progress report."""
     displace(station)
     started = time.monotonic()
-    station.call("move_home", target=dict(SIM_HOME_POSE), max_speed_deg_s=SPEED_DEG_S)
+    station.move_home(dict(SIM_HOME_POSE), max_speed_deg_s=SPEED_DEG_S)
     go_after_s, progress = None, {}
     while time.monotonic() - started < 30:
         state = station.state()
@@ -64,7 +64,7 @@ def move_to_go(station: StationClient) -> tuple[float, dict]:
 def estop_during_move(station: StationClient) -> tuple[float, float]:
     """Milliseconds from the press to the hold command, and the arm's largest distance from the hold point after it."""
     displace(station)
-    station.call("move_home", target=dict(SIM_HOME_POSE), max_speed_deg_s=SPEED_DEG_S)
+    station.move_home(dict(SIM_HOME_POSE), max_speed_deg_s=SPEED_DEG_S)
     while station.state().activity.get("fraction", 0) < 0.3:
         time.sleep(0.005)
     pressed = time.time()

@@ -78,22 +78,18 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))] if ordered else float("nan")
 
 
-def run_status(station: StationClient):
-    return station.call("run_status")
-
-
 def episode(station: StationClient) -> int:
     """Start an episode once the arm is idle; returns how many episodes had ended before it."""
-    wait_for(lambda: station.state().mode == "idle" and run_status(station).phase == "ready", 120, "the run to be ready")
-    before = len(run_status(station).episodes)
-    station.call("start_episode")
-    wait_for(lambda: run_status(station).phase == "episode", 60, "the episode to start")
+    wait_for(lambda: station.state().mode == "idle" and station.run_status().phase == "ready", 120, "the run to be ready")
+    before = len(station.run_status().episodes)
+    station.start_episode()
+    wait_for(lambda: station.run_status().phase == "episode", 60, "the episode to start")
     return before
 
 
 def episode_ended(station: StationClient, before: int, timeout_s: float):
     """The outcome once saved; tagged "untagged" at once, as the operator would, so the next episode may start."""
-    outcome = wait_for(lambda: (status := run_status(station)).phase in ("ready", "failed") and len(status.episodes) > before and status.episodes[-1],
+    outcome = wait_for(lambda: (status := station.run_status()).phase in ("ready", "failed") and len(status.episodes) > before and status.episodes[-1],
                        timeout_s, "the episode to end and be saved", interval_s=0.2)
     if outcome.registry_id is not None:
         Registry.open().tag_episode(outcome.registry_id, "untagged", note="loop_bench")
@@ -111,11 +107,11 @@ def press_estop(station: StationClient, page, by_click: bool) -> tuple[tuple[flo
         pressed_at = page.get_by_role("button", name="EMERGENCY STOP", exact=True).evaluate(CLICK_ESTOP_JS) / 1000
     else:
         pressed_at = time.time()
-        station.call("estop")
-    timings = wait_for(lambda: (t := station.call("timings")).estop_hold_at and t.estop_received_at >= pressed_at - 0.01 and t, 10,
+        station.emergency_stop()
+    timings = wait_for(lambda: (t := station.timings()).estop_hold_at and t.estop_received_at >= pressed_at - 0.01 and t, 10,
                        "the hold command")
     outcome = episode_ended(station, before, 120)
-    station.call("release_estop")
+    station.release_emergency_stop()
     if outcome.reason != "emergency stop":
         return None, f"{outcome.status}: {outcome.reason}"
     return (1000 * (timings.estop_received_at - pressed_at), 1000 * (timings.estop_hold_at - pressed_at)), ""
@@ -128,7 +124,7 @@ def measured_episode(station: StationClient, episode_s: float, meter: CpuMeter) 
         before = episode(station)
         meter.start()
         ends = time.monotonic() + episode_s * 0.9
-        while time.monotonic() < ends and run_status(station).phase == "episode":
+        while time.monotonic() < ends and station.run_status().phase == "episode":
             time.sleep(0.2)
         cpu = meter.stop()
         window = station.state().loop  # what the sidebar shows: the last 300 periods of the loop and the episode, mixed
@@ -136,7 +132,7 @@ def measured_episode(station: StationClient, episode_s: float, meter: CpuMeter) 
         print(f"  episode: {outcome.frames} frames in {outcome.duration_s:.1f} s ({outcome.status} {outcome.reason}); "
               f"the station's LoopStats near its end: p50 {window.p50_ms} ms, p99 {window.p99_ms} ms; {load_average()}", flush=True)
         print("  CPU during the episode (% of one core): " + ", ".join(f"{name} {percent:.0f}%" for name, percent in cpu.items()), flush=True)
-        attempt_periods = list(station.call("timings").rollout_periods_ms)
+        attempt_periods = list(station.timings().rollout_periods_ms)
         if len(attempt_periods) > len(periods):
             periods = attempt_periods
         if outcome.status == "recorded":
@@ -161,7 +157,7 @@ def preflight_side(workspace: Workspace, checkpoint: Path, episode_s: float, pre
             print("Preflight, Deploy page open:", flush=True)
             settings = RunSettings(policy_dir=str(checkpoint), task=TASK, episode_time_s=episode_s, reset="none",
                                    training_dataset=str(workspace.demo_dataset))
-            station.call("start_run", settings=settings.to_json())
+            station.start_run(settings)
             periods, aborted = measured_episode(station, episode_s, meter)
             latencies, attempts = [], 0
             while len(latencies) < presses and attempts < 2 * presses:
@@ -178,8 +174,8 @@ def preflight_side(workspace: Workspace, checkpoint: Path, episode_s: float, pre
             page.close()
             print("Preflight, Deploy page closed (reference):", flush=True)
             no_page, _ = measured_episode(station, episode_s, meter)
-            station.call("end_run")
-            wait_for(lambda: run_status(station).phase in ("ended", "failed"), 120, "the run to end", interval_s=0.2)
+            station.end_run()
+            wait_for(lambda: station.run_status().phase in ("ended", "failed"), 120, "the run to end", interval_s=0.2)
     finally:
         launcher.stop(config.name, workspace)
     return {"periods_ms": periods, "no_page_periods_ms": no_page, "estop_ms": latencies, "aborted": aborted}

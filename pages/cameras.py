@@ -41,8 +41,8 @@ def role_check_panel() -> None:
     swap_to = check.fix_mapping or (dict(zip(mapping, reversed(mapping.values()))) if len(mapping) == 2 else None)
     if swap_to:
         st.button("Swap cameras", type="primary" if check.verdict == "swapped" else "secondary", icon=":material/swap_horiz:", help=f"Set the mapping to {swap_to}",
-                  on_click=station_action, args=(client, "set_camera_mapping"),
-                  kwargs={"mapping": swap_to, "done": f"Camera mapping is now {swap_to}"})
+                  on_click=station_action, args=(client.set_camera_mapping, swap_to),
+                  kwargs={"done": f"Camera mapping is now {swap_to}"})
     st.caption("Match score of each live feed (rows) against each training role (columns), 0..1:")
     st.dataframe({feed: check.scores[feed] for feed in check.scores}, use_container_width=False)
 
@@ -98,7 +98,7 @@ with st.expander("Camera mapping and devices"):
         chosen = {name: st.selectbox(name, devices, index=devices.index(device)) for name, device in state.camera_mapping.items()}
         if st.form_submit_button("Apply mapping"):
             try:
-                client.call("set_camera_mapping", mapping=chosen)
+                client.set_camera_mapping(chosen)
                 st.success(f"Camera mapping saved: {chosen}")
             except StationError as error:
                 st.error(str(error))

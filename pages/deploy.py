@@ -116,7 +116,7 @@ if run is None or run.phase in ("idle", "ended", "failed"):
                 rtc_execution_horizon=rtc_horizon, rename_map=slots.rename_map, task_override=override, training_profile=profile.name,
                 training_dataset=profile.dataset_dir,
             )
-            client.call("start_run", settings=settings.to_json())
+            client.start_run(settings)
         except PreflightError as error:
             st.toast(str(error), icon=":material/error:")
 
@@ -137,8 +137,8 @@ def run_controls() -> None:
         return
     if run.phase == "episode":
         stop, discard = st.columns(2)
-        stop.button("Stop episode", on_click=station_action, args=(client, "stop_episode"), icon=":material/stop:", use_container_width=True)
-        discard.button("Discard episode", on_click=station_action, args=(client, "discard_episode"), icon=":material/delete:", use_container_width=True)
+        stop.button("Stop episode", on_click=station_action, args=(client.stop_episode,), icon=":material/stop:", use_container_width=True)
+        discard.button("Discard episode", on_click=station_action, args=(client.discard_episode,), icon=":material/delete:", use_container_width=True)
         return
     waiting = registry.untagged_episodes(run_id=run.run_id) if run.run_id else []
     if waiting:
@@ -155,16 +155,16 @@ def run_controls() -> None:
     leader_reset = state.mode == "mirror" and run.settings.reset == "leader"
     busy = state.mode != "idle" and not leader_reset
     start, end = st.columns(2)
-    start.button("Start episode", type="primary", disabled=busy or not verdict.go, on_click=station_action, args=(client, "start_episode"), icon=":material/play_circle:",
+    start.button("Start episode", type="primary", disabled=busy or not verdict.go, on_click=station_action, args=(client.start_episode,), icon=":material/play_circle:",
                  use_container_width=True, help="The arm must be idle and at the start pose (GO).")
-    end.button("End run", on_click=station_action, args=(client, "end_run"), icon=":material/stop_circle:", use_container_width=True)
+    end.button("End run", on_click=station_action, args=(client.end_run,), icon=":material/stop_circle:", use_container_width=True)
     if leader_reset:
         st.caption("The follower mirrors the leader arm: reset the scene with it; starting the episode hands the arm to the policy.")
     elif busy:
         st.caption(f"The arm is {state.mode.replace('_', ' ')}…")
     elif not verdict.go:
         st.warning("Start pose NO-GO: " + "; ".join(verdict.moves) + ". Move it home on the Home reset page, or:")
-        st.button("Move home now", on_click=station_action, args=(client, "move_home"), kwargs={"target": move_home_target(state, profile)}, icon=":material/home:")
+        st.button("Move home now", on_click=station_action, args=(client.move_home, move_home_target(state, profile)), icon=":material/home:")
 
 
 run_controls()

@@ -41,7 +41,7 @@ def move_home_now() -> None:
     except PreflightError as error:
         st.toast(str(error), icon=":material/error:")
         return
-    station_action(client, "move_home", target=target, max_speed_deg_s=st.session_state["home_speed"])
+    station_action(client.move_home, target, max_speed_deg_s=st.session_state["home_speed"])
 
 
 @st.fragment(run_every=0.25)
@@ -72,7 +72,7 @@ with guided:
         state = client.state()
         if state.mode == "mirror":
             st.button("Stop mirroring the leader", key="mirror_off", icon=":material/link_off:", use_container_width=True,
-                      on_click=station_action, args=(client, "set_mirror"), kwargs={"enabled": False})
+                      on_click=station_action, args=(client.set_mirror, False))
             return
         why_not = (
             "This station has no leader arm." if state.leader_pos is None
@@ -81,7 +81,7 @@ with guided:
             else None
         )
         st.button("Mirror the leader", key="mirror_on", icon=":material/link:", disabled=why_not is not None, help=why_not, use_container_width=True,
-                  on_click=station_action, args=(client, "set_mirror"), kwargs={"enabled": True})
+                  on_click=station_action, args=(client.set_mirror, True))
         if state.leader_pos is not None:
             gap = max(abs(state.leader_pos[m] - state.follower_pos[m]) for m in state.follower_pos if m in state.leader_pos)
             st.caption(f"Mirroring starts by moving the follower to the leader, now up to {gap:.1f} away (the safety gate limits each step).")
@@ -100,7 +100,7 @@ with guided:
             st.slider(motor, low, high, step=0.5, key=key, on_change=move_leader, args=(motor, key))
 
     def move_leader(motor: str, key: str) -> None:
-        client.call("set_leader", joints={motor: st.session_state[key]})
+        client.set_leader({motor: st.session_state[key]})
 
     if client.state().kind == "sim":
         leader_sliders()
@@ -124,7 +124,7 @@ with automatic:
                 f"{progress.get('duration_s', 0):.1f} s, the furthest joint {progress.get('largest_remaining', 0):.1f} away",
             )
             st.button("Stop", key="stop_move", type="primary", icon=":material/stop_circle:", use_container_width=True,
-                      on_click=station_action, args=(client, "stop_motion"))
+                      on_click=station_action, args=(client.stop_motion,))
             return
         why_not = (
             "Leader mirroring is on: turn it off first, or the leader and the move would fight." if state.mode == "mirror"

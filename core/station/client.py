@@ -158,10 +158,6 @@ class StationClient:
         for connection in pool:
             _discard(connection)
 
-    def call(self, op: str, timeout_s: float = 10.0, **arguments: object):
-        """The command named `op` (until every caller uses the typed methods)."""
-        return self._call(Command(op), timeout_s, **arguments)
-
     def _call(self, command: Command, timeout_s: float = 10.0, **arguments: object):
         """Send one command and wait for its reply; a StationError carries the station's own message."""
         connection = _borrow(self.address)
@@ -229,7 +225,8 @@ class FrameStream:
     def next(self, wait_s: float = 1.0) -> EncodedFrame | None:
         """The next frame newer than the last one returned, or None if none came within `wait_s`."""
         try:
-            self._connection.send({"op": Command.FRAME.value, "camera": self.camera, "after_seq": self.seq, "wait_s": wait_s})
+            request = {"op": Command.FRAME.value, "camera": self.camera, "after_seq": self.seq, "wait_s": wait_s}
+            self._connection.send(request)
             status, value = self._connection.recv()
         except (EOFError, OSError) as error:
             raise StationUnreachable(f"The station stopped sending camera '{self.camera}'.") from error

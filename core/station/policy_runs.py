@@ -70,8 +70,7 @@ class PolicyRuns:
         }
 
     # -- commands ---------------------------------------------------------------------------------
-    def start_run(self, settings: dict | RunSettings) -> RunStatus:
-        settings = settings if isinstance(settings, RunSettings) else RunSettings.from_json(settings)
+    def start_run(self, settings: RunSettings) -> RunStatus:
         if self._thread is not None and self._thread.is_alive():
             raise StationError("A policy run is already open on this station: end it first.")
         if self.station.estopped:

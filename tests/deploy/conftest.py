@@ -31,7 +31,7 @@ def station(deploy_workspace: Workspace) -> Iterator[StationClient]:
 
 
 def run_phase(station: StationClient, *phases: str, timeout_s: float = 120.0):
-    return wait_for(lambda: (status := station.call("run_status")).phase in phases and status, timeout_s, interval_s=0.2)
+    return wait_for(lambda: (status := station.run_status()).phase in phases and status, timeout_s, interval_s=0.2)
 
 
 @pytest.fixture(autouse=True)
@@ -41,7 +41,7 @@ def no_run_left_open(request: pytest.FixtureRequest):
     if "station" not in request.fixturenames:
         return
     station = request.getfixturevalue("station")
-    if station.call("run_status").phase not in ("idle", "ended", "failed"):
-        station.call("release_estop")
-        station.call("end_run")
+    if station.run_status().phase not in ("idle", "ended", "failed"):
+        station.release_emergency_stop()
+        station.end_run()
         run_phase(station, "ended", "failed")

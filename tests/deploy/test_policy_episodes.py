@@ -25,34 +25,34 @@ from testkit.waiting import wait_for
 pytestmark = pytest.mark.slow
 
 
-def settings_for(checkpoint: Path, **changes) -> dict:
+def settings_for(checkpoint: Path, **changes) -> RunSettings:
     training = str(Workspace.default().demo_dataset)
     fields = {"task": "Grab the brain", "episode_time_s": 3.0, "start_pose": dict(SIM_HOME_POSE), "training_dataset": training, **changes}
-    return RunSettings(policy_dir=str(checkpoint), **fields).to_json()
+    return RunSettings(policy_dir=str(checkpoint), **fields)
 
 
 def run_episode(station) -> object:
     wait_for(lambda: station.state().mode == "idle", 60)
-    before = len(station.call("run_status").episodes)
-    station.call("start_episode")
-    return wait_for(lambda: len((status := station.call("run_status")).episodes) > before and status.phase == "ready" and status.episodes[-1], 120)
+    before = len(station.run_status().episodes)
+    station.start_episode()
+    return wait_for(lambda: len((status := station.run_status()).episodes) > before and status.phase == "ready" and status.episodes[-1], 120)
 
 
 def test_two_episodes_are_recorded_tagged_and_survive_a_restart(station, demo_assets, deploy_workspace):
-    station.call("start_run", settings=settings_for(demo_assets.checkpoint_dir))
+    station.start_run(settings_for(demo_assets.checkpoint_dir))
     ready = run_phase(station, "ready", "failed")
     assert ready.phase == "ready", ready.message
     registry = Registry.open()
     first = run_episode(station)
     wait_for(lambda: station.state().mode == "idle", 60)
     with pytest.raises(StationError, match="needs a decision first"):
-        station.call("start_episode")  # never a next episode while the last one has no decision
+        station.start_episode()  # never a next episode while the last one has no decision
     registry.tag_episode(first.registry_id, "success", score=80, note="grasped on the second try")
     second = run_episode(station)
     registry.tag_episode(second.registry_id, "failure")
     assert (first.status, second.status) == ("recorded", "recorded")
     assert first.frames > 0 and second.frames > 0
-    station.call("end_run")
+    station.end_run()
     ended = run_phase(station, "ended", "failed")
     assert ended.phase == "ended", ended.message
 
@@ -77,14 +77,14 @@ def test_two_episodes_are_recorded_tagged_and_survive_a_restart(station, demo_as
 
 
 def test_emergency_stop_mid_episode_aborts_it_and_keeps_the_frames(station, demo_assets):
-    station.call("start_run", settings=settings_for(demo_assets.checkpoint_dir, episode_time_s=20.0))
+    station.start_run(settings_for(demo_assets.checkpoint_dir, episode_time_s=20.0))
     assert run_phase(station, "ready", "failed").phase == "ready"
     wait_for(lambda: station.state().mode == "idle", 60)
-    station.call("start_episode")
-    wait_for(lambda: station.call("run_status").frames >= 5, 120)
+    station.start_episode()
+    wait_for(lambda: station.run_status().frames >= 5, 120)
     station.emergency_stop()
     stopped_at = time.monotonic()
-    outcome = wait_for(lambda: (status := station.call("run_status")).phase == "ready" and status.episodes and status.episodes[-1], 60)
+    outcome = wait_for(lambda: (status := station.run_status()).phase == "ready" and status.episodes and status.episodes[-1], 60)
     assert outcome.status == "aborted" and outcome.reason == "emergency stop"
     assert outcome.frames >= 5
     time.sleep(max(0.0, 1.0 - (time.monotonic() - stopped_at)))  # the hold absorbs the arm's momentum (about 0.4 s in the simulator)
@@ -92,8 +92,8 @@ def test_emergency_stop_mid_episode_aborts_it_and_keeps_the_frames(station, demo
     time.sleep(0.5)
     assert all(abs(station.state().follower_pos[m] - held[m]) < 0.5 for m in held), "the arm kept moving"
     assert Registry.open().episode(outcome.registry_id).abort_reason == "emergency stop"
-    station.call("release_estop")
-    station.call("end_run")
+    station.release_emergency_stop()
+    station.end_run()
     assert run_phase(station, "ended", "failed").phase == "ended"
     assert time.monotonic() - stopped_at < 60
 
@@ -106,7 +106,7 @@ def test_a_nan_action_stops_the_arm_and_aborts_the_episode(station, demo_assets,
     weights[head] = weights[head] * float("nan")
     save_file(weights, broken / "model.safetensors")
 
-    station.call("start_run", settings=settings_for(broken))
+    station.start_run(settings_for(broken))
     assert run_phase(station, "ready", "failed").phase == "ready"
     before = station.state().follower_pos
     outcome = run_episode(station)
@@ -114,23 +114,23 @@ def test_a_nan_action_stops_the_arm_and_aborts_the_episode(station, demo_assets,
     assert "nan" in outcome.reason.lower()
     after = station.state().follower_pos
     assert all(abs(after[m] - before[m]) < 1.0 for m in before), "a NaN action moved the arm"
-    station.call("end_run")
+    station.end_run()
     assert run_phase(station, "ended", "failed").phase == "ended"
 
 
 def test_a_lost_camera_aborts_the_episode_and_keeps_the_frames(station, demo_assets):
-    station.call("start_run", settings=settings_for(demo_assets.checkpoint_dir, episode_time_s=20.0))
+    station.start_run(settings_for(demo_assets.checkpoint_dir, episode_time_s=20.0))
     assert run_phase(station, "ready", "failed").phase == "ready"
     wait_for(lambda: station.state().mode == "idle", 60)
-    station.call("start_episode")
-    wait_for(lambda: station.call("run_status").frames >= 5, 120)
-    station.call("inject_fault", fault="unplug_camera", device="sim:cam1")
+    station.start_episode()
+    wait_for(lambda: station.run_status().frames >= 5, 120)
+    station.inject_fault("unplug_camera", device="sim:cam1")
     try:
-        outcome = wait_for(lambda: (status := station.call("run_status")).phase == "ready" and status.episodes and status.episodes[-1], 60)
+        outcome = wait_for(lambda: (status := station.run_status()).phase == "ready" and status.episodes and status.episodes[-1], 60)
         assert outcome.status == "aborted" and outcome.reason.startswith("camera lost")
         assert "wrist" in outcome.reason and outcome.frames >= 5
         assert station.state().camera("wrist").health in ("stale", "lost")
     finally:
-        station.call("inject_fault", fault="plug_camera", device="sim:cam1")
-    station.call("end_run")
+        station.inject_fault("plug_camera", device="sim:cam1")
+    station.end_run()
     assert run_phase(station, "ended", "failed").phase == "ended"

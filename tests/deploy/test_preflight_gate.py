@@ -44,8 +44,8 @@ def test_a_different_sentence_blocks_the_run_unless_overridden(station, profile,
 
 
 def test_swapped_cables_and_a_displaced_start_pose_block_the_run(station, profile, checkpoint):
-    station.call("inject_fault", fault="swap_cables")
-    station.call("inject_fault", fault="displace_start_pose")
+    station.inject_fault("swap_cables")
+    station.inject_fault("displace_start_pose")
     try:
         wait_for(lambda: gate(station, profile, checkpoint).item("cameras").status == "fail", timeout_s=10)
         preflight = gate(station, profile, checkpoint)
@@ -53,8 +53,8 @@ def test_swapped_cables_and_a_displaced_start_pose_block_the_run(station, profil
         assert "swapped" in preflight.item("cameras").evidence.lower()
         assert "NO-GO" in preflight.item("start_pose").evidence
     finally:
-        station.call("inject_fault", fault="clear_faults")
-        station.call("move_home", target=dict(SIM_HOME_POSE))
+        station.inject_fault("clear_faults")
+        station.move_home(dict(SIM_HOME_POSE))
         wait_for(lambda: station.state().mode == "idle", timeout_s=30)
 
 

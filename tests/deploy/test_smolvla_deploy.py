@@ -60,14 +60,14 @@ def test_episodes_run_with_the_rename_map_applied(station, smolvla, inference):
         policy_dir=str(smolvla), task=TASK, episode_time_s=3.0, start_pose=dict(SIM_HOME_POSE),
         inference=inference, rtc_execution_horizon=8 if inference == "rtc" else None, rename_map=slots.rename_map,
     )
-    station.call("start_run", settings=settings.to_json())
+    station.start_run(settings)
     ready = run_phase(station, "ready", "failed")
     assert ready.phase == "ready", ready.message
     wait_for(lambda: station.state().mode == "idle", 60)
-    station.call("start_episode")
-    outcome = wait_for(lambda: (status := station.call("run_status")).phase == "ready" and status.episodes and status.episodes[-1], 120)
+    station.start_episode()
+    outcome = wait_for(lambda: (status := station.run_status()).phase == "ready" and status.episodes and status.episodes[-1], 120)
     assert outcome.status == "recorded" and outcome.frames > 10, outcome
-    station.call("end_run")
+    station.end_run()
     ended = run_phase(station, "ended", "failed")
     assert ended.phase == "ended", ended.message
 
@@ -79,7 +79,7 @@ def test_episodes_run_with_the_rename_map_applied(station, smolvla, inference):
 
 def test_without_the_rename_map_the_run_does_not_start(station, smolvla):
     settings = RunSettings(policy_dir=str(smolvla), task=TASK, episode_time_s=3.0, start_pose=dict(SIM_HOME_POSE))
-    station.call("start_run", settings=settings.to_json())
+    station.start_run(settings)
     failed = run_phase(station, "ready", "failed")
     assert failed.phase == "failed"
     assert "rename" in failed.message.lower()

@@ -26,16 +26,16 @@ ESTOP_HALT_S = 0.1
 @pytest.fixture
 def displaced(station):
     """The arm left away from the start pose with its gripper open, as the sidebar's fault button does."""
-    station.call("set_mirror", enabled=False)
-    station.call("stop_motion")
-    station.call("inject_fault", fault="displace_start_pose")
+    station.set_mirror(False)
+    station.stop_motion()
+    station.inject_fault("displace_start_pose")
     wait_for(lambda: abs(station.state().follower_pos[GRIPPER] - OPEN_GRIPPER_PERCENT) < 1.0)
     yield station
     if station.state().estopped:
-        station.call("release_estop")
-    station.call("set_mirror", enabled=False)
-    station.call("stop_motion")
-    station.call("inject_fault", fault="clear_faults")
+        station.release_emergency_stop()
+    station.set_mirror(False)
+    station.stop_motion()
+    station.inject_fault("clear_faults")
 
 
 @pytest.mark.slow
@@ -53,14 +53,14 @@ def test_a_displaced_start_pose_is_no_go_naming_the_joints_and_the_open_gripper(
 @pytest.mark.slow
 def test_the_follower_mirrors_the_leader_back_to_go_and_the_deltas_follow(displaced):
     displaced_pose = dict(displaced.state().follower_pos)
-    displaced.call("set_leader", joints=displaced_pose)  # the operator takes hold of the leader where the arm is
-    displaced.call("set_mirror", enabled=True)
+    displaced.set_leader(displaced_pose)  # the operator takes hold of the leader where the arm is
+    displaced.set_mirror(True)
     before = verdict_for_station(displaced.state(), PROFILE)
     with pytest.raises(StationError, match="Leader mirroring is on"):
-        displaced.call("move_home", target=move_home_target(displaced.state(), PROFILE))
+        displaced.move_home(move_home_target(displaced.state(), PROFILE))
     for fraction in (0.5, 1.0):  # the operator moves the leader home in two motions
         pose = {m: displaced_pose[m] + fraction * (SIM_HOME_POSE[m] - displaced_pose[m]) for m in SIM_HOME_POSE}
-        displaced.call("set_leader", joints=pose)
+        displaced.set_leader(pose)
         wait_for(lambda: abs(displaced.state().follower_pos["elbow_flex"] - pose["elbow_flex"]) < 1.0)
         verdict = verdict_for_station(displaced.state(), PROFILE)
         elbow = next(joint for joint in verdict.joints if joint.motor == "elbow_flex")
@@ -75,7 +75,7 @@ def test_the_automatic_move_reaches_go_in_time_with_no_step_above_the_limit(disp
     state = displaced.state()
     period_s = 1.0 / state.fps
     started = time.monotonic()
-    displaced.call("move_home", target=move_home_target(state, PROFILE), max_speed_deg_s=SPEED_DEG_S)
+    displaced.move_home(move_home_target(state, PROFILE), max_speed_deg_s=SPEED_DEG_S)
     samples, go_after_s, progress = [], None, {}
     while time.monotonic() - started < GO_WITHIN_S + 4:
         state = displaced.state()
@@ -112,7 +112,7 @@ def test_the_emergency_stop_halts_the_move_within_100_ms(displaced):
     The arm itself decelerates: it may coast a little past the hold point (under a degree at
     30°/s), but from 100 ms on it only returns to the hold point and then rests there.
     """
-    displaced.call("move_home", target=move_home_target(displaced.state(), PROFILE), max_speed_deg_s=SPEED_DEG_S)
+    displaced.move_home(move_home_target(displaced.state(), PROFILE), max_speed_deg_s=SPEED_DEG_S)
     wait_for(lambda: displaced.state().activity.get("fraction", 0) > 0.2)  # the arm is moving at speed
     pressed = time.time()
     displaced.emergency_stop()
@@ -138,4 +138,4 @@ def test_the_emergency_stop_halts_the_move_within_100_ms(displaced):
     assert coasting < 2.0 and max(later) <= coasting + 0.05, "the arm kept moving away after 100 ms"
     assert later[-1] < 0.5, "the arm did not come back to the hold point"
     with pytest.raises(StationError, match="Emergency stop is latched"):
-        displaced.call("move_home", target=move_home_target(displaced.state(), PROFILE))
+        displaced.move_home(move_home_target(displaced.state(), PROFILE))

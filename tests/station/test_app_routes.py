@@ -94,6 +94,6 @@ def test_the_emergency_stop_route_stops_the_station_and_only_for_the_apps_button
         assert (status, text) == (200, "Emergency stop: the arm holds its position.")
         assert station.state().estopped
     finally:
-        station.call("release_estop")
+        station.release_emergency_stop()
     status, text = post_estop(f"{url}/estop/nosuchstation", {HEADER: HEADER_VALUE})
     assert status == 404 and "not running" in text

@@ -53,7 +53,7 @@ def test_feeds_are_live_a_cable_swap_is_flagged_and_the_swap_button_fixes_it(pag
         assert len(samples[0]) > 1000, f"the {camera} feed shows no image"
         assert len({tuple(sample) for sample in samples}) >= 3, f"the {camera} feed did not change over time"
 
-    launcher.connect("demo", workspace).call("inject_fault", fault="swap_cables")
+    launcher.connect("demo", workspace).inject_fault("swap_cables")
     expect(page.get_by_text("Swapped:", exact=False).first).to_be_visible(timeout=30_000)
     page.get_by_role("button", name="Swap cameras").click()
     expect(page.get_by_text("OK:", exact=False).first).to_be_visible(timeout=30_000)

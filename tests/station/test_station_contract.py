@@ -45,22 +45,22 @@ def test_frames_are_jpeg_and_keep_coming(station):
 
 
 def test_leader_mirroring_moves_the_follower_and_blocks_the_move_home(station):
-    station.call("set_mirror", enabled=True)
+    station.set_mirror(True)
     try:
         start = station.state().follower_pos["shoulder_pan"]
-        station.call("set_leader", joints={"shoulder_pan": start + 8.0})
+        station.set_leader({"shoulder_pan": start + 8.0})
         wait_for(lambda: abs(station.state().follower_pos["shoulder_pan"] - (start + 8.0)) < 1.0)
         with pytest.raises(StationError, match="Leader mirroring is on"):
-            station.call("move_home", target={"shoulder_pan": start})
+            station.move_home({"shoulder_pan": start})
     finally:
-        station.call("set_mirror", enabled=False)
+        station.set_mirror(False)
 
 
 def test_move_home_reaches_the_target_without_a_step_above_the_limit(station):
-    station.call("set_leader", joints={})
+    station.set_leader({})
     target = dict(station.state().follower_pos)
     target["shoulder_pan"] -= 20.0
-    station.call("move_home", target=target, max_speed_deg_s=40.0)
+    station.move_home(target, max_speed_deg_s=40.0)
     states = []
     wait_for(lambda: states.append(station.state()) or states[-1].mode == "idle" and len(states) > 3, timeout_s=15)
     final = states[-1].follower_pos
@@ -70,7 +70,7 @@ def test_move_home_reaches_the_target_without_a_step_above_the_limit(station):
 def test_emergency_stop_halts_a_motion_within_100_ms(station):
     target = dict(station.state().follower_pos)
     target["shoulder_pan"] += 40.0
-    station.call("move_home", target=target, max_speed_deg_s=60.0)
+    station.move_home(target, max_speed_deg_s=60.0)
     wait_for(lambda: station.state().activity.get("fraction", 0) > 0.3)
     pressed = station.state().follower_pos["shoulder_pan"]
     station.emergency_stop()
@@ -86,8 +86,8 @@ def test_emergency_stop_halts_a_motion_within_100_ms(station):
     assert max(abs(p - hold) for p in positions) < 1.5, "the arm kept moving after the emergency stop"
     assert abs(positions[-1] - hold) < 0.5
     with pytest.raises(StationError, match="Emergency stop is latched"):
-        station.call("move_home", target=target)
-    station.call("release_estop")
+        station.move_home(target)
+    station.release_emergency_stop()
 
 
 def test_a_second_process_cannot_drive_the_same_robot(station, station_workspace):
@@ -97,7 +97,7 @@ def test_a_second_process_cannot_drive_the_same_robot(station, station_workspace
     )
     assert result.returncode == 3
     assert "already driven by station 'demo'" in result.stdout + result.stderr
-    assert station.call("ping") == "pong"
+    assert station.ping() == "pong"
 
 
 def test_a_crashed_station_is_reported_and_not_restarted(workspace):

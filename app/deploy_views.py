@@ -7,21 +7,23 @@ import io
 import pandas as pd
 import streamlit as st
 
-from core.deploy.gate import Preflight
-from core.registry import Registry
+from core.deploy.gate import Preflight, gate_status
 from core.policy.task_check import TaskCheck
+from core.registry import Registry
 
 STATUS_ICONS = {"pass": ":material/check_circle:", "warn": ":material/warning:", "fail": ":material/cancel:"}
 OUTCOMES = {"success": "Success", "failure": "Failure", "untagged": "Leave untagged (decided)"}
 
 
 def checklist(preflight: Preflight) -> None:
-    for item in preflight.items:
-        show = {"pass": st.success, "warn": st.warning, "fail": st.error}[item.status]
-        text = f"**{item.title}**: {item.evidence}" + (f"  \n*Fix:* {item.fix}" if item.fix and item.status != "pass" else "")
-        show(text, icon=STATUS_ICONS[item.status])
-        if item.id == "task" and item.status != "pass" and isinstance(item.detail, TaskCheck):
-            task_detail(item.detail)
+    for finding in preflight.findings:
+        status = gate_status(finding)
+        show = {"pass": st.success, "warn": st.warning, "fail": st.error}[status]
+        text = f"**{finding.title}**: {finding.evidence.sentence}" + (f"  \n*Fix:* {finding.fix}" if finding.fix and status != "pass" else "")
+        show(text, icon=STATUS_ICONS[status])
+        detail = preflight.details.get(finding.id)
+        if finding.is_problem and isinstance(detail, TaskCheck):
+            task_detail(detail)
 
 
 def task_detail(check: TaskCheck) -> None:
@@ -42,7 +44,7 @@ def task_detail(check: TaskCheck) -> None:
 
 def blocking_summary(preflight: Preflight, task_override: bool) -> str:
     blocking = preflight.blocking(task_override)
-    return "Blocked by: " + ", ".join(item.title.lower() for item in blocking) if blocking else ""
+    return "Blocked by: " + ", ".join(finding.title.lower() for finding in blocking) if blocking else ""
 
 
 def tag_form(registry: Registry, episode_id: int, episode_index: int, key: str, question: str = "how did it go?") -> bool:

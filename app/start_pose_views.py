@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from core.start_pose.pose import StartPoseVerdict
+from core.rules.start_pose import StartPoseVerdict
 
 INSIDE_COLOUR = "background-color: rgba(33, 195, 84, 0.25)"
 OUTSIDE_COLOUR = "background-color: rgba(255, 43, 43, 0.30)"

@@ -41,7 +41,7 @@ from core.training.dataset_files import open_dataset
 from core.training.profile import TrainingProfile, build_profile
 from core.registry import Registry
 from core.so101 import GRIPPER, motor_of
-from core.start_pose.pose import start_pose_distance
+from core.rules.start_pose import start_pose_distance
 from core.workspace import Workspace
 
 RUNS = 10

@@ -26,7 +26,7 @@ from pathlib import Path
 from core.training.frame_stats import JointSpread
 from core.sim.lab import SIM_HOME_POSE
 from core.so101 import pos_key
-from core.start_pose.pose import judge_start_pose, start_pose_targets
+from core.rules.start_pose import judge_start_pose, start_pose_targets
 from core.station import launcher
 from core.station.client import StationClient
 from core.station.config import demo_station_config

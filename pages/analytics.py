@@ -7,7 +7,8 @@ import streamlit as st
 
 from app.context import active_profile, workspace
 from core.training import planner
-from core.analytics.diagnosis import camera_views, diagnose, trained_epochs
+from core.analytics.diagnosis import camera_views, diagnose
+from core.rules.epochs import trained_epochs
 from core.analytics.export import ReportFrame, figure_png, modebar_config, report_html
 from core.analytics.figures import episode_figure
 from core.analytics.frames import drilldown_frames
@@ -139,7 +140,7 @@ with diagnosis_tab:
                 try:
                     diagnoses[profile.name, target.root] = diagnose(
                         profile, target, training=data.training, checkpoint=profile.checkpoint,
-                        epochs=trained_epochs(profile, profile.checkpoint, data.training),
+                        epochs=trained_epochs(profile, profile.checkpoint, data.training.episode_lengths if data.training else None),
                         views=views(target.root, dataset_fingerprint(target.root)),
                     )
                 except PreflightError as error:

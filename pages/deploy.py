@@ -91,9 +91,8 @@ tolerances = load_tolerance_overrides(workspace(), profile.name)
 preflight = run_preflight(task=task, profile=profile, checkpoint=checkpoint, state=state, client=client, inference=inference,
                           n_action_steps=int(n_action_steps), rtc_execution_horizon=rtc_horizon, rename_map=slots.rename_map, tolerances=tolerances)
 checklist(preflight)
-task_item = preflight.item("task")
 override = False
-if task_item.status == "fail":
+if preflight.statuses["task_mismatch"] == "fail":
     override = st.checkbox("Run with this sentence anyway: I know it is not a training task (recorded with the run)", key="task_override")
 st.button("Check again", icon=":material/refresh:")
 

@@ -9,7 +9,8 @@ from app.start_pose_views import joint_table, verdict_banner
 from app.station_panel import station_action, station_sidebar
 from core.errors import PreflightError
 from core.start_pose.move_home import DEFAULT_MAX_SPEED_DEG_S, MAX_SPEED_DEG_S
-from core.start_pose.pose import ARM_TOLERANCE_FLOOR, GRIPPER_TOLERANCE_FLOOR, TOLERANCE_SIGMAS, move_home_target, station_targets, verdict_for_station
+from core.rules.start_pose import ARM_TOLERANCE_FLOOR, GRIPPER_TOLERANCE_FLOOR, TOLERANCE_SIGMAS
+from core.start_pose.pose import move_home_target, station_targets, verdict_for_station
 from core.start_pose.tolerances import load_tolerance_overrides, save_tolerance_overrides
 
 st.title("Home reset")

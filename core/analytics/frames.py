@@ -15,7 +15,6 @@ from core.training.dataset_files import DatasetFiles
 from core.errors import DatasetError
 from core.training.video_frames import decode_frame
 
-LUMA = np.array([0.299, 0.587, 0.114])
 
 
 @dataclass(frozen=True)
@@ -50,11 +49,6 @@ def episode_frame(dataset: DatasetFiles, episode_index: int, camera_key: str, at
 
 def first_frames(dataset: DatasetFiles, camera_key: str, episodes: Sequence[int]) -> list[RecordedFrame]:
     return [episode_frame(dataset, index, camera_key, 0.0) for index in episodes]
-
-
-def luminance(image: np.ndarray) -> float:
-    """Mean brightness 0..255 (Rec. 601 luma), the number a lighting change moves."""
-    return float(np.asarray(image, dtype=np.float64).reshape(-1, 3).mean(axis=0) @ LUMA)
 
 
 def drilldown_frames(dataset: DatasetFiles, episode_index: int, moments: Sequence[float] = (0.0, 0.5, 1.0)) -> list[RecordedFrame]:

@@ -32,7 +32,7 @@ from core.errors import DatasetError
 from core.training.frame_stats import FIXED_CLOSED_THRESHOLD, RANGE_UNITS_LIMIT, JointUnits, JumpStats
 from core.training.profile import ACTION, STATE, TrainingProfile
 from core.so101 import GRIPPER, motor_of
-from core.start_pose.pose import JointTarget, start_pose_distance, start_pose_targets
+from core.rules.start_pose import JointTarget, start_pose_distance, start_pose_targets
 
 GRIPPER_HISTOGRAM_BINS = 50  # over the gripper's 0..100 range: 2 units per bin
 GRIPPER_RANGE = (0.0, 100.0)
@@ -79,6 +79,11 @@ class DatasetMetrics:
 
     def jump(self, motor: str) -> JumpStats:
         return next(stats for stats in self.action_jumps if motor_of(stats.joint) == motor)
+
+    @property
+    def episode_lengths(self) -> dict[int, int]:
+        """Episode index -> frames."""
+        return dict(zip(self.episodes["episode_index"].astype(int), self.episodes["length_frames"].astype(int)))
 
 
 def episode_columns(action_names: Sequence[str]) -> list[str]:

@@ -1,58 +1,72 @@
 """The preflight gate: every check that must pass before a policy drives the arm.
 
-Each item is pass, warn or fail, with its evidence in numbers and the fix. A fail blocks
-the run; the one exception is a task sentence the operator deliberately runs anyway
-(`task_override`), which is then recorded with the run. The Deploy page shows the same
-items, and the station is only asked to start a run the gate lets through.
+Each check is a rule's `Finding` (`core.rules`), the same judgement the diagnosis makes after a run;
+its gate status is pass (ok), warn (info, warning) or fail (critical). A fail blocks the run; the one
+exception is a task sentence the operator deliberately runs anyway (`task_override`), recorded with
+the run. The Deploy page shows the same findings, and the station is only asked to start a run the
+gate lets through.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from core.errors import PreflightError
 from core.policy.camera_slots import CameraSlots, check_rename_map, propose_camera_slots
 from core.policy.checkpoint import CheckpointInfo
-from core.errors import PreflightError
 from core.policy.inference_settings import InferenceSettings, plan_inference
-from core.training.planner import guidance_for
-from core.training.profile import TrainingProfile
-from core.rules.camera_roles import RoleCheck, check_station_roles
-from core.start_pose.pose import StartPoseVerdict, check_joint_units, verdict_for_station
-from core.station.state import StationState
-from core.policy.task_check import TaskCheck, check_task
+from core.policy.task_check import check_task
 from core.policy.vlm_backbone import backbone_status
+from core.rules import epochs as epochs_rule
+from core.rules.camera_roles import check_roles, judge_camera_roles, references_of, signatures_of
+from core.rules.finding import CannotJudge, Evidence, Finding
+from core.rules.fps import judge_fps
+from core.rules.scene import judge_scene, reference_frames, scene_view
+from core.rules.start_pose import StartPoseVerdict, judge_station_start
+from core.rules.task import judge_task
+from core.rules.units import judge_station_units
+from core.start_pose.pose import verdict_for_station
+from core.station.client import StationClient
+from core.station.state import StationState
+from core.training.profile import TrainingProfile
 
-Status = Literal["pass", "warn", "fail"]
+GateStatus = Literal["pass", "warn", "fail"]
+SEVERITY_RANK: Mapping[str, int] = {"ok": 0, "info": 1, "warning": 2, "critical": 3}
+# A finding blocks the run from this severity on. Any task difference blocks: even a policy that ignores the
+# sentence labels its recording with it, and the recording merges into the next training set as another task.
+BLOCKS_FROM: Mapping[str, str] = {"task_mismatch": "info"}
+OVERRIDABLE: frozenset[str] = frozenset({"task_mismatch"})  # the operator may run despite it; the override is recorded
 
 
-@dataclass(frozen=True)
-class CheckItem:
-    id: str  # task | cameras | start_pose | camera_slots | chunking | fps_units | epochs | backbone
-    title: str
-    status: Status
-    evidence: str
-    fix: str = ""
-    overridable: bool = False  # the operator may run despite a fail, and the override is recorded
-    detail: object = None  # the full check result, for the page to draw (TaskCheck, RoleCheck, ...)
+def gate_status(finding: Finding) -> GateStatus:
+    """pass when nothing is wrong, fail when the finding blocks the run, warn otherwise."""
+    if not finding.is_problem:
+        return "pass"
+    return "fail" if SEVERITY_RANK[finding.severity] >= SEVERITY_RANK[BLOCKS_FROM.get(finding.id, "critical")] else "warn"
 
 
 @dataclass(frozen=True)
 class Preflight:
-    items: tuple[CheckItem, ...]
+    findings: tuple[Finding, ...]  # in the order the page shows them
+    details: Mapping[str, object] = field(default_factory=dict)  # finding id -> the full check, for the page to draw
     camera_slots: CameraSlots | None = None  # the rename map the run will use
     inference: InferenceSettings | None = None
     start_pose: StartPoseVerdict | None = None
-    notes: tuple[str, ...] = field(default_factory=tuple)
 
-    def item(self, check_id: str) -> CheckItem | None:
-        return next((item for item in self.items if item.id == check_id), None)
+    def finding(self, finding_id: str) -> Finding | None:
+        return next((finding for finding in self.findings if finding.id == finding_id), None)
 
-    def blocking(self, task_override: bool = False) -> tuple[CheckItem, ...]:
-        return tuple(item for item in self.items if item.status == "fail" and not (item.overridable and task_override))
+    @property
+    def statuses(self) -> dict[str, GateStatus]:
+        return {finding.id: gate_status(finding) for finding in self.findings}
 
-    def can_run(self, task_override: bool = False) -> bool:
-        return not self.blocking(task_override)
+    def blocking(self, task_override: bool = False) -> tuple[Finding, ...]:
+        return tuple(
+            finding for finding in self.findings
+            if gate_status(finding) == "fail" and not (task_override and finding.id in OVERRIDABLE)
+        )
 
 
 def run_preflight(
@@ -61,7 +75,7 @@ def run_preflight(
     profile: TrainingProfile,
     checkpoint: CheckpointInfo,
     state: StationState,
-    client=None,
+    client: StationClient | None = None,
     inference: str = "sync",
     n_action_steps: int | None = None,
     rtc_execution_horizon: int | None = None,
@@ -71,130 +85,104 @@ def run_preflight(
 ) -> Preflight:
     """All checks for running `checkpoint` on the station in `state` with this task and these settings.
 
-    `client` (a StationClient) lets the camera role check look at live frames; without it,
-    or with `check_cameras=False`, the item says it was not run.
+    `client` lets the camera checks look at live frames; without it, or with `check_cameras=False`,
+    they say they were not run.
     """
     station_cameras = list(state.camera_mapping)
+    training_cameras = [camera.key for camera in profile.cameras]
     slots = (
-        check_rename_map(checkpoint, station_cameras, rename_map, [c.key for c in profile.cameras])
+        check_rename_map(checkpoint, station_cameras, rename_map, training_cameras)
         if rename_map is not None
-        else propose_camera_slots(checkpoint, station_cameras, [c.key for c in profile.cameras])
+        else propose_camera_slots(checkpoint, station_cameras, training_cameras)
     )
     plan = plan_inference(checkpoint, state.fps, inference, n_action_steps=n_action_steps, rtc_execution_horizon=rtc_execution_horizon)
-    verdict, start_item = _start_pose(state, profile, tolerances)
-    items = [
-        _task(check_task(task, [t.task for t in profile.tasks], checkpoint)),
-        _cameras(client, profile, check_cameras),
-        start_item,
+    task_check = check_task(task, [t.task for t in profile.tasks], checkpoint)
+    details: dict[str, object] = {"task_mismatch": task_check, "camera_slots": slots, "chunking": plan}
+    verdict = None
+    try:
+        verdict = verdict_for_station(state, profile, tolerances)
+        start = judge_station_start(verdict)
+        details["start_pose"] = verdict
+    except PreflightError as error:
+        start = Finding("start_pose", "critical", "Start pose cannot be judged", Evidence(str(error)), "See the Home reset page.")
+    findings = [
+        _judged("task_mismatch", "Task sentence", lambda: judge_task(task_check, checkpoint)),
+        *_live_views(client if check_cameras else None, state, profile, details),
+        start,
         _slots(slots),
         _chunking(plan),
-        _fps_units(state, profile),
-        _epochs(profile, checkpoint),
+        judge_fps(profile.fps, state.fps, deployment="station"),
+        judge_station_units(profile.joint_units, state.use_degrees, state.name),
+        _judged("overfitting", "Training length", lambda: epochs_rule.judge_epochs(checkpoint, epochs_rule.trained_epochs(profile, checkpoint))),
     ]
     backbone = _backbone(checkpoint)
     if backbone is not None:
-        items.append(backbone)
-    return Preflight(tuple(items), slots, plan, verdict)
+        findings.append(backbone)
+    return Preflight(tuple(findings), details, slots, plan, verdict)
 
 
-def _task(check: TaskCheck) -> CheckItem:
-    """Any difference fails: a policy that reads the task sees another input, and even one that ignores it
-    records episodes under another task, which then merge into the next training set as a task of their own."""
-    status: Status = "pass" if check.status == "pass" else "warn" if check.closest_task is None else "fail"
-    return CheckItem("task", "Task sentence matches a training task exactly", status, check.evidence, check.fix,
-                     overridable=status == "fail", detail=check)
-
-
-def _cameras(client, profile: TrainingProfile, enabled: bool) -> CheckItem:
-    title = "Camera roles match the training views"
-    if client is None or not enabled:
-        return CheckItem("cameras", title, "warn", "Not checked: no live frames from the station.", "Start the station.")
+def _judged(finding_id: str, title: str, rule: Callable[[], Finding], fix: str = "") -> Finding:
+    """The rule's finding, or a warning that says why it could not run (a check never passes silently)."""
     try:
-        check: RoleCheck = check_station_roles(client, profile)
-    except PreflightError as error:
-        return CheckItem("cameras", title, "fail", str(error), "Check the station's cameras on the Cameras page.")
-    scores = ", ".join(f"{feed}→{role} {check.scores[feed][role]:.2f}" for feed, role in check.best_assignment.items())
-    if check.verdict == "ok":
-        return CheckItem("cameras", title, "pass", f"{check.message} Scores: {scores}.", detail=check)
-    if check.verdict == "incomplete":
-        return CheckItem("cameras", title, "warn", check.message, "Name the station's cameras like the training cameras.", detail=check)
-    fix = f"Swap the cameras on the Cameras page (mapping {check.fix_mapping})." if check.fix_mapping else "Fix the camera on the Cameras page."
-    return CheckItem("cameras", title, "fail", f"{check.message} Scores: {scores}.", fix, detail=check)
+        return rule()
+    except CannotJudge as reason:
+        return Finding(finding_id, "info", f"{title}: not checked", Evidence(f"Not checked: {reason}."), fix)
 
 
-def _start_pose(state: StationState, profile: TrainingProfile, tolerances) -> tuple[StartPoseVerdict | None, CheckItem]:
-    title = "Start pose is GO"
+def _live_views(client: StationClient | None, state: StationState, profile: TrainingProfile, details: dict) -> list[Finding]:
+    """The camera roles and the scene look, judged on the station's newest frames."""
+    if client is None:
+        not_run = Evidence("Not checked: no live frames from the station.")
+        return [
+            Finding("camera_swap", "info", "Camera roles: not checked", not_run, "Start the station."),
+            Finding("visual_shift", "info", "Scene look: not checked", not_run, "Start the station."),
+        ]
     try:
-        verdict = verdict_for_station(state, profile, tolerances)
+        images = client.latest_images(station_cameras := list(state.camera_mapping))
     except PreflightError as error:
-        return None, CheckItem("start_pose", title, "fail", str(error), "See the Home reset page.")
-    distance = f"largest arm deviation {verdict.distance:.1f}°" if verdict.distance is not None else "no arm joints compared"
-    if verdict.go:
-        return verdict, CheckItem("start_pose", title, "pass", f"GO: every joint inside tolerance ({distance}). {verdict.units_note}".strip(), detail=verdict)
-    moves = "; ".join(verdict.moves)
-    note = f" {verdict.gripper_note}" if verdict.gripper_note else ""
-    return verdict, CheckItem("start_pose", title, "fail", f"NO-GO ({distance}): {moves}.{note}",
-                              "Move the arm home on the Home reset page (automatically or with the leader arm).", detail=verdict)
+        problem = Evidence(str(error))
+        fix = "Check the station's cameras on the Cameras page."
+        return [
+            Finding("camera_swap", "critical", "Camera roles cannot be checked", problem, fix),
+            Finding("visual_shift", "info", "Scene look: not checked", problem, fix),
+        ]
+    roles = check_roles({name: signatures_of([image]) for name, image in images.items()}, references_of(profile), state.camera_mapping)
+    details["camera_swap"] = roles
+    views = {name: [scene_view(image)] for name, image in images.items() if name in station_cameras}
+    assignment = roles.best_assignment if roles.verdict == "swapped" else None  # a swapped feed is judged as the view it shows
+    return [
+        _judged("camera_swap", "Camera roles", lambda: judge_camera_roles(roles), "Check the camera names on the Cameras page."),
+        _judged("visual_shift", "Scene look", lambda: judge_scene(reference_frames(profile, views), views, assignment)),
+    ]
 
 
-def _slots(slots: CameraSlots) -> CheckItem:
-    title = "Policy image keys, station cameras and rename map agree"
+def _slots(slots: CameraSlots) -> Finding:
     mapping = ", ".join(f"{source} → {target}" for source, target in slots.rename_map.items()) or "no renaming needed"
+    numbers = {"rename_map": dict(slots.rename_map), "unused_cameras": list(slots.unused_cameras)}
     if slots.blocking:
-        return CheckItem("camera_slots", title, "fail", " ".join(problem.message for problem in slots.problems),
-                         "Edit the camera-to-slot mapping so every policy slot gets exactly one station camera.", detail=slots)
-    return CheckItem("camera_slots", title, "pass", f"{slots.explanation} Rename map: {mapping}.", detail=slots)
+        return Finding(
+            "camera_slots", "critical", "Policy image keys, station cameras and rename map disagree",
+            Evidence(" ".join(problem.message for problem in slots.problems), numbers),
+            "Edit the camera-to-slot mapping so every policy slot gets exactly one station camera.",
+        )
+    return Finding("camera_slots", "ok", "Policy image keys, station cameras and rename map agree",
+                   Evidence(f"{slots.explanation} Rename map: {mapping}.", numbers))
 
 
-def _chunking(plan: InferenceSettings) -> CheckItem:
-    title = "Chunk settings can work"
+def _chunking(plan: InferenceSettings) -> Finding:
     if plan.blocking:
-        return CheckItem("chunking", title, "fail", " ".join(plan.problems), "Change n_action_steps or the inference mode.", detail=plan)
+        return Finding("chunking", "critical", "Chunk settings cannot work", Evidence(" ".join(plan.problems)),
+                       "Change n_action_steps or the inference mode.")
     if plan.warnings:
-        return CheckItem("chunking", title, "warn", f"{plan.explanation} {' '.join(plan.warnings)}", detail=plan)
-    return CheckItem("chunking", title, "pass", plan.explanation, detail=plan)
+        return Finding("chunking", "warning", "Chunk settings can work, with a caveat", Evidence(f"{plan.explanation} {' '.join(plan.warnings)}"))
+    return Finding("chunking", "ok", "Chunk settings can work", Evidence(plan.explanation))
 
 
-def _fps_units(state: StationState, profile: TrainingProfile) -> CheckItem:
-    title = "FPS and joint units agree"
-    problems = []
-    if abs(state.fps - profile.fps) > 1e-6:
-        problems.append(f"the station runs at {state.fps} fps but the training data was recorded at {profile.fps:g} fps")
-    try:
-        caveat = check_joint_units(profile.joint_units, state.use_degrees, state.name)
-    except PreflightError as error:
-        problems.append(str(error))
-        caveat = ""
-    if problems:
-        return CheckItem("fps_units", title, "fail", "; ".join(problems) + ".",
-                         f"Set the station to {profile.fps:g} fps and the training data's joint units.")
-    units = "degrees" if state.use_degrees else "-100..100"
-    if caveat:
-        return CheckItem("fps_units", title, "warn", f"{state.fps} fps on both sides. {caveat}")
-    return CheckItem("fps_units", title, "pass", f"{state.fps} fps and joints in {units} on both sides.")
-
-
-def _epochs(profile: TrainingProfile, checkpoint: CheckpointInfo) -> CheckItem:
-    title = "Training length is not likely to have memorised the scenes"
-    guidance = guidance_for(checkpoint.policy_type)
-    if profile.epochs is None:
-        return CheckItem("epochs", title, "warn", "Epochs unknown: the checkpoint has no train_config.json, or it names another dataset.",
-                         "Keep the train_config.json that lerobot-train writes next to the weights.")
-    evidence = f"{profile.epochs:.1f} epochs ({guidance.policy_type}: typical {guidance.typical_low:g}-{guidance.typical_high:g}, warning above {guidance.warn_above:g})."
-    verdict = guidance.verdict(profile.epochs)
-    if verdict == "above":
-        return CheckItem("epochs", title, "warn", f"{evidence} {guidance.basis}",
-                         "Expect a policy that replays its training scenes; see the Training planner on the Analytics page.")
-    if verdict == "below":
-        return CheckItem("epochs", title, "warn", f"{evidence} Below the typical range: the policy is likely under-trained.",
-                         "Train longer; the Training planner on the Analytics page gives the steps for a target number of epochs.")
-    return CheckItem("epochs", title, "pass", evidence)
-
-
-def _backbone(checkpoint: CheckpointInfo) -> CheckItem | None:
+def _backbone(checkpoint: CheckpointInfo) -> Finding | None:
     status = backbone_status(checkpoint)
     if status is None:
         return None
     if status.blocking:
-        return CheckItem("backbone", "Vision-language backbone files are on this machine", "fail", status.message, "Fetch the files as described.")
-    return CheckItem("backbone", "Vision-language backbone files are on this machine", "pass", status.summary)
+        return Finding("backbone", "critical", "Vision-language backbone files are missing", Evidence(status.message),
+                       "Fetch the files as described.")
+    return Finding("backbone", "ok", "Vision-language backbone files are on this machine", Evidence(status.summary))

@@ -27,7 +27,6 @@ from typing import Any, Literal
 from core.policy.checkpoint import PREPROCESSOR_FILE, TOKENIZER_STEP_NAMES, CheckpointInfo
 from core.errors import CheckpointError
 
-CheckStatus = Literal["pass", "warn", "fail"]
 VISIBLE = {" ": "␣", "\n": "⏎", "\t": "⇥", "\r": "␍"}
 DIFF_UNITS = re.compile(r"\w+|\s|[^\w\s]")
 
@@ -70,14 +69,16 @@ class ModelView:
 
 @dataclass(frozen=True)
 class TaskCheck:
-    status: CheckStatus
     sentence: str  # the operator's
-    closest_task: str | None  # the training task it is compared with (the exact one when it matches)
+    closest_task: str | None  # the training task it is compared with (the exact one when it matches); None: no tasks
     training_tasks: tuple[str, ...]
     diff: tuple[DiffSegment, ...]  # from closest_task to sentence
     model_view: ModelView | None  # None for a policy that ignores the task, or when its tokenizer is unavailable
-    evidence: str
-    fix: str
+    tokenizer_problem: str = ""  # why the model view could not be built (the tokenizer is not on this machine)
+
+    @property
+    def exact(self) -> bool:
+        return self.sentence == self.closest_task
 
     @property
     def diff_text(self) -> str:
@@ -120,54 +121,21 @@ def closest_task(sentence: str, training_tasks: Sequence[str]) -> str | None:
 
 
 def check_task(sentence: str, training_tasks: Sequence[str], checkpoint: CheckpointInfo | None) -> TaskCheck:
-    """Compare the operator's sentence with the training tasks, exactly and as the checkpoint's policy reads it."""
+    """Compare the operator's sentence with the training tasks, exactly and as the checkpoint's policy reads it.
+
+    The judgement of the comparison is the task rule, `core.rules.task.judge_task`.
+    """
     tasks = tuple(training_tasks)
     closest = closest_task(sentence, tasks)
     if closest is None:
-        return TaskCheck("warn", sentence, None, tasks, (), None, "The training profile lists no task sentence to compare with.",
-                         "Profile the dataset the policy was trained on, so the task can be checked.")
-    exact = sentence == closest
-    diff = text_diff(closest, sentence)
-    reads_task = checkpoint is not None and checkpoint.language is not None
+        return TaskCheck(sentence, None, tasks, (), None)
     view, unavailable = None, ""
-    if reads_task and not exact:
+    if checkpoint is not None and checkpoint.language is not None and sentence != closest:
         try:
             view = model_view(checkpoint, closest, sentence)
         except CheckpointError as error:
-            unavailable = f" The tokenizer is not available, so the tokens cannot be shown: {error}"
-    fix = f"Use the training sentence exactly: {json.dumps(closest, ensure_ascii=False)}" + (
-        f" (the training tasks: {', '.join(json.dumps(t, ensure_ascii=False) for t in tasks)})." if len(tasks) > 1 else "."
-    )
-    if exact:
-        return TaskCheck("pass", sentence, closest, tasks, diff, None, "The sentence is a training task, character for character.", "")
-    shown = render_diff(diff)
-    if checkpoint is not None and not reads_task:
-        return TaskCheck(
-            "warn", sentence, closest, tasks, diff, None,
-            f"The {checkpoint.policy_type} policy does not read the task, so the run is not affected; the sentence only labels the "
-            f"recording, and differs from the training task: {shown}. Recordings with another sentence merge into the next "
-            "training set as another task.",
-            fix,
-        )
-    if view is not None and view.same:
-        return TaskCheck(
-            "warn", sentence, closest, tasks, diff, view,
-            f"The sentence differs from the training task ({shown}), but the policy's preprocessor turns both into the same "
-            "tokens. The recording is labelled with the different sentence.",
-            fix,
-        )
-    tokens = (
-        f" The policy sees different tokens from position {view.first_difference} on "
-        f"({len(view.rows)} positions compared)."
-        if view is not None
-        else unavailable
-    )
-    return TaskCheck(
-        "fail", sentence, closest, tasks, diff, view,
-        f"The sentence is not a training task: {shown}.{tokens} A language-conditioned policy given a sentence it was not "
-        "trained on may reach without grasping.",
-        fix,
-    )
+            unavailable = str(error)
+    return TaskCheck(sentence, closest, tasks, text_diff(closest, sentence), view, unavailable)
 
 
 def model_view(checkpoint: CheckpointInfo, training: str, operator: str) -> ModelView:

@@ -24,9 +24,11 @@ from typing import Literal, Mapping, Sequence
 
 import numpy as np
 
+from core.rules.finding import CannotJudge, Evidence, Finding
 from core.training.appearance import AppearanceSignature, signature_of, similarity
 
 Verdict = Literal["ok", "swapped", "unrecognised", "incomplete"]
+FINDING_ID = "camera_swap"
 UNRECOGNISED_BELOW = 0.35  # best score of a feed under this: it shows none of the training views
 SWAP_MARGIN = 0.05  # mean score gain per feed a different assignment needs before we call a swap
 
@@ -123,3 +125,20 @@ def _best_assignment(scores: dict[str, dict[str, float]], feeds: list[str]) -> d
 
 def _total(scores: dict[str, dict[str, float]], assignment: Mapping[str, str]) -> float:
     return sum(scores[feed][role] for feed, role in assignment.items())
+
+
+def judge_camera_roles(check: RoleCheck) -> Finding:
+    """Swapped feeds are critical; a feed that matches no view is left to the scene rule (core.rules.scene)."""
+    if check.verdict == "incomplete":
+        raise CannotJudge(f"{check.message} Name the station's cameras like the training cameras.")
+    scores = ", ".join(f"{feed}→{role} {check.scores[feed][role]:.2f}" for feed, role in check.best_assignment.items())
+    moved = {feed: role for feed, role in check.best_assignment.items() if feed != role}
+    numbers = {"scores": check.scores, "shows": moved}
+    if check.verdict != "swapped":
+        return Finding(FINDING_ID, "ok", "Camera roles match the training views", Evidence(f"{check.message} Scores: {scores}.", numbers))
+    shown = ", ".join(f"'{feed}' shows the {role} view" for feed, role in moved.items())
+    fix = (
+        f"Swap the cameras on the Cameras page (mapping {check.fix_mapping}), or exchange the two camera cables, "
+        "then check the live views again."
+    )
+    return Finding(FINDING_ID, "critical", "Cameras swapped: " + shown, Evidence(f"{check.message} Scores: {scores}.", numbers), fix)

@@ -1,6 +1,7 @@
-"""The start pose: the training start pose and its tolerances, GO / NO-GO, and the automatic move home.
+"""The start pose on a station: GO / NO-GO of its follower, the operator's tolerances, the automatic move home.
 
-May import: `core.training` and the loose modules. `core.rules`, `core.station`, `core.deploy`
-and `core.analytics` use it; it never imports them (a station's state is read through the
-`ArmReading` protocol in `pose`).
+The judgement (tolerances, deltas) is the start-pose rule in `core.rules.start_pose`.
+May import: `core.rules`, `core.training`, `core.policy` and the loose modules. `core.station`,
+`core.deploy` and `core.analytics` use it; it never imports them (a station's state is read
+through the `ArmReading` protocol in `pose`).
 """

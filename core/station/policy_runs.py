@@ -242,7 +242,7 @@ class PolicyRuns:
     def episode_ended(self, dataset, settings: RunSettings, episode_index: int, follower_at_start: dict, status: str, reason: str) -> None:
         """Hold the arm, save what was recorded, register the episode, start the reset."""
         from core.registry import Registry
-        from core.start_pose.pose import start_pose_distance, start_pose_deltas
+        from core.rules.start_pose import start_pose_deltas, start_pose_distance
 
         self.station.end_rollout()
         if self._discard and status == "recorded":

@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from core.analytics.diagnosis import FINDING_IDS, Diagnosis, Finding, camera_views, diagnose, trained_epochs
+from core.analytics.diagnosis import FINDING_IDS, Diagnosis, camera_views, diagnose
+from core.codec import from_json, to_json
+from core.rules.epochs import trained_epochs
+from core.rules.finding import Finding
 from core.analytics.metrics import Reference, dataset_metrics
 from core.policy.checkpoint import read_checkpoint
 from core.training.dataset_files import open_dataset
@@ -36,7 +39,7 @@ def run_diagnosis(profile, training, reference):
             dataset_metrics(deployment, reference),
             training=training,
             checkpoint=info,
-            epochs=trained_epochs(profile, info, training),
+            epochs=trained_epochs(profile, info, training.episode_lengths),
             views=camera_views(open_dataset(deployment)),
         )
 
@@ -58,7 +61,7 @@ def test_each_fault_gives_exactly_its_finding(run_diagnosis, fault_dirs: dict[st
     finding = diagnosis.findings[0]
     assert finding.severity in ("critical", "warning")
     assert finding.evidence.sentence and finding.evidence.numbers and finding.fix
-    json.dumps(finding.to_json())  # the evidence is JSON-ready
+    json.dumps(to_json(finding))  # the evidence is JSON-ready
 
 
 def test_overtrained_checkpoint_gives_overfitting(run_diagnosis, clean_dir: Path, overtrained_checkpoint: Path) -> None:
@@ -94,7 +97,7 @@ def test_evidence_names_the_numbers(run_diagnosis, fault_dirs: dict[str, Path], 
 
 def test_findings_round_trip_through_json(run_diagnosis, fault_dirs: dict[str, Path]) -> None:
     finding = run_diagnosis(fault_dirs["gripper_never_closes"]).findings[0]
-    assert Finding.from_json(json.loads(json.dumps(finding.to_json()))) == finding
+    assert from_json(Finding, json.loads(json.dumps(to_json(finding)))) == finding
 
 
 def test_command_prints_the_documented_json(training_dir: Path, fault_dirs: dict[str, Path], sane_checkpoint: Path) -> None:

@@ -12,7 +12,7 @@ from core.analytics.metrics import Reference, _grouped_percentile, dataset_metri
 from core.analytics.runs import find_recordings, join_registry, success_table
 from core.errors import DatasetError
 from core.registry import Registry
-from core.start_pose.pose import start_pose_distance, start_pose_targets
+from core.rules.start_pose import start_pose_distance, start_pose_targets
 from core.analytics.stats import wilson_interval
 from tests.analytics.conftest import CLOSED_ACTION_FRAMES, FRAMES, SPIKE_EPISODE, START_OFFSETS
 

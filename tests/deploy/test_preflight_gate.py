@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.policy.checkpoint import read_checkpoint
-from core.deploy.gate import run_preflight
+from core.deploy.gate import OVERRIDABLE, run_preflight
 from core.training.profile import build_profile
 from core.sim.lab import SIM_HOME_POSE
 from testkit.waiting import wait_for
@@ -27,19 +27,20 @@ def gate(station, profile, checkpoint, task="Grab the brain", **settings):
 
 def test_the_training_sentence_on_a_healthy_station_passes(station, profile, checkpoint):
     preflight = gate(station, profile, checkpoint)
-    assert preflight.can_run(), [(item.id, item.evidence) for item in preflight.blocking()]
-    assert {item.id: item.status for item in preflight.items} | {"epochs": "pass"} == {
-        "task": "pass", "cameras": "pass", "start_pose": "pass", "camera_slots": "pass", "chunking": "pass", "fps_units": "pass", "epochs": "pass",
+    assert not preflight.blocking(), [(finding.id, finding.evidence.sentence) for finding in preflight.blocking()]
+    assert preflight.statuses | {"overfitting": "pass"} == {
+        "task_mismatch": "pass", "camera_swap": "pass", "visual_shift": "pass", "start_pose": "pass", "camera_slots": "pass",
+        "chunking": "pass", "fps_mismatch": "pass", "unit_mismatch": "pass", "overfitting": "pass",
     }
 
 
 @pytest.mark.parametrize("sentence", ["Grab the brain ", "grab the brain", "Grasp a brain and put it in the bin."])
 def test_a_different_sentence_blocks_the_run_unless_overridden(station, profile, checkpoint, sentence):
     preflight = gate(station, profile, checkpoint, task=sentence)
-    task = preflight.item("task")
-    assert task.status == "fail" and task.overridable
-    assert not preflight.can_run()
-    assert preflight.can_run(task_override=True)
+    task = preflight.finding("task_mismatch")
+    assert preflight.statuses["task_mismatch"] == "fail" and task.id in OVERRIDABLE
+    assert preflight.blocking()
+    assert not preflight.blocking(task_override=True)
     assert "Grab the brain" in task.fix
 
 
@@ -47,11 +48,11 @@ def test_swapped_cables_and_a_displaced_start_pose_block_the_run(station, profil
     station.inject_fault("swap_cables")
     station.inject_fault("displace_start_pose")
     try:
-        wait_for(lambda: gate(station, profile, checkpoint).item("cameras").status == "fail", timeout_s=10)
+        wait_for(lambda: gate(station, profile, checkpoint).statuses["camera_swap"] == "fail", timeout_s=10)
         preflight = gate(station, profile, checkpoint)
-        assert {item.id for item in preflight.blocking(task_override=True)} == {"cameras", "start_pose"}
-        assert "swapped" in preflight.item("cameras").evidence.lower()
-        assert "NO-GO" in preflight.item("start_pose").evidence
+        assert {finding.id for finding in preflight.blocking(task_override=True)} == {"camera_swap", "start_pose"}
+        assert "swapped" in preflight.finding("camera_swap").evidence.sentence.lower()
+        assert "NO-GO" in preflight.finding("start_pose").evidence.sentence
     finally:
         station.inject_fault("clear_faults")
         station.move_home(dict(SIM_HOME_POSE))
@@ -60,5 +61,5 @@ def test_swapped_cables_and_a_displaced_start_pose_block_the_run(station, profil
 
 def test_settings_that_cannot_work_block_the_run(station, profile, checkpoint):
     preflight = gate(station, profile, checkpoint, n_action_steps=checkpoint.chunk_size + 5)
-    assert preflight.item("chunking").status == "fail"
-    assert not preflight.can_run(task_override=True)
+    assert preflight.statuses["chunking"] == "fail"
+    assert preflight.blocking(task_override=True)

@@ -41,16 +41,16 @@ def test_the_proposed_slots_pass_and_a_missing_or_doubled_slot_blocks(station, s
     info = read_checkpoint(smolvla)
     state = station.state()
     preflight = run_preflight(task=TASK, profile=profile, checkpoint=info, state=state, client=station)
-    assert preflight.item("camera_slots").status == "pass", preflight.item("camera_slots").evidence
+    assert preflight.statuses["camera_slots"] == "pass", preflight.finding("camera_slots").evidence.sentence
     assert preflight.camera_slots.rename_map == {"observation.images.front": "observation.images.camera1", "observation.images.wrist": "observation.images.camera2"}
 
     doubled = {"observation.images.front": "observation.images.camera1", "observation.images.wrist": "observation.images.camera1"}
     blocked = run_preflight(task=TASK, profile=profile, checkpoint=info, state=state, client=station, rename_map=doubled)
-    assert blocked.item("camera_slots").status == "fail"
-    assert "camera2" in blocked.item("camera_slots").evidence
+    assert blocked.statuses["camera_slots"] == "fail"
+    assert "camera2" in blocked.finding("camera_slots").evidence.sentence
     missing = run_preflight(task=TASK, profile=profile, checkpoint=info, state=state, client=station, rename_map={"observation.images.front": "observation.images.camera1"})
-    assert missing.item("camera_slots").status == "fail"
-    assert not missing.can_run(task_override=True)
+    assert missing.statuses["camera_slots"] == "fail"
+    assert missing.blocking(task_override=True)
 
 
 @pytest.mark.parametrize("inference", ["sync", "rtc"])

@@ -11,6 +11,7 @@ import torch
 
 from core.policy.checkpoint import CheckpointInfo
 from core.policy.task_check import check_task, model_view, text_diff
+from core.rules.task import judge_task
 from tests.policy.conftest import TASK
 
 LONG_TASK = "Grasp a brain and put it in the bin."
@@ -22,25 +23,27 @@ def tokens(check, side: str) -> list[str]:
 
 def test_the_training_sentence_passes(smolvla_info: CheckpointInfo) -> None:
     check = check_task(TASK, [TASK], smolvla_info)
-    assert check.status == "pass" and check.fix == "" and check.closest_task == TASK
+    finding = judge_task(check, smolvla_info)
+    assert finding.severity == "ok" and finding.fix == "" and check.closest_task == TASK
 
 
 def test_a_trailing_space_is_a_different_input(smolvla_info: CheckpointInfo) -> None:
     check = check_task(f"{TASK} ", [TASK], smolvla_info)
-    assert check.status == "fail"
+    finding = judge_task(check, smolvla_info)
+    assert finding.severity == "critical"
     assert check.diff_text == "Grab the brain{+␣+}"
     view = check.model_view
     assert (view.training_text, view.operator_text) == ("Grab the brain\n", "Grab the brain \n")  # SmolVLA's newline
     assert tokens(check, "training") == ["Grab", "␣the", "␣brain", "⏎"]
     assert tokens(check, "operator") == ["Grab", "␣the", "␣brain", "␣", "⏎"]
     assert view.first_difference == 3
-    assert "different tokens from position 3" in check.evidence
-    assert check.fix == 'Use the training sentence exactly: "Grab the brain".'
+    assert "different tokens from position 3" in finding.evidence.sentence
+    assert finding.fix == 'Use the training sentence exactly: "Grab the brain".'
 
 
 def test_another_wording_differs_from_the_first_token(smolvla_info: CheckpointInfo) -> None:
     check = check_task(LONG_TASK, [TASK], smolvla_info)
-    assert check.status == "fail"
+    assert judge_task(check, smolvla_info).severity == "critical"
     assert check.model_view.first_difference == 0
     assert tokens(check, "operator")[:3] == ["Grasp", "␣a", "␣brain"] and tokens(check, "operator")[-1] == "⏎"
     assert "[-Grab-]" in check.diff_text and "bin.+}" in check.diff_text
@@ -50,20 +53,22 @@ def test_the_closest_of_several_training_tasks_is_compared(smolvla_info: Checkpo
     check = check_task("Grasp a brain and put it in the bin", [TASK, LONG_TASK], smolvla_info)
     assert check.closest_task == LONG_TASK
     assert check.diff_text == "Grasp a brain and put it in the bin[-.-]"
-    assert LONG_TASK in check.fix and TASK in check.fix
+    fix = judge_task(check, smolvla_info).fix
+    assert LONG_TASK in fix and TASK in fix
 
 
 def test_a_trailing_newline_reaches_the_model_unchanged(smolvla_info: CheckpointInfo) -> None:
     """The newline step adds none when there is one: same tokens, but the recording is labelled differently."""
     check = check_task(f"{TASK}\n", [TASK], smolvla_info)
-    assert check.status == "warn" and check.model_view.same
+    assert judge_task(check, smolvla_info).severity == "info" and check.model_view.same
     assert check.diff_text == "Grab the brain{+⏎+}"
 
 
 def test_act_does_not_read_the_task(act_info: CheckpointInfo) -> None:
     check = check_task(f"{TASK} ", [TASK], act_info)
-    assert check.status == "warn" and check.model_view is None
-    assert "does not read the task" in check.evidence
+    finding = judge_task(check, act_info)
+    assert finding.severity == "info" and check.model_view is None
+    assert "does not read the task" in finding.evidence.sentence
 
 
 def test_a_sentence_longer_than_the_tokenizer_limit_is_cut(smolvla_info: CheckpointInfo) -> None:
@@ -75,8 +80,9 @@ def test_a_sentence_longer_than_the_tokenizer_limit_is_cut(smolvla_info: Checkpo
 def test_an_unavailable_tokenizer_still_gives_the_exact_check(smolvla_info: CheckpointInfo, tmp_path: Path) -> None:
     gone = dataclasses.replace(smolvla_info, path=str(_copy_with_tokenizer(smolvla_info, tmp_path, str(tmp_path / "no-such-backbone"))))
     check = check_task(f"{TASK} ", [TASK], gone)
-    assert check.status == "fail" and check.model_view is None
-    assert "tokenizer is not available" in check.evidence
+    finding = judge_task(check, gone)
+    assert finding.severity == "critical" and check.model_view is None
+    assert "tokenizer is not available" in finding.evidence.sentence
 
 
 def test_tokens_are_the_ones_lerobots_own_preprocessor_gives(smolvla_checkpoint: Path, smolvla_info: CheckpointInfo) -> None:

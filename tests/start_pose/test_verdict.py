@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from core.start_pose.pose import JointUnitsMismatch, StartPoseError, move_home_target, verdict_for_station
+from core.rules.units import JointUnitsMismatch
+from core.start_pose.pose import StartPoseError, move_home_target, verdict_for_station
 from core.start_pose.tolerances import load_tolerance_overrides, save_tolerance_overrides, tolerances_path
 from core.training.frame_stats import JointUnits
 from tests.start_pose.conftest import AMBIGUOUS, make_profile, make_state

@@ -6,7 +6,7 @@ by setting.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Literal
 
 ResetMode = Literal["move_home", "leader", "none"]
@@ -28,10 +28,3 @@ class RunSettings:
     training_profile: str | None = None
     training_dataset: str | None = None  # recordings use its video encoding, so lerobot's merge accepts them together
     move_home_speed_deg_s: float = 30.0
-
-    def to_json(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict) -> "RunSettings":
-        return cls(**data)

@@ -6,9 +6,14 @@ import html
 
 import streamlit as st
 
-from core.station.state import CameraStatus
+from core.errors import PreflightError
+from core.rules.finding import Finding
+from core.start_pose.pose import verdict_for_station
+from core.station.state import CameraStatus, StationState
+from core.training.profile import TrainingProfile
 
 EPISODE_FEED_FPS = 5  # the Deploy page's feeds while a policy episode runs (bench/loop_bench.py)
+SEVERITY_ICONS = {"ok": ":material/check_circle:", "info": ":material/info:", "warning": ":material/warning:", "critical": ":material/cancel:"}
 HEALTH_ICONS = {"ok": "🟢", "starting": "⚪", "black": "⚫", "frozen": "🧊", "stale": "🟠", "lost": "🔴"}
 
 
@@ -32,3 +37,19 @@ def feed_status(camera: CameraStatus | None) -> str:
     age = "no frame yet" if camera.frame_age_ms is None else f"frame age {camera.frame_age_ms:.0f} ms"
     line = f"{HEALTH_ICONS.get(camera.health, '')} **{camera.health}** · {camera.device} · {camera.fps_measured:.0f}/{camera.fps_target:.0f} fps · {age}"
     return f"{line}  \n{camera.message}" if camera.message else line
+
+
+def finding_banner(finding: Finding) -> None:
+    """A rule's finding as one banner: green when nothing is wrong, else its severity's colour, with the fix."""
+    head = f"**{finding.title}**" if finding.is_problem else f"**OK**: {finding.title}."
+    text = f"{head} {finding.evidence.sentence}" + (f"  \n*Fix:* {finding.fix}" if finding.is_problem and finding.fix else "")
+    show = {"ok": st.success, "info": st.info, "warning": st.warning, "critical": st.error}[finding.severity]
+    show(text, icon=SEVERITY_ICONS[finding.severity])
+
+
+def arm_at_start_pose(state: StationState, profile: TrainingProfile) -> bool:
+    """Whether the arm is where the training frames were taken (True when the start pose cannot be judged)."""
+    try:
+        return verdict_for_station(state, profile).go
+    except PreflightError:
+        return True

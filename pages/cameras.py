@@ -2,13 +2,13 @@
 
 import streamlit as st
 
-from app.camera_views import feed_status, live_feed
+from app.camera_views import arm_at_start_pose, feed_status, finding_banner, live_feed
 from app.context import active_profile, active_selection
 from app.station_panel import station_action, station_sidebar
 from core.policy.camera_slots import propose_camera_slots
 from core.policy.checkpoint import read_checkpoint
 from core.errors import PreflightError, StationError
-from core.rules.camera_roles import check_station_roles
+from core.deploy.live_views import judge_live_views
 from core.station.devices import discover_cameras
 
 st.title("Cameras")
@@ -27,24 +27,23 @@ roles = [camera.name for camera in profile.cameras]
 @st.fragment(run_every=2.0)
 def role_check_panel() -> None:
     try:
-        check = check_station_roles(client, profile)
-        mapping = client.state().camera_mapping
+        state = client.state()
+        live = judge_live_views(client, state, profile, at_start_pose=arm_at_start_pose(state, profile))
     except StationError as error:
         st.error(str(error))
         return
-    if check.verdict == "ok":
-        st.success(f"**OK**: {check.message}", icon=":material/check_circle:")
-    elif check.verdict == "swapped":
-        st.error(f"**Swapped**: {check.message}", icon=":material/swap_horiz:")
-    else:
-        st.warning(f"**{check.verdict.capitalize()}**: {check.message}", icon=":material/help:")
-    swap_to = check.fix_mapping or (dict(zip(mapping, reversed(mapping.values()))) if len(mapping) == 2 else None)
+    check, mapping = live.roles, state.camera_mapping
+    finding_banner(live.camera_swap)
+    finding_banner(live.visual_shift)
+    swap_to = (check.fix_mapping if check else None) or (dict(zip(mapping, reversed(mapping.values()))) if len(mapping) == 2 else None)
     if swap_to:
-        st.button("Swap cameras", type="primary" if check.verdict == "swapped" else "secondary", icon=":material/swap_horiz:", help=f"Set the mapping to {swap_to}",
+        swapped = live.camera_swap.severity == "critical"
+        st.button("Swap cameras", type="primary" if swapped else "secondary", icon=":material/swap_horiz:", help=f"Set the mapping to {swap_to}",
                   on_click=station_action, args=(client.set_camera_mapping, swap_to),
                   kwargs={"done": f"Camera mapping is now {swap_to}"})
-    st.caption("Match score of each live feed (rows) against each training role (columns), 0..1:")
-    st.dataframe({feed: check.scores[feed] for feed in check.scores}, use_container_width=False)
+    if check:
+        st.caption("Match score of each live feed (rows) against each training role (columns), 0..1:")
+        st.dataframe({feed: check.scores[feed] for feed in check.scores}, use_container_width=False)
 
 
 role_check_panel()

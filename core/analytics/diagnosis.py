@@ -9,6 +9,7 @@ action_jumps are skipped. The JSON schema and the thresholds' reasoning are in d
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -219,7 +220,14 @@ def _camera_swap(c: _Context) -> Finding:
 
 
 def _visual_shift(c: _Context) -> Finding:
-    return scene.judge_scene(_references(c), c.views, c.assignment or None)
+    """Appearance only on first frames of episodes that started at the start pose (one cause, one finding)."""
+    references = _references(c)
+    off = dict(zip(c.deployment.episodes["episode_index"].astype(int), c.deployment.episodes["start_pose_off"].astype(bool)))
+    views = {
+        feed: [dataclasses.replace(view, at_start_pose=not off.get(view.episode_index, False)) for view in feed_views]
+        for feed, feed_views in c.views.items()
+    }
+    return scene.judge_scene(references, views, c.assignment or None)
 
 
 def _start_pose(c: _Context) -> Finding:

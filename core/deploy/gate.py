@@ -9,7 +9,7 @@ gate lets through.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -19,11 +19,10 @@ from core.policy.checkpoint import CheckpointInfo
 from core.policy.inference_settings import InferenceSettings, plan_inference
 from core.policy.task_check import check_task
 from core.policy.vlm_backbone import backbone_status
+from core.deploy.live_views import judge_live_views, judged
 from core.rules import epochs as epochs_rule
-from core.rules.camera_roles import check_roles, judge_camera_roles, references_of, signatures_of
-from core.rules.finding import CannotJudge, Evidence, Finding
+from core.rules.finding import Evidence, Finding
 from core.rules.fps import judge_fps
-from core.rules.scene import judge_scene, reference_frames, scene_view
 from core.rules.start_pose import StartPoseVerdict, judge_station_start
 from core.rules.task import judge_task
 from core.rules.units import judge_station_units
@@ -105,55 +104,24 @@ def run_preflight(
         details["start_pose"] = verdict
     except PreflightError as error:
         start = Finding("start_pose", "critical", "Start pose cannot be judged", Evidence(str(error)), "See the Home reset page.")
+    live = judge_live_views(client if check_cameras else None, state, profile, at_start_pose=verdict is None or verdict.go)
+    if live.roles is not None:
+        details["camera_swap"] = live.roles
     findings = [
-        _judged("task_mismatch", "Task sentence", lambda: judge_task(task_check, checkpoint)),
-        *_live_views(client if check_cameras else None, state, profile, details),
+        judged("task_mismatch", "Task sentence", lambda: judge_task(task_check, checkpoint)),
+        live.camera_swap,
+        live.visual_shift,
         start,
         _slots(slots),
         _chunking(plan),
         judge_fps(profile.fps, state.fps, deployment="station"),
         judge_station_units(profile.joint_units, state.use_degrees, state.name),
-        _judged("overfitting", "Training length", lambda: epochs_rule.judge_epochs(checkpoint, epochs_rule.trained_epochs(profile, checkpoint))),
+        judged("overfitting", "Training length", lambda: epochs_rule.judge_epochs(checkpoint, epochs_rule.trained_epochs(profile, checkpoint))),
     ]
     backbone = _backbone(checkpoint)
     if backbone is not None:
         findings.append(backbone)
     return Preflight(tuple(findings), details, slots, plan, verdict)
-
-
-def _judged(finding_id: str, title: str, rule: Callable[[], Finding], fix: str = "") -> Finding:
-    """The rule's finding, or a warning that says why it could not run (a check never passes silently)."""
-    try:
-        return rule()
-    except CannotJudge as reason:
-        return Finding(finding_id, "info", f"{title}: not checked", Evidence(f"Not checked: {reason}."), fix)
-
-
-def _live_views(client: StationClient | None, state: StationState, profile: TrainingProfile, details: dict) -> list[Finding]:
-    """The camera roles and the scene look, judged on the station's newest frames."""
-    if client is None:
-        not_run = Evidence("Not checked: no live frames from the station.")
-        return [
-            Finding("camera_swap", "info", "Camera roles: not checked", not_run, "Start the station."),
-            Finding("visual_shift", "info", "Scene look: not checked", not_run, "Start the station."),
-        ]
-    try:
-        images = client.latest_images(station_cameras := list(state.camera_mapping))
-    except PreflightError as error:
-        problem = Evidence(str(error))
-        fix = "Check the station's cameras on the Cameras page."
-        return [
-            Finding("camera_swap", "critical", "Camera roles cannot be checked", problem, fix),
-            Finding("visual_shift", "info", "Scene look: not checked", problem, fix),
-        ]
-    roles = check_roles({name: signatures_of([image]) for name, image in images.items()}, references_of(profile), state.camera_mapping)
-    details["camera_swap"] = roles
-    views = {name: [scene_view(image)] for name, image in images.items() if name in station_cameras}
-    assignment = roles.best_assignment if roles.verdict == "swapped" else None  # a swapped feed is judged as the view it shows
-    return [
-        _judged("camera_swap", "Camera roles", lambda: judge_camera_roles(roles), "Check the camera names on the Cameras page."),
-        _judged("visual_shift", "Scene look", lambda: judge_scene(reference_frames(profile, views), views, assignment)),
-    ]
 
 
 def _slots(slots: CameraSlots) -> Finding:

@@ -12,7 +12,7 @@ the wiring the station claims (feed `front` should show role `front`):
 
 Two views of one lab differ far more (a wrist camera sees the jaws fill the bottom of
 the frame; a front camera sees the whole table) than one view under other lighting, with
-the object elsewhere or the arm in another pose, which is why this works; `README.md`
+the object elsewhere or the arm in another pose, which is why this works; docs/pages/cameras.md
 states the measured margins and the limits.
 """
 
@@ -51,13 +51,6 @@ def signatures_of(frames: Sequence[np.ndarray]) -> list[AppearanceSignature]:
 def references_of(profile) -> dict[str, list[AppearanceSignature]]:
     """Training role name (`front`) -> signatures of its reference frames, from a TrainingProfile."""
     return {camera.name: [frame.signature for frame in camera.reference_frames] for camera in profile.cameras}
-
-
-def check_station_roles(client, profile) -> RoleCheck:
-    """The role check on a running station's newest frames (the Cameras page and the Deploy gate)."""
-    state = client.state()
-    live = {name: signatures_of([image]) for name, image in client.latest_images(list(state.camera_mapping)).items()}
-    return check_roles(live, references_of(profile), state.camera_mapping)
 
 
 def score_matrix(

@@ -4,8 +4,11 @@ A camera's views are compared with its role's training reference frames: a simil
 references' own self-similarity by more than APPEARANCE_DROP means another scene (a green table, a
 new background), and a median brightness beyond the brightest reference x BRIGHTNESS_FACTOR (or below
 the darkest / BRIGHTNESS_FACTOR) means other lighting. Critical when the scene matches no training
-view at all (similarity under camera_roles.UNRECOGNISED_BELOW). The same rule judges the live feeds
-(Cameras page, Deploy gate) and the recorded first frames (diagnosis). Reasoning: docs/diagnosis.md.
+view at all (similarity under camera_roles.UNRECOGNISED_BELOW). The reference frames are taken at the start
+pose, so appearance is compared only on views taken there (a wrist camera sees another picture when the arm
+is elsewhere: that is the start pose's finding, not this one); brightness is compared on every view. The
+same rule judges the live feeds (Cameras page, Deploy gate) and the recorded first frames (diagnosis).
+Reasoning: docs/diagnosis.md.
 """
 
 from __future__ import annotations
@@ -39,10 +42,11 @@ class SceneView:
     signature: AppearanceSignature
     luminance: float
     episode_index: int | None = None  # of a recorded frame; None for a live one
+    at_start_pose: bool = True  # taken with the arm at the training start pose, where the references were taken
 
 
-def scene_view(image: np.ndarray, episode_index: int | None = None) -> SceneView:
-    return SceneView(signature_of(image), luminance(image), episode_index)
+def scene_view(image: np.ndarray, episode_index: int | None = None, at_start_pose: bool = True) -> SceneView:
+    return SceneView(signature_of(image), luminance(image), episode_index, at_start_pose)
 
 
 def reference_frames(profile: TrainingProfile, views: Mapping[str, Sequence[SceneView]] | None) -> dict[str, list[ReferenceFrame]]:
@@ -76,15 +80,20 @@ def judge_scene(
         self_similarity = statistics.median(
             max(similarity(a, b) for j, b in enumerate(signatures) if j != i) for i, a in enumerate(signatures)
         )
-        deployed = statistics.median(max(similarity(view.signature, ref) for ref in signatures) for view in views[feed])
+        at_start = [view for view in views[feed] if view.at_start_pose]
+        deployed = (
+            statistics.median(max(similarity(view.signature, ref) for ref in signatures) for view in at_start) if at_start else None
+        )
         train_light = [luminance(frame.image()) for frame in refs]
         deployed_light = statistics.median(view.luminance for view in views[feed])
         darker = deployed_light < min(train_light) / BRIGHTNESS_FACTOR
         brighter = deployed_light > max(train_light) * BRIGHTNESS_FACTOR
-        looks_other = self_similarity - deployed > APPEARANCE_DROP
+        looks_other = deployed is not None and self_similarity - deployed > APPEARANCE_DROP
         per_camera[role] = {
             "training_self_similarity": round(self_similarity, 4),
-            "deployment_similarity": round(deployed, 4),
+            "deployment_similarity": None if deployed is None else round(deployed, 4),
+            "views_at_start_pose": len(at_start),
+            "views": len(views[feed]),
             "training_brightness": [round(min(train_light), 1), round(max(train_light), 1)],
             "deployment_brightness": round(deployed_light, 1),
         }
@@ -97,12 +106,16 @@ def judge_scene(
                 f"{min(train_light):.0f}-{max(train_light):.0f} in training"
             )
         if what:
-            shifted.append((role, deployed, "; ".join(what)))
+            shifted.append((role, self_similarity if deployed is None else deployed, "; ".join(what)))
     numbers = {"cameras": per_camera, "shifted": [role for role, _, _ in shifted]}
     if not shifted:
         sentence = "; ".join(
-            f"{role}: similarity {n['deployment_similarity']:.2f} (training's own {n['training_self_similarity']:.2f}), "
-            f"brightness {n['deployment_brightness']:.0f}"
+            (
+                f"{role}: similarity {n['deployment_similarity']:.2f} (training's own {n['training_self_similarity']:.2f}), "
+                if n["deployment_similarity"] is not None
+                else f"{role}: appearance not compared (the arm is away from the start pose), "
+            )
+            + f"brightness {n['deployment_brightness']:.0f} (training {n['training_brightness'][0]:.0f}-{n['training_brightness'][1]:.0f})"
             for role, n in per_camera.items()
         )
         return Finding(FINDING_ID, "ok", "The scene looks like training", Evidence(sentence + ".", numbers))

@@ -63,3 +63,17 @@ def test_settings_that_cannot_work_block_the_run(station, profile, checkpoint):
     preflight = gate(station, profile, checkpoint, n_action_steps=checkpoint.chunk_size + 5)
     assert preflight.statuses["chunking"] == "fail"
     assert preflight.blocking(task_override=True)
+
+
+def test_a_changed_scene_look_warns_before_any_episode_with_its_numbers(station, profile, checkpoint):
+    """Dim lights and a green table: the roles still match, but the scene rule sees the darker picture."""
+    station.inject_fault("change_scene_look")
+    try:
+        wait_for(lambda: gate(station, profile, checkpoint).statuses["visual_shift"] == "warn", timeout_s=10)
+        shift = gate(station, profile, checkpoint).finding("visual_shift")
+        assert shift.severity == "warning" and "darker" in shift.evidence.sentence
+        front = shift.evidence.numbers["cameras"]["front"]
+        assert front["deployment_brightness"] < front["training_brightness"][0] / 1.3
+    finally:
+        station.inject_fault("clear_faults")
+    wait_for(lambda: gate(station, profile, checkpoint).statuses["visual_shift"] == "pass", timeout_s=10)

@@ -10,6 +10,7 @@ import pytest
 
 from core.training.profile import build_profile
 from core.rules.camera_roles import check_roles, references_of, signatures_of
+from core.rules.scene import judge_scene, reference_frames, scene_view
 from core.sim import faults
 from core.sim.lab import SIM_HOME_POSE, Clock, SimLab
 
@@ -66,3 +67,32 @@ def test_a_covered_lens_is_unrecognised(lab, references):
     live = {"front": signatures_of([lab.render_now("sim:cam0", 320, 240) * 0]), "wrist": signatures_of([lab.render_now("sim:cam1", 320, 240)])}
     check = check_roles(live, references, WIRING)
     assert check.verdict == "unrecognised" and check.unrecognised == ("front",)
+
+
+def judge_look(lab: SimLab, profile, at_start_pose: bool = True):
+    lab.advance(0.2)
+    views = {name: [scene_view(lab.render_now(device, 320, 240), at_start_pose=at_start_pose)] for name, device in WIRING.items()}
+    return judge_scene(reference_frames(profile, views), views)
+
+
+@pytest.fixture(scope="module")
+def demo_profile(demo_assets):
+    return build_profile(demo_assets.dataset_root)
+
+
+@pytest.mark.parametrize("variation", ["as in training", "object moved"])
+def test_the_scene_rule_stays_quiet_on_the_training_scene(lab, demo_profile, variation):
+    VARIATIONS[variation](lab)
+    assert judge_look(lab, demo_profile).severity == "ok"
+
+
+def test_the_scene_rule_flags_dim_lights_and_a_green_table(lab, demo_profile):
+    faults.change_scene_look(lab)
+    finding = judge_look(lab, demo_profile)
+    assert finding.severity == "warning" and set(finding.evidence.numbers["shifted"]) == {"front", "wrist"}
+
+
+def test_an_arm_away_from_the_start_pose_is_left_to_the_start_pose_rule(lab, demo_profile):
+    """The wrist camera sees another picture when the arm is elsewhere: one cause, one finding."""
+    lab.reset(start_pose=REACHING)
+    assert judge_look(lab, demo_profile, at_start_pose=False).severity == "ok"

@@ -16,7 +16,6 @@ from core.registry.records import (
     Event,
     PolicyRecord,
     RunRecord,
-    SuccessCount,
     Tag,
 )
 from core.registry.store import CSV_COLUMNS, Registry
@@ -35,7 +34,6 @@ __all__ = [
     "PolicyRecord",
     "Registry",
     "RunRecord",
-    "SuccessCount",
     "Tag",
     "default_database_url",
     "weights_sha256",

@@ -135,30 +135,6 @@ class EpisodeRow:
     tagged_at: datetime | None
 
 
-@dataclass(frozen=True)
-class SuccessCount:
-    """Decisions for one combination of policy and chunk settings; the success rate is over success + failure."""
-
-    policy_id: int
-    policy_path: str
-    weights_sha256: str
-    chunk_size: int
-    n_action_steps: int
-    inference: Inference
-    rtc_execution_horizon: int | None
-    episodes: int  # not discarded
-    aborted: int
-    successes: int
-    failures: int
-    untagged: int  # explicitly "untagged"
-    awaiting_decision: int  # no tag at all yet
-
-    @property
-    def success_rate(self) -> float | None:
-        judged = self.successes + self.failures
-        return self.successes / judged if judged else None
-
-
 def check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
     if value not in choices:
         raise RegistryError(f"{name} must be one of {', '.join(choices)}; got {value!r}.")

@@ -31,7 +31,6 @@ from core.registry.records import (
     Outcome,
     PolicyRecord,
     RunRecord,
-    SuccessCount,
     Tag,
     check_choice,
     check_score,
@@ -288,27 +287,6 @@ class Registry:
         episodes = self.episode_rows(station=station, run_id=run_id, policy_id=policy_id)
         rows = [{name: getattr(row, name) for name in CSV_COLUMNS} for row in episodes]
         return pandas.DataFrame(rows, columns=list(CSV_COLUMNS))
-
-    def success_counts(self, *, station: str | None = None) -> list[SuccessCount]:
-        """Decisions per (policy, chunk_size, n_action_steps, inference, rtc_execution_horizon), discarded episodes left out."""
-        where, params = _where(_EPISODE_FILTERS, station=station)
-        sql = f"""
-            SELECT p.id, p.path, p.weights_sha256, r.chunk_size, r.n_action_steps, r.inference, r.rtc_execution_horizon,
-                   COUNT(*),
-                   COUNT(*) FILTER (WHERE e.status = 'aborted'),
-                   COUNT(*) FILTER (WHERE t.outcome = 'success'),
-                   COUNT(*) FILTER (WHERE t.outcome = 'failure'),
-                   COUNT(*) FILTER (WHERE t.outcome = 'untagged'),
-                   COUNT(*) FILTER (WHERE t.id IS NULL)
-            FROM episodes e
-            JOIN runs r ON r.id = e.run_id
-            JOIN policies p ON p.id = r.policy_id
-            LEFT JOIN latest_tags t ON t.episode_id = e.id
-            WHERE e.status != 'discarded' {where}
-            GROUP BY p.id, r.chunk_size, r.n_action_steps, r.inference, r.rtc_execution_horizon
-            ORDER BY p.id, r.chunk_size, r.n_action_steps, r.inference, r.rtc_execution_horizon
-        """
-        return [SuccessCount(*tuple(row)) for row in self._read(lambda c: c.execute(sql, params).fetchall())]
 
     def export_csv(
         self,

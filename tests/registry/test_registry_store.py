@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 
+import pandas
 import pytest
 
+from core.analytics.runs import join_registry, success_table
 from core.errors import CheckpointError, RegistryError
 from core.registry import Registry, weights_sha256
 
@@ -164,7 +166,7 @@ def test_events_are_kept_in_order_and_filtered(registry, run):
     assert override.payload["closest_training_task"] == "Grasp a brain"
 
 
-def test_success_counts_group_by_policy_and_chunk_settings(registry, run, record, tmp_path):
+def test_success_rates_group_by_policy_and_chunk_settings(registry, run, record, tmp_path):
     for index, outcome in enumerate(["success", "success", "failure", "untagged", None]):
         episode = record(index)
         if outcome:
@@ -176,11 +178,16 @@ def test_success_counts_group_by_policy_and_chunk_settings(registry, run, record
     registry.tag_episode(registry.record_episode(other.id, other.dataset_root, 0, length_frames=9,
                                                  started_at=run.started_at).id, "success")
 
-    counts = {(c.chunk_size, c.n_action_steps): c for c in registry.success_counts()}
+    rows = registry.episode_rows()
+    recorded = pandas.DataFrame({"dataset_root": [r.dataset_root for r in rows if r.status != "discarded"],
+                                 "episode_index": [r.episode_index for r in rows if r.status != "discarded"]})
+    joined = join_registry(recorded, rows)
+    assert list(joined.loc[joined["status"] == "aborted", "outcome"]) == ["failure"]
+    counts = {(c["chunk_size"], c["n_action_steps"]): c for c in success_table(joined).to_dict("records")}
     five = counts[(10, 5)]
-    assert (five.episodes, five.aborted, five.successes, five.failures, five.untagged, five.awaiting_decision) == (6, 1, 2, 2, 1, 1)
-    assert five.success_rate == 0.5
-    assert (counts[(10, 1)].successes, counts[(10, 1)].success_rate) == (1, 1.0)
+    assert (five["episodes"], five["successes"], five["failures"], five["untagged"], five["awaiting"]) == (6, 2, 2, 1, 1)
+    assert five["rate"] == 0.5
+    assert (counts[(10, 1)]["successes"], counts[(10, 1)]["rate"]) == (1, 1.0)
 
 
 def test_an_unsupported_database_url_says_what_to_use(tmp_path):

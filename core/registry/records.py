@@ -98,7 +98,7 @@ class Event:
 
 @dataclass(frozen=True)
 class EpisodeRow:
-    """One episode with its run settings, policy and latest tag: a row of `episodes_frame()` and of the CSV.
+    """One episode with its run settings, policy and latest tag: a row of `episode_rows()` and of the CSV.
 
     `outcome` is None while the episode awaits a decision; "untagged" means the operator decided not to judge.
     """

@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+from typing import Any, TextIO, TypeVar
 
 from core.errors import RegistryError
 from core.registry import database
@@ -36,9 +36,6 @@ from core.registry.records import (
     check_score,
 )
 from core.registry.weights import weights_sha256
-
-if TYPE_CHECKING:
-    import pandas
 
 T = TypeVar("T")
 
@@ -277,16 +274,6 @@ class Registry:
         sql = f"{_EPISODE_ROWS_SQL} WHERE 1 {where} ORDER BY e.id DESC" + (" LIMIT ?" if last else "")
         rows = self._read(lambda c: c.execute(sql, params + ([last] if last else [])).fetchall())
         return [_episode_row(row) for row in reversed(rows)]
-
-    def episodes_frame(
-        self, *, station: str | None = None, run_id: int | None = None, policy_id: int | None = None
-    ) -> "pandas.DataFrame":
-        """`episode_rows` as a DataFrame with the CSV's columns (times as UTC timestamps, maps as dicts)."""
-        import pandas
-
-        episodes = self.episode_rows(station=station, run_id=run_id, policy_id=policy_id)
-        rows = [{name: getattr(row, name) for name in CSV_COLUMNS} for row in episodes]
-        return pandas.DataFrame(rows, columns=list(CSV_COLUMNS))
 
     def export_csv(
         self,

@@ -42,15 +42,6 @@ def test_csv_export_filters_by_station_and_writes_to_an_open_file(registry, reco
     assert buffer.getvalue().strip() == ",".join(CSV_COLUMNS)
 
 
-def test_episodes_frame_has_the_csv_columns(registry, record):
-    registry.tag_episode(record(0).id, "failure", score=10)
-    frame = registry.episodes_frame()
-    assert list(frame.columns) == list(CSV_COLUMNS)
-    assert frame.loc[0, "outcome"] == "failure" and frame.loc[0, "chunk_size"] == 10
-    assert str(frame["started_at"].dtype) == "datetime64[ns, UTC]"
-    assert list(registry.episodes_frame(station="another-arm").columns) == list(CSV_COLUMNS)
-
-
 def test_the_registry_doc_documents_every_csv_column():
     doc = (REPO_ROOT / "docs" / "registry.md").read_text()
     section = doc.split("## CSV export", 1)[1].split("\n## ", 1)[0]

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from core.station import frame_stamp
+from core.errors import StationError
+from core.station import devices, frame_stamp
 from core.station.config import CameraSpec
 from core.station.state import CameraHealth, CameraStatus
 
@@ -146,3 +147,41 @@ class CameraFeed:
 
     def _blank(self) -> np.ndarray:
         return np.zeros((self.spec.height, self.spec.width, 3), dtype=np.uint8)
+
+
+class CameraFeeds:
+    """The station's cameras, each a CameraFeed installed in the robot in place of its lerobot camera."""
+
+    def __init__(self, station: str, specs: tuple[CameraSpec, ...], robot) -> None:
+        self.station = station
+        self._feeds = {spec.name: CameraFeed(spec, robot.cameras[spec.name]) for spec in specs}
+        robot.cameras.update(self._feeds)
+
+    def frame(self, camera: str, after_seq: int, wait_s: float) -> EncodedFrame | None:
+        """The newest JPEG of `camera` once it is newer than `after_seq`; None on timeout."""
+        feed = self._feeds.get(camera)
+        if feed is None:
+            known = sorted(self._feeds)
+            raise StationError(f"Station '{self.station}' has no camera named '{camera}' (it has {known}).")
+        return feed.wait_jpeg(after_seq, wait_s)
+
+    def statuses(self) -> tuple[CameraStatus, ...]:
+        return tuple(feed.status() for feed in self._feeds.values())
+
+    def set_strict(self, strict: bool) -> None:
+        """Strict during a policy episode: a lost or stale camera raises, which ends the episode."""
+        for feed in self._feeds.values():
+            feed.strict = strict
+
+    def reconnect(self, specs: tuple[CameraSpec, ...]) -> None:
+        """Re-plug the same camera names on new devices (call it from the loop thread, between two ticks)."""
+        from lerobot.cameras import make_cameras_from_configs
+
+        for feed in self._feeds.values():
+            if feed.inner.is_connected:
+                feed.inner.disconnect()
+        cameras = make_cameras_from_configs({spec.name: devices.camera_config(spec) for spec in specs})
+        for spec in specs:
+            cameras[spec.name].connect()
+            self._feeds[spec.name].spec = spec
+            self._feeds[spec.name].inner = cameras[spec.name]

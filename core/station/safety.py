@@ -1,17 +1,20 @@
-"""The last gate before any command reaches an arm: joint limits, a maximum step, no NaN.
+"""The last gate before any command reaches an arm: joint limits, a maximum step, no NaN, the emergency stop.
 
-Every action the station sends (leader mirroring, the move home, a policy's output)
-passes through `SafetyGate.clip`, whatever produced it, so a bad policy or a slider
-typo cannot command a joint past its range or jump it across the table in one tick.
+Every action the station sends (leader mirroring, the move home, a policy's output) goes through
+`GuardedArm.send`, which clamps it with `SafetyGate.clip` and refuses it while the emergency stop is latched.
 """
 
 from __future__ import annotations
 
 import math
+import threading
+import time
 from dataclasses import dataclass
 
-from core.errors import PreflightError
+from core.errors import PreflightError, StationError
 from core.so101 import motor_of, pos_key
+
+LATCHED = "Emergency stop is latched: release it before moving the arm."
 
 
 class UnsafeActionError(PreflightError):
@@ -59,6 +62,63 @@ class SafetyGate:
                 clipped.append(motor)
             safe[pos_key(motor)] = value
         return ClippedAction(safe, tuple(clipped))
+
+
+
+class GuardedArm:
+    """The follower behind the safety gate: one hardware access at a time, every command clamped,
+    nothing sent while the emergency stop is latched. `gate` is set once the arm is connected."""
+
+    def __init__(self, robot) -> None:
+        self.robot = robot
+        self.gate: SafetyGate | None = None
+        self.follower_pos: dict[str, float] = {}  # motor -> position, as the follower last reported it
+        self.last_sent: dict[str, float] | None = None  # motor -> the last position actually commanded
+        self.estopped = False
+        self.hold_sent = False  # the hold has reached the arm since the stop latched
+        self.estop_received_at: float | None = None  # unix time the last emergency stop arrived
+        self.estop_hold_at: float | None = None  # unix time its first hold reached the arm
+        self._io = threading.RLock()  # the loop, an episode, the emergency stop
+
+    def set_limits(self, limits: JointLimits, max_step: float | None) -> None:
+        self.gate = SafetyGate(limits, max_step)
+
+    def read_observation(self) -> dict:
+        """One observation of the follower (joints and cameras), serialised with every other arm access."""
+        with self._io:
+            return self.robot.get_observation()
+
+    def send(self, target: dict[str, float]) -> dict[str, float]:
+        """Clamp `target` (motor or `<motor>.pos` -> position) and send it; returns what was sent, by motor."""
+        if self.estopped:
+            raise StationError(LATCHED)
+        assert self.gate is not None
+        present = {pos_key(motor): value for motor, value in self.follower_pos.items()}
+        safe = self.gate.clip({pos_key(motor_of(key)): value for key, value in target.items()}, present)
+        with self._io:
+            if self.estopped:  # pressed while this command was being prepared
+                raise StationError(LATCHED)
+            sent = self.robot.send_action(safe.action)
+        self.last_sent = {motor_of(key): float(value) for key, value in sent.items()}
+        return self.last_sent
+
+    def hold(self) -> None:
+        """Command the position the arm has right now (read fresh): it stops where it is, under torque."""
+        with self._io:
+            present = {key: float(value) for key, value in self.robot.get_observation().items() if key.endswith(".pos")}
+            self.robot.send_action(present)
+            if self.estopped and self.estop_hold_at is None:
+                self.estop_hold_at = time.time()
+        self.last_sent = {motor_of(key): value for key, value in present.items()}
+        self.hold_sent = True
+
+    def latch_estop(self) -> None:
+        """From now on `send` refuses; the caller holds the arm next."""
+        self.estop_received_at, self.estop_hold_at = time.time(), None
+        self.estopped = True
+
+    def release_estop(self) -> None:
+        self.estopped = False
 
 
 def limits_from_calibration(calibration: dict, use_degrees: bool, resolution: int = 4096) -> JointLimits:

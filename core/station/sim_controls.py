@@ -31,7 +31,11 @@ class SimControls:
         self.station = station
 
     def handlers(self) -> dict[Command, Callable]:
-        return {Command.SET_LEADER: self.set_leader, Command.INJECT_FAULT: self.inject_fault, Command.SIM_FAULTS: self.active_faults}
+        return {
+            Command.SET_LEADER: self.set_leader,
+            Command.INJECT_FAULT: self.inject_fault,
+            Command.SIM_FAULTS: self.active_faults,
+        }
 
     def set_leader(self, joints: dict[str, float]) -> None:
         """Move the simulated leader arm (what the operator's hand does on a real one)."""
@@ -40,9 +44,9 @@ class SimControls:
     def inject_fault(self, fault: str, **parameters) -> None:
         if fault not in FAULTS:
             raise StationError(f"Unknown fault '{fault}'; the simulated lab knows {', '.join(FAULTS)}.")
-        FAULTS[fault](self.station.robot.lab, **parameters)
+        FAULTS[fault](self.station.arm.robot.lab, **parameters)
         self.station.note("fault", f"simulated fault injected: {fault} {parameters or ''}".strip())
 
     def active_faults(self) -> dict:
-        state = self.station.robot.lab.faults
+        state = self.station.arm.robot.lab.faults
         return {"cables_swapped": state.cables_swapped, "start_pose_displaced": state.start_pose_displaced, "any": state.any}

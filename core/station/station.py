@@ -1,38 +1,29 @@
-"""The station's control loop: observe, publish, and move the follower when a motion asks.
-
-One loop thread owns the hardware. It runs at the station's fps: read the follower
-(joints and cameras), read the leader, let the active motion (leader mirroring, a move
-home) propose a target, pass it through the safety gate, send it, publish a snapshot.
-Commands from pages arrive on other threads; anything that touches hardware is queued
-to the loop thread, except the emergency stop, which takes effect at the next tick.
+"""The station: one arm, its leader and cameras, composed of the guarded arm, the camera feeds, the control loop
+and the policy runs. Each tick reads the follower and the leader, lets the active motion (leader mirroring, a move
+home) propose a target, sends it through the safety gate and publishes a snapshot.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
 from collections import deque
-from concurrent.futures import Future
 from typing import Callable, Protocol
 
-import numpy as np
-
 from core.errors import StationError
-from core.station.safety import SafetyGate, UnsafeActionError
-from core.so101 import motor_of, pos_key
+from core.so101 import motor_of
+from core.start_pose.move_home import DEFAULT_MAX_SPEED_DEG_S
 from core.station import devices
-from core.station.camera_feed import CameraFeed, EncodedFrame
+from core.station.camera_feed import CameraFeeds, EncodedFrame
 from core.station.commands import Command
 from core.station.config import StationConfig
-from core.station.real_time import CONTROL_LOOP_PRIORITY, enter_real_time, sleep_until
-from core.station.state import LoopStats, Mode, StationEvent, StationState, StationTimings
+from core.station.control_loop import ControlLoop
+from core.station.safety import LATCHED, GuardedArm, UnsafeActionError
+from core.station.state import Mode, StationEvent, StationState, StationTimings
 from core.workspace import Workspace
 
 log = logging.getLogger(__name__)
-PERIOD_WINDOW = 300  # ticks kept for the period statistics (10 s at 30 Hz)
-ROLLOUT_PERIODS_KEPT = 36_000  # an episode's raw periods for benchmarks (20 min at 30 Hz)
 EVENT_WINDOW = 20
 
 
@@ -90,35 +81,26 @@ class MirrorLeader:
 
 
 class Station:
+    """One arm behind its parts: `arm` (safety gate, emergency stop), `cameras`, `loop` and `runs`.
+
+    Commands arrive on the server's threads; what touches the hardware runs on the loop thread,
+    except the emergency stop, which holds the arm from the thread that received it.
+    """
+
     def __init__(self, config: StationConfig, workspace: Workspace) -> None:
         self.config = config
         self.workspace = workspace
-        self.robot = devices.build_robot(config)
-        self.feeds = self._install_feeds()
+        self.arm = GuardedArm(devices.build_robot(config))
+        self.cameras = CameraFeeds(config.name, config.cameras, self.arm.robot)
         self.leader = devices.build_leader(config)
-        self.gate: SafetyGate | None = None
+        self.loop = ControlLoop(f"station-{config.name}", config.fps, tick=self._tick, publish=self.publish)
         self._motion: Motion | None = None
         self._mode: Mode = "starting"
-        self._estopped = False
-        self._hold_sent = False
         self._error = ""
-        self._pending: queue.SimpleQueue[tuple[Callable[[], object], Future]] = queue.SimpleQueue()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._periods_ms: deque[float] = deque(maxlen=PERIOD_WINDOW)
-        self._overruns = 0
-        self._events: deque[StationEvent] = deque(maxlen=EVENT_WINDOW)
-        self._follower: dict[str, float] = {}
         self._leader_pos: dict[str, float] | None = None
-        self._last_sent: dict[str, float] | None = None
+        self._events: deque[StationEvent] = deque(maxlen=EVENT_WINDOW)
         self._state: StationState | None = None
         self._state_ready = threading.Event()
-        self._io = threading.RLock()  # one hardware access at a time: the loop, an episode, the e-stop
-        self.loop_paused = False  # True while another thread (a policy rollout) drives the robot itself
-        self._last_tick: float | None = None  # perf_counter of the rollout's previous observation
-        self._rollout_periods_ms: deque[float] = deque(maxlen=ROLLOUT_PERIODS_KEPT)
-        self._estop_received_at: float | None = None
-        self._estop_hold_at: float | None = None
         self.extensions: list[StationExtension] = []
         if config.is_sim:
             from core.station.sim_controls import SimControls
@@ -131,17 +113,16 @@ class Station:
 
     # -- lifecycle ------------------------------------------------------------------------------
     def start(self) -> None:
-        devices.connect(self.robot, "follower", self.config)
+        devices.connect(self.arm.robot, "follower", self.config)
         if self.leader is not None:
             try:
                 devices.connect(self.leader, "leader", self.config)
             except StationError:
-                self.robot.disconnect()
+                self.arm.robot.disconnect()
                 raise
-        self.gate = SafetyGate(devices.joint_limits(self.robot, self.config), self.config.max_relative_target)
+        self.arm.set_limits(devices.joint_limits(self.arm.robot, self.config), self.config.max_relative_target)
         self._mode = "idle"
-        self._thread = threading.Thread(target=self._loop, name=f"station-{self.config.name}", daemon=True)
-        self._thread.start()
+        self.loop.start()
         if not self._state_ready.wait(timeout=10):
             raise StationError(f"Station '{self.config.name}' connected but produced no state within 10 s.")
 
@@ -149,10 +130,8 @@ class Station:
         """End any policy run (its recording is saved), stop the loop holding the arm, disconnect everything."""
         self.runs.close()
         self._motion = None
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        for device in (self.leader, self.robot):
+        self.loop.stop()
+        for device in (self.leader, self.arm.robot):
             if device is not None and device.is_connected:
                 try:
                     device.disconnect()
@@ -166,13 +145,10 @@ class Station:
         return self._state
 
     def timings(self) -> StationTimings:
-        return StationTimings(tuple(self._rollout_periods_ms), self._estop_received_at, self._estop_hold_at)
+        return StationTimings(self.loop.rollout_periods_ms(), self.arm.estop_received_at, self.arm.estop_hold_at)
 
     def frame(self, camera: str, after_seq: int = 0, wait_s: float = 1.0) -> EncodedFrame | None:
-        feed = self.feeds.get(camera)
-        if feed is None:
-            raise StationError(f"Station '{self.config.name}' has no camera named '{camera}' (it has {sorted(self.feeds)}).")
-        return feed.wait_jpeg(after_seq, wait_s)
+        return self.cameras.frame(camera, after_seq, wait_s)
 
     def emergency_stop(self) -> None:
         """Latch: no command reaches the arm until `release_estop`; the arm holds where it is now.
@@ -180,21 +156,20 @@ class Station:
         The hold is sent from the caller's thread at once, between two hardware accesses of
         whoever drives the arm (the loop, or a policy episode in the middle of an inference).
         """
-        self._estop_received_at, self._estop_hold_at = time.time(), None
-        self._estopped = True
+        self.arm.latch_estop()
         self._motion = None
         if self._mode not in ("error", "rollout"):
             self._mode = "idle"
-        self.on_estop()
+        self.runs.on_estop()  # a policy episode drives the robot outside the loop: it stops too
         try:
-            self.hold()
+            self.arm.hold()
         except Exception as error:  # noqa: BLE001 - the loop retries the hold at its next tick
-            self._hold_sent = False
+            self.arm.hold_sent = False
             log.error("emergency stop could not command the hold: %s", error)
         self.note("estop", "Emergency stop: the follower holds its position until released.")
 
     def release_estop(self) -> None:
-        self._estopped = False
+        self.arm.release_estop()
         self.note("estop", "Emergency stop released.")
 
     def set_mirror(self, enabled: bool) -> None:
@@ -218,7 +193,7 @@ class Station:
         self._motion = None
         if self._mode not in ("rollout", "error"):
             self._mode = "idle"
-        self._hold_sent = False
+        self.arm.hold_sent = False
 
     def set_camera_mapping(self, mapping: dict[str, str]) -> StationConfig:
         """Re-plug cameras in software: name -> device. Saved, logged, applied between ticks."""
@@ -226,7 +201,7 @@ class Station:
             raise StationError(f"Cameras can be re-mapped only while the arm is idle (now: {self._mode}).")
         new_config = self.config.with_camera_mapping(mapping)
         before = self.config.camera_mapping
-        self.run_in_loop(lambda: self._reconnect_cameras(new_config))
+        self.loop.run_in_loop(lambda: self._reconnect_cameras(new_config))
         new_config.save(self.workspace)
         self.note("camera_mapping", f"camera mapping {before} -> {new_config.camera_mapping}")
         from core.registry import Registry
@@ -234,31 +209,20 @@ class Station:
         Registry.open().log_event(self.config.name, "camera_mapping_changed", {"before": before, "after": new_config.camera_mapping})
         return new_config
 
-    def run_in_loop(self, action: Callable[[], object], timeout_s: float = 10.0):
-        """Run `action` on the loop thread between two ticks and return its result."""
-        if self._thread is None or not self._thread.is_alive():
-            return action()
-        future: Future = Future()
-        self._pending.put((action, future))
-        return future.result(timeout=timeout_s)
-
-    def on_estop(self) -> None:
-        """Whoever drives the robot outside the loop (a policy episode) stops too."""
-        self.runs.on_estop()
-
     @property
     def estopped(self) -> bool:
-        return self._estopped
+        return self.arm.estopped
 
     @property
     def mode(self) -> Mode:
         return self._mode
 
-    def move_home(self, target: dict[str, float], max_speed_deg_s: float = 30.0) -> None:
+    def move_home(self, target: dict[str, float], max_speed_deg_s: float = DEFAULT_MAX_SPEED_DEG_S) -> None:
         from core.start_pose.move_home import MoveHome
 
         self.start_motion(MoveHome(target, self.config.fps, max_speed_deg_s))
 
+    # -- a policy episode drives the arm (core/station/station_robot.py) ------------------------
     def begin_rollout(self) -> None:
         """Hand the arm to a policy episode: the loop stops commanding, cameras become strict."""
 
@@ -266,39 +230,29 @@ class Station:
             self._require_movable()
             if self._motion is not None:
                 raise StationError(f"The arm is busy ({self._mode}); stop that before the episode.")
-            self.loop_paused = True
+            self.loop.paused = True
             self._mode = "rollout"
-            for feed in self.feeds.values():
-                feed.strict = True
+            self.cameras.set_strict(True)
 
-        self.run_in_loop(handover)
-        self._last_tick = None
-        self._rollout_periods_ms.clear()
+        self.loop.run_in_loop(handover)
+        self.loop.begin_rollout()
         self.note("mode", "policy episode started")
 
     def end_rollout(self) -> None:
         """Take the arm back: hold where it is, cameras lenient again, the loop resumes."""
-        for feed in self.feeds.values():
-            feed.strict = False
+        self.cameras.set_strict(False)
         try:
-            self.hold()
+            self.arm.hold()
         except Exception as error:  # noqa: BLE001 - a dead bus is reported by the next tick
             log.error("could not hold the arm after the episode: %s", error)
         if self._mode == "rollout":
             self._mode = "idle"
-        self.loop_paused = False
+        self.loop.paused = False
         self.note("mode", "policy episode ended; the arm holds its position")
 
     def observe_rollout(self, observation: dict) -> None:
         """Every observation a policy episode takes is published like the loop's own."""
-        now = time.perf_counter()
-        if self._last_tick is not None:
-            elapsed_ms = (now - self._last_tick) * 1e3
-            self._periods_ms.append(elapsed_ms)
-            self._rollout_periods_ms.append(elapsed_ms)
-            if elapsed_ms > 1.5 * 1000 / self.config.fps:
-                self._overruns += 1
-        self._last_tick = now
+        self.loop.rollout_tick()
         follower = {key: float(value) for key, value in observation.items() if key.endswith(".pos")}
         leader = None
         if self.leader is not None:
@@ -306,45 +260,20 @@ class Station:
                 leader = self.leader.get_action()
             except Exception:  # noqa: BLE001 - the leader is only shown during episodes
                 leader = None
-        self.observe(follower, leader)
+        self._observe(follower, leader)
         self.publish()
 
-    # -- the loop -----------------------------------------------------------------------------
-    def _loop(self) -> None:
-        real_time = enter_real_time(CONTROL_LOOP_PRIORITY)
-        period = 1.0 / self.config.fps
-        next_tick = time.perf_counter()
-        last_start: float | None = None
-        while not self._stop.is_set():
-            start = time.perf_counter()
-            if last_start is not None and not self.loop_paused:  # during an episode the rollout's own periods count
-                elapsed_ms = (start - last_start) * 1e3
-                self._periods_ms.append(elapsed_ms)
-                if elapsed_ms > 1.5 * period * 1e3:
-                    self._overruns += 1
-            last_start = start
-            self._run_pending()
-            if self.loop_paused:
-                self.publish()  # a policy episode drives the arm; keep camera health and run progress fresh
-            else:
-                self._tick()
-            next_tick += period
-            delay = next_tick - time.perf_counter()
-            if delay < -period:
-                next_tick = time.perf_counter()
-            else:
-                sleep_until(next_tick, spin=not real_time)
-
+    # -- the loop's tick ----------------------------------------------------------------------------
     def _tick(self) -> None:
         try:
-            observation = self.read_observation()
+            observation = self.arm.read_observation()
             follower = {key: float(value) for key, value in observation.items() if key.endswith(".pos")}
             leader = self.leader.get_action() if self.leader is not None else None
         except Exception as error:  # noqa: BLE001 - a failing bus is reported, never fatal to the loop
             self._fail(f"Reading the arm failed: {type(error).__name__}: {error}")
             self.publish()
             return
-        self.observe(follower, leader)
+        self._observe(follower, leader)
         try:
             self._command()
         except (StationError, UnsafeActionError) as error:
@@ -357,125 +286,61 @@ class Station:
         self.publish()
 
     def _command(self) -> None:
-        if self._estopped:
-            if not self._hold_sent:
-                self.hold()
+        if self.arm.estopped:
+            if not self.arm.hold_sent:
+                self.arm.hold()
             return
         motion = self._motion
         if motion is None:
             return
-        target = motion.step(dict(self._follower), None if self._leader_pos is None else dict(self._leader_pos))
+        target = motion.step(dict(self.arm.follower_pos), None if self._leader_pos is None else dict(self._leader_pos))
         if target is None:
             self.note("mode", f"{motion.mode} finished")
             self._motion = None
             self._mode = "idle"
             return
-        self.send(target)
+        self.arm.send(target)
 
-    def send(self, target: dict[str, float]) -> dict[str, float]:
-        """Every command to the arm goes through here: safety gate first, then lerobot's send_action.
-
-        `target` maps motor names (or `<motor>.pos` keys) to positions; returns what was sent, by motor.
-        """
-        if self._estopped:
-            raise StationError("Emergency stop is latched: release it before moving the arm.")
-        assert self.gate is not None
-        present = {pos_key(motor): value for motor, value in self._follower.items()}
-        safe = self.gate.clip({pos_key(motor_of(key)): value for key, value in target.items()}, present)
-        with self._io:
-            if self._estopped:  # pressed while this command was being prepared
-                raise StationError("Emergency stop is latched: release it before moving the arm.")
-            sent = self.robot.send_action(safe.action)
-        self._last_sent = {motor_of(key): float(value) for key, value in sent.items()}
-        return self._last_sent
-
-    def hold(self) -> None:
-        """Command the position the arm has right now (read fresh): it stops where it is, under torque."""
-        with self._io:
-            present = {key: float(value) for key, value in self.robot.get_observation().items() if key.endswith(".pos")}
-            self.robot.send_action(present)
-            if self._estopped and self._estop_hold_at is None:
-                self._estop_hold_at = time.time()
-        self._last_sent = {motor_of(key): value for key, value in present.items()}
-        self._hold_sent = True
-
-    def read_observation(self) -> dict:
-        """One observation of the follower (joints and cameras), serialised with every other arm access."""
-        with self._io:
-            return self.robot.get_observation()
-
-    def observe(self, follower: dict[str, float], leader: dict[str, float] | None) -> None:
-        self._follower = {motor_of(key): value for key, value in follower.items()}
+    def _observe(self, follower: dict[str, float], leader: dict[str, float] | None) -> None:
+        self.arm.follower_pos = {motor_of(key): value for key, value in follower.items()}
         self._leader_pos = None if leader is None else {motor_of(key): float(value) for key, value in leader.items()}
 
     def publish(self) -> None:
-        assert self.gate is not None
-        periods = np.array(list(self._periods_ms) or [0.0])  # list(): one atomic copy, whichever thread appends
+        gate = self.arm.gate
+        assert gate is not None
         self._state = StationState(
             name=self.config.name,
             kind=self.config.kind,
             mode=self._mode,
-            estopped=self._estopped,
-            follower_pos=dict(self._follower),
+            estopped=self.arm.estopped,
+            follower_pos=dict(self.arm.follower_pos),
             leader_pos=None if self._leader_pos is None else dict(self._leader_pos),
-            last_sent=None if self._last_sent is None else dict(self._last_sent),
-            cameras=tuple(feed.status() for feed in self.feeds.values()),
+            last_sent=None if self.arm.last_sent is None else dict(self.arm.last_sent),
+            cameras=self.cameras.statuses(),
             camera_mapping=self.config.camera_mapping,
-            loop=LoopStats(
-                target_ms=round(1000 / self.config.fps, 2),
-                p50_ms=round(float(np.percentile(periods, 50)), 2),
-                p99_ms=round(float(np.percentile(periods, 99)), 2),
-                max_ms=round(float(periods.max()), 2),
-                samples=len(self._periods_ms),
-                overruns=self._overruns,
-            ),
+            loop=self.loop.stats(),
             fps=self.config.fps,
             use_degrees=self.config.use_degrees,
-            joint_lower=dict(self.gate.limits.lower),
-            joint_upper=dict(self.gate.limits.upper),
+            joint_lower=dict(gate.limits.lower),
+            joint_upper=dict(gate.limits.upper),
             published_at=time.time(),
             error=self._error,
             events=tuple(self._events),
             activity=self._motion.progress() if self._motion is not None else {},
-            run=self.runs.status() if hasattr(self, "runs") else None,
+            run=self.runs.status(),
         )
         self._state_ready.set()
 
     # -- internals ------------------------------------------------------------------------------
-    def _install_feeds(self) -> dict[str, CameraFeed]:
-        feeds = {spec.name: CameraFeed(spec, self.robot.cameras[spec.name]) for spec in self.config.cameras}
-        self.robot.cameras.update(feeds)
-        return feeds
-
     def _reconnect_cameras(self, new_config: StationConfig) -> None:
-        from lerobot.cameras import make_cameras_from_configs
-
-        for feed in self.feeds.values():
-            if feed.inner.is_connected:
-                feed.inner.disconnect()
-        cameras = make_cameras_from_configs({spec.name: devices.camera_config(spec) for spec in new_config.cameras})
-        for spec in new_config.cameras:
-            cameras[spec.name].connect()
-            self.feeds[spec.name].spec = spec
-            self.feeds[spec.name].inner = cameras[spec.name]
+        self.cameras.reconnect(new_config.cameras)
         self.config = new_config
 
     def _require_movable(self) -> None:
-        if self._estopped:
-            raise StationError("Emergency stop is latched: release it before moving the arm.")
+        if self.arm.estopped:
+            raise StationError(LATCHED)
         if self._mode == "error":
             raise StationError(f"The station is in error: {self._error}")
-
-    def _run_pending(self) -> None:
-        while True:
-            try:
-                action, future = self._pending.get_nowait()
-            except queue.Empty:
-                return
-            try:
-                future.set_result(action())
-            except Exception as error:  # noqa: BLE001 - handed back to the caller
-                future.set_exception(error)
 
     def _fail(self, message: str) -> None:
         if self._error != message:
@@ -489,5 +354,5 @@ class Station:
         """Log a change and publish it at once: a client that sees a command's reply also sees its effect."""
         log.info("%s: %s", kind, message)
         self._events.append(StationEvent(time.time(), kind, message))
-        if self.gate is not None:
+        if self.arm.gate is not None:
             self.publish()

@@ -36,20 +36,20 @@ class StationRobot(Robot):
             raise StationError(f"No station '{config.station}' runs in this process.")
         self.station = _stations[config.station]
         super().__init__(config)
-        self.name = self.station.robot.name  # datasets record the real robot's type, so they merge with training data
-        self.cameras = self.station.robot.cameras
+        self.name = self.station.arm.robot.name  # datasets record the real robot's type: they merge with training data
+        self.cameras = self.station.arm.robot.cameras
 
     @property
     def observation_features(self) -> dict:
-        return self.station.robot.observation_features
+        return self.station.arm.robot.observation_features
 
     @property
     def action_features(self) -> dict:
-        return self.station.robot.action_features
+        return self.station.arm.robot.action_features
 
     @property
     def is_connected(self) -> bool:
-        return self.station.robot.is_connected
+        return self.station.arm.robot.is_connected
 
     def connect(self, calibrate: bool = True) -> None:
         """The station connected the arm already."""
@@ -65,7 +65,7 @@ class StationRobot(Robot):
         """Nothing to configure: the station did."""
 
     def get_observation(self) -> dict:
-        observation = self.station.read_observation()
+        observation = self.station.arm.read_observation()
         self.station.observe_rollout(observation)
         return observation
 
@@ -73,7 +73,7 @@ class StationRobot(Robot):
         if self.station.estopped:
             raise EmergencyStopped("Emergency stop pressed: the episode was stopped and the arm holds its position.")
         try:
-            sent = self.station.send(action)
+            sent = self.station.arm.send(action)
         except StationError as error:
             if self.station.estopped:
                 raise EmergencyStopped(str(error)) from error

@@ -191,21 +191,6 @@ class Registry:
 
         return self._write(work)
 
-    def mark_aborted(self, episode_id: int, reason: str) -> EpisodeRecord:
-        """The episode stopped early (policy exception, NaN action, lost camera, e-stop); its frames so far are kept."""
-        if not reason:
-            raise RegistryError("Say why the episode was aborted: the reason is what analytics shows.")
-
-        def work(connection: sqlite3.Connection) -> EpisodeRecord:
-            if _one(connection, "episodes", episode_id, "episode")["status"] == "discarded":
-                raise RegistryError(f"Episode {episode_id} was discarded (no frames were kept), so it cannot be aborted.")
-            connection.execute(
-                "UPDATE episodes SET status = 'aborted', abort_reason = ? WHERE id = ?", (reason, episode_id)
-            )
-            return _episode(_one(connection, "episodes", episode_id, "episode"))
-
-        return self._write(work)
-
     def episode(self, episode_id: int) -> EpisodeRecord:
         return _episode(self._read(lambda c: _one(c, "episodes", episode_id, "episode")))
 

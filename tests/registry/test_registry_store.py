@@ -91,14 +91,12 @@ def test_an_aborted_episode_keeps_its_frames_and_reason(registry, record):
     stopped = record(0, status="aborted", abort_reason="NaN in action", start_pose_distance_deg=2.0)
     assert (stopped.status, stopped.abort_reason, stopped.length_frames) == ("aborted", "NaN in action", 90)
 
-    later = registry.mark_aborted(record(1).id, "policy exception: RuntimeError")
-    assert (later.status, later.abort_reason) == ("aborted", "policy exception: RuntimeError")
-    assert later.length_frames == 90
-
     with pytest.raises(RegistryError, match="abort_reason"):
-        record(2, status="aborted")
-    with pytest.raises(RegistryError, match="why"):
-        registry.mark_aborted(later.id, "")
+        record(1, status="aborted")
+    with pytest.raises(RegistryError, match="abort_reason"):
+        record(2, status="aborted", abort_reason="")
+    with pytest.raises(RegistryError, match="abort_reason"):
+        record(3, abort_reason="camera wrist lost")
 
 
 def test_an_episode_index_names_one_kept_episode(registry, record):

@@ -34,7 +34,7 @@ run = state.run
 
 # -- 1. Policy and its training data -----------------------------------------------------------------
 st.header("1. Policy")
-policy_dir = st.text_input("Policy checkpoint folder", value=selection.policy_dir or "", disabled=run is not None and run.phase not in ("idle", "ended", "failed"))
+policy_dir = st.text_input("Policy checkpoint folder", value=selection.policy_dir or "", disabled=run is not None and run.is_open)
 try:
     checkpoint = read_checkpoint(policy_dir)
 except PreflightError as error:
@@ -98,8 +98,8 @@ st.button("Check again", icon=":material/refresh:")
 
 # -- 4. Run -------------------------------------------------------------------------------------------------------
 st.header("4. Run")
-if run is None or run.phase in ("idle", "ended", "failed"):
-    if run is not None and run.phase == "failed":
+if run is None or not run.is_open:
+    if run is not None and run.has_failed:
         st.error(run.message)
     why = blocking_summary(preflight, override)
     if why:
@@ -122,7 +122,7 @@ if run is None or run.phase in ("idle", "ended", "failed"):
     st.button("Start run", type="primary", disabled=bool(why), icon=":material/play_arrow:", on_click=start_run)
 
 feeds = st.columns(len(state.camera_mapping))
-episode_running = run is not None and run.phase == "episode"  # the page reruns when the phase changes
+episode_running = run is not None and run.episode_running  # the page reruns when the phase changes
 for column, camera in zip(feeds, state.camera_mapping):
     with column:
         st.caption(camera + (f" · {EPISODE_FEED_FPS} fps while the policy runs" if episode_running else ""))
@@ -132,9 +132,9 @@ for column, camera in zip(feeds, state.camera_mapping):
 def run_controls() -> None:
     state = client.state()
     run = state.run
-    if run is None or run.phase not in ("ready", "episode"):
+    if run is None or not run.takes_episode_commands:
         return
-    if run.phase == "episode":
+    if run.episode_running:
         stop, discard = st.columns(2)
         stop.button("Stop episode", on_click=station_action, args=(client.stop_episode,), icon=":material/stop:", use_container_width=True)
         discard.button("Discard episode", on_click=station_action, args=(client.discard_episode,), icon=":material/delete:", use_container_width=True)

@@ -95,9 +95,6 @@ class Registry:
 
         return self._write(work)
 
-    def policy(self, policy_id: int) -> PolicyRecord:
-        return _policy(self._read(lambda c: _one(c, "policies", policy_id, "policy")))
-
     def start_run(
         self,
         policy_id: int,
@@ -141,9 +138,6 @@ class Registry:
             return _run(_insert(connection, "runs", values))
 
         return self._write(work)
-
-    def run(self, run_id: int) -> RunRecord:
-        return _run(self._read(lambda c: _one(c, "runs", run_id, "run")))
 
     # Episodes
 
@@ -191,9 +185,6 @@ class Registry:
 
         return self._write(work)
 
-    def episode(self, episode_id: int) -> EpisodeRecord:
-        return _episode(self._read(lambda c: _one(c, "episodes", episode_id, "episode")))
-
     def untagged_episodes(self, *, station: str | None = None, run_id: int | None = None) -> list[EpisodeRecord]:
         """Kept episodes still awaiting the operator's decision, oldest first; an explicit "untagged" is a decision."""
         where, params = _where(_EPISODE_FILTERS, station=station, run_id=run_id)
@@ -217,11 +208,6 @@ class Registry:
             return _tag(_insert(connection, "tags", values))
 
         return self._write(work)
-
-    def tag(self, episode_id: int) -> Tag | None:
-        """The current decision, or None while the episode awaits one."""
-        row = self._read(lambda c: c.execute("SELECT * FROM latest_tags WHERE episode_id = ?", (episode_id,)).fetchone())
-        return _tag(row) if row else None
 
     def tag_history(self, episode_id: int) -> list[Tag]:
         """Every decision about the episode, oldest first; the last one is the current tag."""

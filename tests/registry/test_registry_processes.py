@@ -26,7 +26,7 @@ def test_a_tag_written_by_another_process_is_seen_and_edits_are_seen_back(regist
         "Registry.open(sys.argv[1]).tag_episode(int(sys.argv[2]), 'success', score=70, note='from the station')",
         db_url, str(episode.id),
     )
-    assert registry.tag(episode.id).note == "from the station"
+    assert registry.episode_rows()[0].note == "from the station"
 
     registry.tag_episode(episode.id, "failure", note="edited in the app")
     history = json.loads(python(

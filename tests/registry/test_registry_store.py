@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import sqlite3
 
@@ -18,10 +19,10 @@ def test_tags_survive_closing_and_reopening(registry, db_url, record):
     registry.tag_episode(episode.id, "success", score=80, note="clean grasp")
     del registry
 
-    reopened = Registry.open(db_url)
-    tag = reopened.tag(episode.id)
-    assert (tag.outcome, tag.score, tag.note) == ("success", 80, "clean grasp")
-    assert reopened.episode(episode.id) == episode
+    (row,) = Registry.open(db_url).episode_rows()
+    assert (row.outcome, row.score, row.note) == ("success", 80, "clean grasp")
+    assert row.episode_id == episode.id
+    assert all(getattr(row, field.name) == getattr(episode, field.name) for field in dataclasses.fields(episode) if field.name != "id")
 
 
 def test_editing_a_tag_keeps_every_earlier_decision(registry, record):
@@ -29,7 +30,7 @@ def test_editing_a_tag_keeps_every_earlier_decision(registry, record):
     registry.tag_episode(episode.id, "success", score=90, note="looked fine")
     registry.tag_episode(episode.id, "failure", score=20, note="replay: bin missed")
 
-    assert registry.tag(episode.id).outcome == "failure"
+    assert registry.episode_rows()[0].outcome == "failure"
     history = registry.tag_history(episode.id)
     assert [(t.outcome, t.score, t.note) for t in history] == [
         ("success", 90, "looked fine"),
@@ -47,7 +48,7 @@ def test_tags_cannot_be_overwritten_even_with_sql(registry, record):
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         connection.execute("DELETE FROM tags")
     connection.close()
-    assert registry.tag(episode.id).outcome == "success"
+    assert registry.episode_rows()[0].outcome == "success"
 
 
 @pytest.mark.parametrize("score", [-1, 101, 50.5, True, "80"])
@@ -104,7 +105,7 @@ def test_an_episode_index_names_one_kept_episode(registry, record):
     kept = record(0)
     with pytest.raises(RegistryError, match="already in the registry"):
         record(0)
-    assert registry.episode(kept.id).status == "recorded"
+    assert [(row.episode_id, row.status) for row in registry.episode_rows()][1:] == [(kept.id, "recorded")]
 
 
 def test_register_policy_is_idempotent_and_new_weights_make_a_new_policy(registry, checkpoint, make_checkpoint):
@@ -116,7 +117,11 @@ def test_register_policy_is_idempotent_and_new_weights_make_a_new_policy(registr
     make_checkpoint(checkpoint, seed=1)  # retrained into the same folder
     second = registry.register_policy(checkpoint)
     assert second.id != first.id and second.weights_sha256 != first.weights_sha256
-    assert registry.policy(first.id) == first
+    kept = registry.start_run(first.id, station="arm-1", dataset_root=checkpoint.parent / "rollout", task="t", chunk_size=1,
+                              n_action_steps=1, fps=30, camera_mapping={})  # the first weights are still a policy
+    registry.record_episode(kept.id, kept.dataset_root, 0, length_frames=1, started_at=kept.started_at)
+    (row,) = registry.episode_rows()
+    assert (row.policy_id, row.policy_path, row.weights_sha256, row.policy_type) == (first.id, first.path, first.weights_sha256, "act")
 
 
 def test_a_folder_without_weights_is_refused_with_a_hint(tmp_path):
@@ -141,7 +146,11 @@ def test_a_run_keeps_its_settings(registry, checkpoint, tmp_path):
         rename_map={"observation.images.front": "observation.images.camera1"},
         training_profile="brain_v3",
     )
-    assert registry.run(run.id) == run
+    registry.record_episode(run.id, run.dataset_root, 0, length_frames=1, started_at=run.started_at)
+    (row,) = registry.episode_rows()
+    assert row.run_id == run.id and row.dataset_root == run.dataset_root
+    shared = {field.name for field in dataclasses.fields(row)} - {"dataset_root", "started_at"}
+    assert all(getattr(row, field.name) == getattr(run, field.name) for field in dataclasses.fields(run) if field.name in shared)
     assert (run.inference, run.rtc_execution_horizon, run.task_override) == ("rtc", 10, True)
     assert run.camera_mapping == {"front": "/dev/video0", "wrist": "/dev/video2"}
 

@@ -42,7 +42,6 @@ T = TypeVar("T")
 CSV_COLUMNS: tuple[str, ...] = tuple(field.name for field in dataclasses.fields(EpisodeRow))
 
 _EPISODE_FILTERS = {"station": "r.station", "run_id": "e.run_id", "policy_id": "r.policy_id"}
-_EVENT_FILTERS = {"station": "station", "kind": "kind", "run_id": "run_id"}
 
 _EPISODE_ROWS_SQL = """
     SELECT e.id AS episode_id, e.dataset_root, e.episode_index, e.status, e.abort_reason,
@@ -220,15 +219,6 @@ class Registry:
         """Keep something analytics must see later: a camera-mapping change, a task override, an emergency stop."""
         values = {"station": station, "kind": kind, "payload_json": _dumps(payload), "run_id": run_id, "logged_at": _now()}
         return _event(self._write(lambda c: _insert(c, "events", values)))
-
-    def events(
-        self, *, station: str | None = None, kind: str | None = None, run_id: int | None = None, last: int | None = None
-    ) -> list[Event]:
-        """Events oldest first; `last` keeps only the most recent ones."""
-        where, params = _where(_EVENT_FILTERS, station=station, kind=kind, run_id=run_id)
-        sql = f"SELECT * FROM events WHERE 1 {where} ORDER BY id DESC" + (" LIMIT ?" if last else "")
-        rows = self._read(lambda c: c.execute(sql, params + ([last] if last else [])).fetchall())
-        return [_event(row) for row in reversed(rows)]
 
     # Analytics and export
 

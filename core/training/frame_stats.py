@@ -235,15 +235,6 @@ def closed_fraction(gripper: np.ndarray, threshold: float) -> float:
     return float(np.mean(gripper <= threshold)) if gripper.size else 0.0
 
 
-def closed_fraction_per_episode(gripper: np.ndarray, threshold: float, episode_index: np.ndarray) -> dict[int, float]:
-    """Closed fraction of each episode, keyed by episode index (for deployment runs)."""
-    episode_index = np.asarray(episode_index)
-    episodes, inverse = np.unique(episode_index, return_inverse=True)
-    closed = np.bincount(inverse, weights=(np.asarray(gripper) <= threshold).astype(np.float64))
-    frames = np.bincount(inverse)
-    return {int(episode): float(closed[i] / frames[i]) for i, episode in enumerate(episodes)}
-
-
 def guess_joint_units(arm_values: np.ndarray, robot_type: str | None = None) -> JointUnits:
     """Degrees if any arm joint value (any array of them) goes beyond ±100, else ambiguous (module docstring)."""
     arm_values = np.asarray(arm_values)

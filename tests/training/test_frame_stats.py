@@ -43,12 +43,6 @@ def test_a_gripper_without_two_positions_falls_back_to_the_fixed_threshold() -> 
     assert threshold.separability < frame_stats.BIMODAL_MIN_SEPARABILITY
 
 
-def test_closed_fraction_per_episode() -> None:
-    gripper = np.array([0.0, 0.0, 50.0, 50.0, 0.0, 50.0, 50.0, 50.0])
-    episode_index = np.array([4, 4, 4, 4, 7, 7, 7, 7])
-    assert frame_stats.closed_fraction_per_episode(gripper, 10.0, episode_index) == {4: 0.5, 7: 0.25}
-
-
 def test_joint_units_beyond_100_are_degrees() -> None:
     units = frame_stats.guess_joint_units(np.array([[10.0, -130.0], [0.0, 20.0]]))
     assert (units.units, units.max_abs_arm_value) == ("degrees", 130.0)

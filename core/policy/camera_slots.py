@@ -66,11 +66,6 @@ class CameraSlots:
     def blocking(self) -> bool:
         return bool(self.problems)
 
-    @property
-    def camera_of_slot(self) -> dict[str, str | None]:
-        """slot -> the one station camera feeding it (None when missing, used twice or an empty_camera slot)."""
-        return {s.slot: s.cameras[0] if s.state == "filled" else None for s in self.slots}
-
 
 def camera_key(name: str) -> str:
     return name if name.startswith(IMAGE_PREFIX) else IMAGE_PREFIX + name

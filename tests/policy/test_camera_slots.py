@@ -26,7 +26,6 @@ def test_a_lab_like_ours_gets_the_stored_map(smolvla_info: CheckpointInfo) -> No
         (CAMERA1, "filled", ("front",), "observation.images.front"),
         (CAMERA2, "filled", ("wrist",), "observation.images.wrist"),
     ]
-    assert slots.camera_of_slot == {CAMERA1: "front", CAMERA2: "wrist"}
     assert "front -> camera1, wrist -> camera2" in slots.explanation
 
 

@@ -55,11 +55,6 @@ class ArmKinematics:
         mujoco.mj_kinematics(self.model, self.data)
         mujoco.mj_comPos(self.model, self.data)
 
-    def grasp_point(self, arm_rad: np.ndarray) -> np.ndarray:
-        """World position of the point between the jaws for five arm joint angles."""
-        self._set(arm_rad)
-        return self._point()
-
     def _point(self) -> np.ndarray:
         rotation = self.data.site_xmat[self._site].reshape(3, 3)
         return self.data.site_xpos[self._site] + rotation @ self._offset

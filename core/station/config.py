@@ -50,10 +50,6 @@ class StationConfig:
         return self.kind == "sim"
 
     @property
-    def has_leader(self) -> bool:
-        return self.is_sim or bool(self.leader_port)
-
-    @property
     def camera_mapping(self) -> dict[str, str]:
         """Camera name -> device, the wiring that a cable swap changes."""
         return {camera.name: camera.device for camera in self.cameras}

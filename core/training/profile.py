@@ -172,11 +172,6 @@ def save_profile(profile: TrainingProfile, workspace: Workspace | None = None) -
     return profile.save(workspace.profiles_dir / profile.name / PROFILE_FILE)
 
 
-def load_profile(name: str, workspace: Workspace | None = None) -> TrainingProfile:
-    workspace = workspace or Workspace.default()
-    return TrainingProfile.load(workspace.profiles_dir / name / PROFILE_FILE)
-
-
 def build_profile(
     dataset_dir: str | Path, policy_dir: str | Path | None = None, reference_frames: bool = True
 ) -> TrainingProfile:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from core.errors import DatasetError
-from core.training.profile import TrainingProfile, build_profile, load_profile, profile_name, save_profile
+from core.training.profile import TrainingProfile, build_profile, profile_name, save_profile
 from core.so101 import MOTOR_NAMES, pos_key
 from core.workspace import Workspace
 from testkit.builders import EpisodeData
@@ -106,5 +106,5 @@ def test_workspace_profiles_are_named_after_their_dataset(profile: TrainingProfi
     assert path == workspace.profiles_dir / profile_name(dataset_dir) / "profile.json"
     assert profile.name == profile_name(dataset_dir) == profile_name(str(dataset_dir) + "/")
     assert profile.name.startswith("brain_dataset-")
-    assert load_profile(profile.name, workspace) == profile
+    assert TrainingProfile.load(path) == profile  # the Deploy run panel and Analytics read it back from there
     assert profile_name(dataset_dir.parent / "other_dataset") != profile.name

@@ -91,7 +91,8 @@ def test_emergency_stop_mid_episode_aborts_it_and_keeps_the_frames(station, demo
     held = station.state().follower_pos
     time.sleep(0.5)
     assert all(abs(station.state().follower_pos[m] - held[m]) < 0.5 for m in held), "the arm kept moving"
-    assert {row.episode_id: row.abort_reason for row in Registry.open().episode_rows()}[outcome.registry_id] == "emergency stop"
+    reasons = {row.episode_id: row.abort_reason for row in Registry.open().episode_rows()}
+    assert reasons[outcome.registry_id] == "emergency stop"
     station.release_emergency_stop()
     station.end_run()
     assert run_phase(station, "ended", "failed").phase == "ended"

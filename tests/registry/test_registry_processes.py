@@ -59,5 +59,6 @@ def test_two_stations_writing_at_once_lose_no_rows(db_url, checkpoint):
         assert sorted(row.episode_index for row in mine) == list(range(EPISODES_PER_STATION))
         assert all(row.outcome in ("success", "failure") and row.note == station for row in mine)
         with sqlite3.connect(registry.path) as connection:  # nothing in the product reads the events back
-            assert connection.execute("SELECT COUNT(*) FROM events WHERE station = ?", (station,)).fetchone()[0] == EPISODES_PER_STATION
+            (events,) = connection.execute("SELECT COUNT(*) FROM events WHERE station = ?", (station,)).fetchone()
+        assert events == EPISODES_PER_STATION
     assert registry.untagged_episodes() == []

@@ -15,48 +15,35 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 WORKSPACE_ENV = "PREFLIGHT_WORKSPACE"
 
 
+class _Below:
+    """A workspace property: the path `parts` below the workspace's root."""
+
+    def __init__(self, *parts: str) -> None:
+        self.parts = parts
+
+    def __get__(self, workspace: Workspace | None, owner: type | None = None) -> Path:
+        if workspace is None:
+            raise AttributeError(f"a workspace path ({'/'.join(self.parts)}): read it from a Workspace")
+        return workspace.root.joinpath(*self.parts)
+
+
 @dataclass(frozen=True)
 class Workspace:
     root: Path
+
+    demo_dir = _Below("demo")  # generated demo assets: the training dataset and the checkpoint
+    demo_dataset = _Below("demo", "dataset")
+    demo_checkpoint = _Below("demo", "checkpoint")
+    profiles_dir = _Below("profiles")
+    stations_dir = _Below("stations")
+    recordings_dir = _Below("recordings")
+    cache_dir = _Below("cache")  # derived files that can be rebuilt at any time (decimated meshes and the like)
+    registry_path = _Below("registry.sqlite")
 
     @classmethod
     def default(cls) -> "Workspace":
         """The folder named by $PREFLIGHT_WORKSPACE, else `workspace/` in the repository."""
         return cls(Path(os.environ.get(WORKSPACE_ENV, REPO_ROOT / "workspace")).expanduser().resolve())
-
-    @property
-    def demo_dir(self) -> Path:
-        """Generated demo assets: the training dataset and the checkpoint."""
-        return self.root / "demo"
-
-    @property
-    def demo_dataset(self) -> Path:
-        return self.demo_dir / "dataset"
-
-    @property
-    def demo_checkpoint(self) -> Path:
-        return self.demo_dir / "checkpoint"
-
-    @property
-    def profiles_dir(self) -> Path:
-        return self.root / "profiles"
-
-    @property
-    def stations_dir(self) -> Path:
-        return self.root / "stations"
-
-    @property
-    def recordings_dir(self) -> Path:
-        return self.root / "recordings"
-
-    @property
-    def cache_dir(self) -> Path:
-        """Derived files that can be rebuilt at any time (decimated meshes and the like)."""
-        return self.root / "cache"
-
-    @property
-    def registry_path(self) -> Path:
-        return self.root / "registry.sqlite"
 
     def ensure(self) -> "Workspace":
         for folder in (self.root, self.profiles_dir, self.stations_dir, self.recordings_dir, self.cache_dir):

@@ -90,7 +90,7 @@ class Registry:
             row = connection.execute(
                 "SELECT * FROM policies WHERE path = ? AND weights_sha256 = ?", (str(folder), sha256)
             ).fetchone()
-            return _policy(row)
+            return _record(PolicyRecord, row)
 
         return self._write(work)
 
@@ -134,7 +134,7 @@ class Registry:
 
         def work(connection: sqlite3.Connection) -> RunRecord:
             _one(connection, "policies", policy_id, "policy")
-            return _run(_insert(connection, "runs", values))
+            return _record(RunRecord, _insert(connection, "runs", values))
 
         return self._write(work)
 
@@ -175,7 +175,7 @@ class Registry:
         def work(connection: sqlite3.Connection) -> EpisodeRecord:
             _one(connection, "runs", run_id, "run")
             try:
-                return _episode(_insert(connection, "episodes", values))
+                return _record(EpisodeRecord, _insert(connection, "episodes", values))
             except sqlite3.IntegrityError as error:
                 raise RegistryError(
                     f"Episode {episode_index} of {dataset_root} is already in the registry: an episode index "
@@ -192,7 +192,7 @@ class Registry:
             f"WHERE e.status != 'discarded' AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.episode_id = e.id) {where} "
             "ORDER BY e.id"
         )
-        return [_episode(row) for row in self._read(lambda c: c.execute(sql, params).fetchall())]
+        return [_record(EpisodeRecord, row) for row in self._read(lambda c: c.execute(sql, params).fetchall())]
 
     # Tags
 
@@ -204,21 +204,21 @@ class Registry:
         def work(connection: sqlite3.Connection) -> Tag:
             _one(connection, "episodes", episode_id, "episode")
             values = {"episode_id": episode_id, "outcome": outcome, "score": score, "note": note, "tagged_at": _now()}
-            return _tag(_insert(connection, "tags", values))
+            return _record(Tag, _insert(connection, "tags", values))
 
         return self._write(work)
 
     def tag_history(self, episode_id: int) -> list[Tag]:
         """Every decision about the episode, oldest first; the last one is the current tag."""
         sql = "SELECT * FROM tags WHERE episode_id = ? ORDER BY id"
-        return [_tag(row) for row in self._read(lambda c: c.execute(sql, (episode_id,)).fetchall())]
+        return [_record(Tag, row) for row in self._read(lambda c: c.execute(sql, (episode_id,)).fetchall())]
 
     # Events
 
     def log_event(self, station: str, kind: str, payload: dict[str, Any], run_id: int | None = None) -> Event:
         """Keep something analytics must see later: a camera-mapping change, a task override, an emergency stop."""
         values = {"station": station, "kind": kind, "payload_json": _dumps(payload), "run_id": run_id, "logged_at": _now()}
-        return _event(self._write(lambda c: _insert(c, "events", values)))
+        return _record(Event, self._write(lambda c: _insert(c, "events", values)))
 
     # Analytics and export
 
@@ -234,7 +234,7 @@ class Registry:
         where, params = _where(_EPISODE_FILTERS, station=station, run_id=run_id, policy_id=policy_id)
         sql = f"{_EPISODE_ROWS_SQL} WHERE 1 {where} ORDER BY e.id DESC" + (" LIMIT ?" if last else "")
         rows = self._read(lambda c: c.execute(sql, params + ([last] if last else [])).fetchall())
-        return [_episode_row(row) for row in reversed(rows)]
+        return [_record(EpisodeRow, row) for row in reversed(rows)]
 
     def export_csv(
         self,
@@ -331,59 +331,17 @@ def _dumps(mapping: dict[str, Any]) -> str:
     return json.dumps(mapping, sort_keys=True)
 
 
-def _policy(row: sqlite3.Row) -> PolicyRecord:
-    return PolicyRecord(row["id"], row["path"], row["weights_sha256"], row["policy_type"], _time(row["registered_at"]))
-
-
-def _run(row: sqlite3.Row) -> RunRecord:
-    return RunRecord(
-        id=row["id"],
-        policy_id=row["policy_id"],
-        station=row["station"],
-        dataset_root=row["dataset_root"],
-        task=row["task"],
-        task_override=bool(row["task_override"]),
-        chunk_size=row["chunk_size"],
-        n_action_steps=row["n_action_steps"],
-        inference=row["inference"],
-        rtc_execution_horizon=row["rtc_execution_horizon"],
-        camera_mapping=json.loads(row["camera_mapping_json"]),
-        rename_map=json.loads(row["rename_map_json"]),
-        fps=row["fps"],
-        training_profile=row["training_profile"],
-        started_at=_time(row["started_at"]),
-    )
-
-
-def _episode(row: sqlite3.Row) -> EpisodeRecord:
-    return EpisodeRecord(
-        id=row["id"],
-        run_id=row["run_id"],
-        dataset_root=row["dataset_root"],
-        episode_index=row["episode_index"],
-        status=row["status"],
-        abort_reason=row["abort_reason"],
-        start_pose_distance_deg=row["start_pose_distance_deg"],
-        start_pose_deltas_deg=json.loads(row["start_pose_deltas_deg_json"]),
-        length_frames=row["length_frames"],
-        started_at=_time(row["started_at"]),
-        ended_at=_time(row["ended_at"]),
-    )
-
-
-def _tag(row: sqlite3.Row) -> Tag:
-    return Tag(row["episode_id"], row["outcome"], row["score"], row["note"], _time(row["tagged_at"]))
-
-
-def _event(row: sqlite3.Row) -> Event:
-    return Event(row["id"], row["station"], row["kind"], json.loads(row["payload_json"]), row["run_id"], _time(row["logged_at"]))
-
-
-def _episode_row(row: sqlite3.Row) -> EpisodeRow:
-    values = dict(row)
-    for name in ("start_pose_deltas_deg", "camera_mapping", "rename_map"):
-        values[name] = json.loads(values.pop(f"{name}_json"))
-    for name in ("started_at", "ended_at", "tagged_at"):
-        values[name] = _time(values[name])
-    values["task_override"] = bool(values["task_override"])
-    return EpisodeRow(**values)
+def _record[R](cls: type[R], row: sqlite3.Row) -> R:
+    """The record `cls` from its row: `<field>_json` columns decoded, `*_at` times parsed, flags made bool."""
+    columns = row.keys()
+    values: dict[str, Any] = {}
+    for field in dataclasses.fields(cls):
+        if f"{field.name}_json" in columns:
+            values[field.name] = json.loads(row[f"{field.name}_json"])
+        elif field.name.endswith("_at"):
+            values[field.name] = _time(row[field.name])
+        elif field.type == "bool":
+            values[field.name] = bool(row[field.name])
+        else:
+            values[field.name] = row[field.name]
+    return cls(**values)

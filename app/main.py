@@ -1,11 +1,15 @@
-"""Entry script: registers the pages and runs the one the operator picked."""
+"""Entry script: the frame every page shares (the station sidebar with its emergency stop), then the page."""
 
 from pathlib import Path
 
 import core  # noqa: F401  (environment defaults before anything reads them)
 import streamlit as st
 
-PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
+from app.context import share_station
+from app.station_panel import station_sidebar
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES_DIR = ROOT / "pages"
 
 st.set_page_config(page_title="Preflight", page_icon=":material/flight_takeoff:", layout="wide")
 
@@ -18,4 +22,5 @@ navigation = st.navigation(
         st.Page(PAGES_DIR / "analytics.py", title="Analytics", icon=":material/analytics:"),
     ]
 )
+share_station(station_sidebar())
 navigation.run()

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from app.context import workspace
 from app.emergency_stop import emergency_stop_button
 from core.errors import PreflightError, StationError
 from core.station import launcher
@@ -19,10 +20,6 @@ from core.station.config import StationConfig, demo_station_config, list_station
 from core.workspace import Workspace
 
 _auto_started: set[str] = set()  # simulated stations this server has started once on its own
-
-
-def workspace() -> Workspace:
-    return Workspace.default().ensure()
 
 
 def station_sidebar() -> StationClient | None:

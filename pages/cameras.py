@@ -3,8 +3,8 @@
 import streamlit as st
 
 from app.camera_views import arm_at_start_pose, feed_status, finding_banner, live_feed
-from app.context import active_profile, active_selection
-from app.station_panel import station_action, station_sidebar
+from app.context import active_selection, profile_or_stop, station_or_stop
+from app.station_panel import station_action
 from core.policy.camera_slots import propose_camera_slots
 from core.policy.checkpoint import read_checkpoint
 from core.errors import PreflightError, StationError
@@ -13,12 +13,8 @@ from core.station.devices import discover_cameras
 
 st.title("Cameras")
 st.caption("Each live camera must show what its role showed in training: swapped cables send the arm to the wrong place.")
-client = station_sidebar()
-profile = active_profile()
-if client is None or profile is None:
-    if client is None:
-        st.info("Start the station (sidebar) to see its cameras.", icon=":material/videocam_off:")
-    st.stop()
+profile = profile_or_stop()
+client = station_or_stop("to see its cameras", icon=":material/videocam_off:")
 
 station_name = client.name
 roles = [camera.name for camera in profile.cameras]

@@ -5,10 +5,10 @@ from pathlib import Path
 import streamlit as st
 
 from app.camera_views import EPISODE_FEED_FPS, live_feed
-from app.context import active_selection, profile_for, workspace
+from app.context import profile_or_stop, selection_or_stop, station_or_stop, workspace
 from app.deploy_views import blocking_summary, checklist, tag_form, tags_csv
 from app.run_panel import live_run_panel
-from app.station_panel import station_action, station_sidebar
+from app.station_panel import station_action
 from core.policy.camera_slots import check_slot_choice, propose_camera_slots
 from core.policy.checkpoint import read_checkpoint
 from core.deploy.gate import run_preflight
@@ -22,12 +22,8 @@ from core.start_pose.tolerances import load_tolerance_overrides
 
 st.title("Deploy")
 st.caption("Every check below must pass before the policy drives the arm. Episodes run through lerobot's rollout engine and are recorded; tag each one.")
-client = station_sidebar()
-selection = active_selection()
-if client is None or selection is None:
-    if client is None:
-        st.info("Start the station (sidebar) to deploy on it.", icon=":material/rocket_launch:")
-    st.stop()
+selection = selection_or_stop()
+client = station_or_stop("to deploy on it", icon=":material/rocket_launch:")
 registry = Registry.open()
 state = client.state()
 run = state.run
@@ -47,9 +43,7 @@ dataset_dir = st.text_input(
     help="Linked through the checkpoint's train_config.json when that folder is on this machine; otherwise pick it by hand.",
 )
 st.caption("Linked through train_config.json." if linked and dataset_dir == linked else "Picked by hand (train_config.json names no dataset on this machine).")
-profile = profile_for(Selection(dataset_dir, checkpoint.path))
-if profile is None:
-    st.stop()
+profile = profile_or_stop(Selection(dataset_dir, checkpoint.path))
 st.caption(f"{checkpoint.policy_type.upper()} · chunk_size {checkpoint.chunk_size} · n_action_steps {checkpoint.n_action_steps} · "
            f"trained on {profile.total_episodes} episodes, {profile.fps:g} fps" + (f" · {profile.epochs:.1f} epochs" if profile.epochs else ""))
 

@@ -4,9 +4,9 @@ import math
 
 import streamlit as st
 
-from app.context import active_profile, workspace
+from app.context import profile_or_stop, station_or_stop, workspace
 from app.start_pose_views import joint_table, verdict_banner
-from app.station_panel import station_action, station_sidebar
+from app.station_panel import station_action
 from core.errors import PreflightError
 from core.start_pose.move_home import DEFAULT_MAX_SPEED_DEG_S, MAX_SPEED_DEG_S
 from core.rules.start_pose import ARM_TOLERANCE_FLOOR, GRIPPER_TOLERANCE_FLOOR, TOLERANCE_SIGMAS
@@ -18,12 +18,8 @@ st.caption(
     "Episodes that start away from the training start pose (the mean of each training episode's first state) fail "
     "for no fault of the policy. Bring the arm home with the leader, or automatically, until the verdict is GO."
 )
-client = station_sidebar()
-profile = active_profile()
-if client is None or profile is None:
-    if client is None:
-        st.info("Start the station (sidebar) to see the arm.", icon=":material/precision_manufacturing:")
-    st.stop()
+profile = profile_or_stop()
+client = station_or_stop("to see the arm", icon=":material/precision_manufacturing:")
 
 ws = workspace()
 try:

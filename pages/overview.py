@@ -5,7 +5,6 @@ from pathlib import Path
 import streamlit as st
 
 from app.context import active_profile, workspace
-from app.station_panel import station_sidebar
 from core.errors import PreflightError
 from core.training.profile_summary import format_profile
 from core.training.selection import Selection, load_selection, save_selection
@@ -18,7 +17,6 @@ st.markdown(
     "deployments fail outside the model: **the task sentence** and **chunk settings** (Deploy), **swapped cameras** "
     "(Cameras), **the start pose** (Home reset), **over-training** and **a changed scene** (Analytics)."
 )
-station_sidebar()
 
 st.header("Training data and policy")
 current = load_selection(workspace())

@@ -82,13 +82,13 @@ def run_moment(state: StationState) -> list:
 def panel_html(state: StationState, workspace: Workspace) -> str:
     """The run's status line and, during an episode, its progress and telemetry against training."""
     run = state.run
-    if run is None or run.phase == "idle":
+    if run is None or run.is_idle:
         return '<p class="caption">No run open.</p>'
     status = f"<p><b>Run {run.run_id or ''}</b> · {html.escape(run.phase)} · {html.escape(run.message)}"
     if run.dataset_root:
         status += f"<br>Recording into <code>{html.escape(run.dataset_root)}</code>"
     status += "</p>"
-    if run.phase != "episode" or run.settings is None:
+    if not run.episode_running or run.settings is None:
         return status
     progress = (
         f'<progress max="1" value="{min(run.elapsed_s / run.settings.episode_time_s, 1.0):.3f}"></progress>'

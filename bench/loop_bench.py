@@ -80,16 +80,16 @@ def percentile(values: list[float], q: float) -> float:
 
 def episode(station: StationClient) -> int:
     """Start an episode once the arm is idle; returns how many episodes had ended before it."""
-    wait_for(lambda: station.state().mode == "idle" and station.run_status().phase == "ready", 120, "the run to be ready")
+    wait_for(lambda: station.state().mode == "idle" and station.run_status().between_episodes, 120, "the run to be ready")
     before = len(station.run_status().episodes)
     station.start_episode()
-    wait_for(lambda: station.run_status().phase == "episode", 60, "the episode to start")
+    wait_for(lambda: station.run_status().episode_running, 60, "the episode to start")
     return before
 
 
 def episode_ended(station: StationClient, before: int, timeout_s: float):
     """The outcome once saved; tagged "untagged" at once, as the operator would, so the next episode may start."""
-    outcome = wait_for(lambda: (status := station.run_status()).phase in ("ready", "failed") and len(status.episodes) > before and status.episodes[-1],
+    outcome = wait_for(lambda: ((status := station.run_status()).between_episodes or status.has_failed) and len(status.episodes) > before and status.episodes[-1],
                        timeout_s, "the episode to end and be saved", interval_s=0.2)
     if outcome.registry_id is not None:
         Registry.open().tag_episode(outcome.registry_id, "untagged", note="loop_bench")
@@ -124,7 +124,7 @@ def measured_episode(station: StationClient, episode_s: float, meter: CpuMeter) 
         before = episode(station)
         meter.start()
         ends = time.monotonic() + episode_s * 0.9
-        while time.monotonic() < ends and station.run_status().phase == "episode":
+        while time.monotonic() < ends and station.run_status().episode_running:
             time.sleep(0.2)
         cpu = meter.stop()
         window = station.state().loop  # what the sidebar shows: the last 300 periods of the loop and the episode, mixed
@@ -175,7 +175,7 @@ def preflight_side(workspace: Workspace, checkpoint: Path, episode_s: float, pre
             print("Preflight, Deploy page closed (reference):", flush=True)
             no_page, _ = measured_episode(station, episode_s, meter)
             station.end_run()
-            wait_for(lambda: station.run_status().phase in ("ended", "failed"), 120, "the run to end", interval_s=0.2)
+            wait_for(lambda: not station.run_status().is_open, 120, "the run to end", interval_s=0.2)
     finally:
         launcher.stop(config.name, workspace)
     return {"periods_ms": periods, "no_page_periods_ms": no_page, "estop_ms": latencies, "aborted": aborted}

@@ -83,7 +83,7 @@ class PolicyRuns:
         return self._status
 
     def start_episode(self) -> RunStatus:
-        if self._status.phase != "ready":
+        if not self._status.between_episodes:
             raise StationError(f"No episode can start now (run {self._status.phase}). {self._status.message}".strip())
         if self.station.estopped:
             raise StationError("Emergency stop is latched: release it before starting an episode.")
@@ -132,7 +132,7 @@ class PolicyRuns:
     def status(self) -> RunStatus:
         with self._lock:
             status = self._status
-        if status.phase == "episode":
+        if status.episode_running:
             status = replace(
                 status,
                 elapsed_s=round(time.monotonic() - self._episode_started, 2),

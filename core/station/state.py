@@ -110,3 +110,31 @@ class RunStatus:
     gripper_state: tuple[float, ...] = ()  # recent measured gripper positions
     jumps: dict[str, float] = field(default_factory=dict)  # largest |a(t) - a(t-1)| per joint this episode
     last_jump: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def is_idle(self) -> bool:
+        """No run has been opened on this station yet."""
+        return self.phase == "idle"
+
+    @property
+    def is_open(self) -> bool:
+        """A run holds the station: loading its policy, between episodes, in one or saving one."""
+        return self.phase not in ("idle", "ended", "failed")
+
+    @property
+    def has_failed(self) -> bool:
+        return self.phase == "failed"
+
+    @property
+    def between_episodes(self) -> bool:
+        """Ready for the next episode (the last one may still need its tag)."""
+        return self.phase == "ready"
+
+    @property
+    def episode_running(self) -> bool:
+        return self.phase == "episode"
+
+    @property
+    def takes_episode_commands(self) -> bool:
+        """Between episodes or in one: an episode can be started, stopped or discarded, the run ended."""
+        return self.between_episodes or self.episode_running

@@ -41,7 +41,7 @@ def no_run_left_open(request: pytest.FixtureRequest):
     if "station" not in request.fixturenames:
         return
     station = request.getfixturevalue("station")
-    if station.run_status().phase not in ("idle", "ended", "failed"):
+    if station.run_status().is_open:
         station.release_emergency_stop()
         station.end_run()
         run_phase(station, "ended", "failed")

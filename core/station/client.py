@@ -38,18 +38,13 @@ class StationAddress:
 
 
 def send_without_delay(connection: Connection) -> None:
-    """TCP_NODELAY on a station connection, both ends. Without it Nagle's algorithm holds a write back
-    until the peer's delayed ACK of the previous one (about 40 ms on loopback): a reply over 16 KB (a
-    camera JPEG) goes out as header then payload, and a new client's first request follows its last
-    handshake message (measured in bench/stream_bench.py and bench/loop_bench.py)."""
+    """TCP_NODELAY on a station connection (both ends set it): no reply waits for a delayed ACK."""
     with socket.socket(fileno=os.dup(connection.fileno())) as sock:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 class StationClient:
-    """Commands to one station. Connections come from a process-wide pool, one per call at a time:
-    Streamlit runs every script and fragment run on a fresh thread, and a new authenticated
-    connection per run would cost a handshake and a station thread each time."""
+    """Commands to one station, one typed method per `Command`; connections come from a process-wide pool."""
 
     def __init__(self, address: StationAddress) -> None:
         self.address = address

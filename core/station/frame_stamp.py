@@ -1,13 +1,7 @@
-"""Bench only: the capture time written into a streamed frame, so a browser can tell when it paints it.
+"""Bench only (PREFLIGHT_STAMP_FRAMES=1): the capture time stamped into the JPEGs a station streams to pages.
 
-An MJPEG `<img>` fires no event per frame, so `bench/stream_bench.py` stamps each JPEG the
-station streams with its capture time and decodes the stamp from the pixels the browser
-shows. Off unless the station process starts with PREFLIGHT_STAMP_FRAMES=1; robots,
-recordings and policies never see a stamped image (only the JPEG copy for pages is stamped).
-
-The stamp is one row of CELLS black or white cells across the top of the image: the capture
+The stamp is one row of CELLS black or white cells, at least 8x8 pixels, across the top of the image: the capture
 time in unix milliseconds modulo 2**32 (32 cells, most significant first), then an 8-bit check.
-Cells are at least 8x8 pixels and full black or white, which JPEG at the station's quality keeps.
 """
 
 from __future__ import annotations

@@ -1,14 +1,6 @@
-"""Policy episodes inside the station, through lerobot's own rollout engine.
-
-A run loads the policy once (`lerobot.rollout.build_rollout_context`) and records into
-one LeRobot v3.0 dataset in the workspace. Episodes then start on the operator's command,
-not on a keyboard listener: `StationEpisodes` is lerobot's `EpisodicStrategy` with its
-setup and outer loop replaced, and its own `_policy_loop` running each episode.
-
-Whatever ends an episode (time, Stop, Discard, the emergency stop, a policy exception, a
-NaN action, a lost camera), the arm is held where it is, the frames recorded so far are
-saved, and the registry gets the episode with its status and reason. Between episodes the
-station's own loop runs again (the move home, leader mirroring, the pages' live view).
+"""Policy runs inside the station through lerobot's rollout engine: one policy load and one dataset per run,
+episodes on the operator's command. Whatever ends an episode, the arm holds where it is, the frames recorded so
+far are saved and the registry gets the episode with its status and reason (docs/station.md#design-notes).
 """
 
 from __future__ import annotations
@@ -283,11 +275,7 @@ class PolicyRuns:
 
 
 def inference_threads() -> int:
-    """Torch threads for the policy: all cores but one, so cameras and the control loop keep a core.
-
-    Override with PREFLIGHT_TORCH_THREADS. On a 2-core machine one thread also beats two for
-    small models, whose matrices are too small to split (measured in bench/smolvla_bench.py).
-    """
+    """Torch threads for the policy: all cores but one (at least one), or PREFLIGHT_TORCH_THREADS."""
     import os
 
     return int(os.environ.get("PREFLIGHT_TORCH_THREADS") or max(1, (os.cpu_count() or 2) - 1))

@@ -1,13 +1,6 @@
-"""Scheduling for the station's threads, so a browser on the same cores cannot delay them.
-
-Every station thread runs at nice -10 (set once at start, inherited by the threads created
-after). The control loop runs under SCHED_FIFO, as real robot controllers do: its ticks are
-short and it sleeps in between (Linux also caps real-time threads at 95 % of a core). A policy
-episode's loop instead gets a larger share of the fair scheduler (nice -20): its inference steps
-hold a core for a few hundred milliseconds, which under SCHED_FIFO starved the camera threads.
-All of it needs root or CAP_SYS_NICE; without it the threads keep normal scheduling, the station
-works the same with more jitter under load, and its log says so. Measured in
-bench/stream_bench.py and bench/loop_bench.py."""
+"""Scheduling for the station's threads: nice -10 for all of them, SCHED_FIFO for the control loop, nice -20 for
+a policy episode's loop. Where the system refuses, the threads keep normal scheduling and the log says so
+(docs/station.md#scheduling)."""
 
 from __future__ import annotations
 
@@ -48,12 +41,8 @@ def enter_real_time(priority: int) -> bool:
 
 @contextmanager
 def favoured(nice: int) -> Iterator[bool]:
-    """A larger CPU share for the calling thread inside the block (a policy episode, not its loading).
-
-    Not SCHED_FIFO: an inference step holds a core for a few hundred milliseconds, and under a
-    real-time policy the camera threads waited for all of it (cameras reported lost). A nice
-    value only weights the fair scheduler, so they still run in between. Linux nice values are
-    per thread."""
+    """The calling thread at `nice` inside the block (a policy episode, not its loading); yields whether it was
+    granted."""
     thread = threading.get_native_id()
     before = os.getpriority(os.PRIO_PROCESS, thread)
     try:

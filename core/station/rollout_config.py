@@ -1,13 +1,7 @@
 """Build lerobot's `RolloutConfig` for a run inside the station: the same config `lerobot-rollout` parses.
 
-Recording: one LeRobot v3.0 dataset per run under `<workspace>/recordings/<run>`, named
-`local/rollout_<run>` (lerobot requires the `rollout_` prefix), never pushed to a hub.
-Frames are encoded to video as they are recorded (lerobot's streaming encoding, one thread
-per camera) instead of lerobot's default of a PNG per frame and the video at the end: the
-PNG writers took about a core on a 2-core machine, next to the policy (bench/loop_bench.py),
-and saving an episode is then near-instant, so the next one can start at once.
-Policy: the checkpoint's own config with the operator's overrides; ACT's ImageNet
-backbone download is switched off (the trained backbone is in the weights anyway).
+Recording: one LeRobot v3.0 dataset per run under `<workspace>/recordings/<run>`, named `local/rollout_<run>`,
+video encoded while recording, never pushed. Policy: the checkpoint's config with the operator's overrides.
 """
 
 from __future__ import annotations

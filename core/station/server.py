@@ -181,11 +181,7 @@ def _write_exit(workspace: Workspace, name: str, clean: bool, error: str) -> Non
 
 
 def _exit_with_parent(parent_pid: int | None, shutdown: threading.Event) -> None:
-    """No orphans: when the app that started us goes away, stop the arm and exit.
-
-    Polls for re-parenting rather than using PR_SET_PDEATHSIG, which fires when the parent
-    *thread* exits: Streamlit starts stations from a script thread that ends long before the server.
-    """
+    """No orphans: when the process that started us goes away (we are re-parented), stop the arm and exit."""
     if parent_pid is None:
         return
 

@@ -50,12 +50,8 @@ class StationExtension(Protocol):
 
 
 class MirrorLeader:
-    """The follower copies the leader arm, as `lerobot-teleoperate` does, after a slow catch-up.
-
-    When mirroring starts with the leader far from the follower, jumping there at the safety
-    gate's step limit would swing the arm at hundreds of degrees per second; instead the
-    follower first approaches the leader at `catch_up_deg_per_tick`, then follows it directly.
-    """
+    """The follower copies the leader arm, as `lerobot-teleoperate` does, after approaching it at
+    `catch_up_deg_per_tick` until within `caught_up_within`."""
 
     mode: Mode = "mirror"
     caught_up_within = 2.0  # joint units

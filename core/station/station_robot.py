@@ -1,11 +1,6 @@
-"""The station's robot as lerobot's rollout engine sees it.
-
-`lerobot.rollout` builds and connects its own robot from a config. Inside the station
-the arm is already connected and owned by the station, so the rollout gets this thin
-robot instead (`--robot.type=preflight_station`): it reads through the station (which
-publishes every observation to the pages) and commands through the station's safety gate
-(joint limits, maximum step, NaN refusal, emergency stop). Connecting and disconnecting
-it leave the real arm alone.
+"""The station's arm as lerobot's rollout engine sees it (`--robot.type=preflight_station`): it reads through the
+station, which publishes every observation, and commands through the station's safety gate. Connecting and
+disconnecting it leave the real arm alone.
 """
 
 from __future__ import annotations

@@ -1,17 +1,19 @@
-"""Entry script: the frame every page shares (the station sidebar with its emergency stop), then the page."""
+"""Entry script: the frame every page shares (icon, logo, the station sidebar and its emergency stop), then the page."""
 
 from pathlib import Path
 
-import core  # noqa: F401  (environment defaults before anything reads them)
 import streamlit as st
 
+import core  # noqa: F401  (environment defaults before anything reads them)
 from app.context import share_station
 from app.station_panel import station_sidebar
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES_DIR = ROOT / "pages"
+ASSETS_DIR = ROOT / "assets"  # served by the app itself: the browser loads nothing from outside 127.0.0.1
 
-st.set_page_config(page_title="Preflight", page_icon=":material/flight_takeoff:", layout="wide")
+st.set_page_config(page_title="Preflight", page_icon=ASSETS_DIR / "icon.png", layout="wide")
+st.logo(ASSETS_DIR / "logo.png", icon_image=ASSETS_DIR / "icon.png")
 
 navigation = st.navigation(
     [

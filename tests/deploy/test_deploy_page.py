@@ -32,7 +32,7 @@ def test_the_whole_deploy_flow(page: Page, app):
     task = page.get_by_role("textbox", name="Task sentence")
     task.fill("Grab the brain ")
     task.press("Control+Enter")
-    expect(page.get_by_text("Blocked by: task sentence matches a training task exactly")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Blocked by: the task sentence is not a training task")).to_be_visible(timeout=30_000)
     expect(start_run).to_be_disabled()
     expect(page.get_by_text("{+␣+}", exact=False).first).to_be_visible()
 

@@ -5,7 +5,7 @@ PORT ?= 8501
 export HF_HUB_OFFLINE ?= 1
 export MUJOCO_GL ?= egl
 
-.PHONY: setup demo test bench
+.PHONY: setup demo test lint bench
 
 setup:
 	@scripts/setup.sh
@@ -16,6 +16,11 @@ demo: setup
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Formatting and lint (settings in pyproject.toml); CI runs it before the tests.
+lint: setup
+	$(PY) -m ruff format --check .
+	$(PY) -m ruff check .
 
 bench: setup
 	@for script in bench/*_bench.py; do echo "== $$script"; $(PY) $$script || exit 1; done

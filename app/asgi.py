@@ -83,13 +83,17 @@ async def run_panel_events(request: Request):
             yield "data: %s\n\n" % json.dumps(event)
             await anyio.sleep(INTERVAL_S)
 
-    return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        events(), media_type="text/event-stream", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    )
 
 
 async def emergency_stop(request: Request):
     """POST from the sidebar's EMERGENCY STOP: the station's `estop` at once, outside any script run."""
     if request.headers.get(HEADER) != HEADER_VALUE:
-        return PlainTextResponse(f"An emergency stop must carry the {HEADER} header (the app's button sends it).", status_code=403)
+        return PlainTextResponse(
+            f"An emergency stop must carry the {HEADER} header (the app's button sends it).", status_code=403
+        )
     station = request.path_params["station"]
     try:
         sent = await anyio.to_thread.run_sync(launcher.emergency_stop, station, Workspace.default())
@@ -108,7 +112,10 @@ async def lifespan(app):
 
 app = st.App(
     str(Path(__file__).resolve().with_name("main.py")),
-    routes=[Route("/stream/{station}/{camera}", camera_stream), Route("/run-panel/{station}", run_panel_events),
-            Route("/estop/{station}", emergency_stop, methods=["POST"])],
+    routes=[
+        Route("/stream/{station}/{camera}", camera_stream),
+        Route("/run-panel/{station}", run_panel_events),
+        Route("/estop/{station}", emergency_stop, methods=["POST"]),
+    ],
     lifespan=lifespan,
 )

@@ -13,7 +13,12 @@ from core.station.state import CameraStatus, StationState
 from core.training.profile import TrainingProfile
 
 EPISODE_FEED_FPS = 5  # the Deploy page's feeds while a policy episode runs (bench/loop_bench.py)
-SEVERITY_ICONS = {"ok": ":material/check_circle:", "info": ":material/info:", "warning": ":material/warning:", "critical": ":material/cancel:"}
+SEVERITY_ICONS = {
+    "ok": ":material/check_circle:",
+    "info": ":material/info:",
+    "warning": ":material/warning:",
+    "critical": ":material/cancel:",
+}
 HEALTH_ICONS = {"ok": "🟢", "starting": "⚪", "black": "⚫", "frozen": "🧊", "stale": "🟠", "lost": "🔴"}
 
 
@@ -42,7 +47,9 @@ def feed_status(camera: CameraStatus | None) -> str:
 def finding_banner(finding: Finding) -> None:
     """A rule's finding as one banner: green when nothing is wrong, else its severity's colour, with the fix."""
     head = f"**{finding.title}**" if finding.is_problem else f"**OK**: {finding.title}."
-    text = f"{head} {finding.evidence.sentence}" + (f"  \n*Fix:* {finding.fix}" if finding.is_problem and finding.fix else "")
+    text = f"{head} {finding.evidence.sentence}" + (
+        f"  \n*Fix:* {finding.fix}" if finding.is_problem and finding.fix else ""
+    )
     show = {"ok": st.success, "info": st.info, "warning": st.warning, "critical": st.error}[finding.severity]
     show(text, icon=SEVERITY_ICONS[finding.severity])
 

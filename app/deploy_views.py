@@ -19,7 +19,9 @@ def checklist(preflight: Preflight) -> None:
     for finding in preflight.findings:
         status = gate_status(finding)
         show = {"pass": st.success, "warn": st.warning, "fail": st.error}[status]
-        text = f"**{finding.title}**: {finding.evidence.sentence}" + (f"  \n*Fix:* {finding.fix}" if finding.fix and status != "pass" else "")
+        text = f"**{finding.title}**: {finding.evidence.sentence}" + (
+            f"  \n*Fix:* {finding.fix}" if finding.fix and status != "pass" else ""
+        )
         show(text, icon=STATUS_ICONS[status])
         detail = preflight.details.get(finding.id)
         if finding.is_problem and isinstance(detail, TaskCheck):
@@ -28,15 +30,23 @@ def checklist(preflight: Preflight) -> None:
 
 def task_detail(check: TaskCheck) -> None:
     """The character-level difference, and the tokens side by side when the policy reads the task."""
-    st.markdown(f"Difference from the closest training sentence: `{check.diff_text}`  \n"
-                "(`[-…-]` is in training only, `{+…+}` only in yours; `␣` a space, `⏎` a newline)")
+    st.markdown(
+        f"Difference from the closest training sentence: `{check.diff_text}`  \n"
+        "(`[-…-]` is in training only, `{+…+}` only in yours; `␣` a space, `⏎` a newline)"
+    )
     view = check.model_view
     if view is None:
         return
     st.caption(f"As the model sees it ({' → '.join(view.steps)}); first different token: {view.first_difference}")
     rows = [
-        {"position": row.position, "training token": row.training_token, "training id": row.training_id,
-         "your token": row.operator_token, "your id": row.operator_id, "same": "✓" if row.same else "✗"}
+        {
+            "position": row.position,
+            "training token": row.training_token,
+            "training id": row.training_id,
+            "your token": row.operator_token,
+            "your id": row.operator_id,
+            "same": "✓" if row.same else "✗",
+        }
         for row in view.rows
     ]
     st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
@@ -47,7 +57,9 @@ def blocking_summary(preflight: Preflight, task_override: bool) -> str:
     return "Blocked by: " + ", ".join(finding.title.lower() for finding in blocking) if blocking else ""
 
 
-def tag_form(registry: Registry, episode_id: int, episode_index: int, key: str, question: str = "how did it go?") -> bool:
+def tag_form(
+    registry: Registry, episode_id: int, episode_index: int, key: str, question: str = "how did it go?"
+) -> bool:
     """Success / failure / untagged, a score and a note for one episode; True once saved."""
     with st.form(f"tag-{key}-{episode_id}"):
         st.markdown(f"**Episode {episode_index}**: {question}")

@@ -19,8 +19,8 @@ from pathlib import Path
 import streamlit as st
 
 from core.errors import PreflightError
-from core.training.profile import PROFILE_FILE, TrainingProfile
 from core.station.state import RunStatus, StationState
+from core.training.profile import PROFILE_FILE, TrainingProfile
 from core.workspace import Workspace
 
 INTERVAL_S = 1.0  # between two pushes
@@ -69,8 +69,11 @@ _COMPONENT = st.components.v2.component("preflight_run_panel", html='<div class=
 
 def live_run_panel(station: str, state: StationState) -> None:
     """Mount the panel for `station`; the script reruns by itself when the run's moment changes."""
-    _COMPONENT(data={"url": f"/run-panel/{station}", "moment": run_moment(state)}, key=f"run-panel-{station}",
-               on_moment_change=lambda: None)
+    _COMPONENT(
+        data={"url": f"/run-panel/{station}", "moment": run_moment(state)},
+        key=f"run-panel-{station}",
+        on_moment_change=lambda: None,
+    )
 
 
 def run_moment(state: StationState) -> list:
@@ -109,13 +112,23 @@ def telemetry_html(run: RunStatus, state: StationState, profile: TrainingProfile
     trace = gripper_trace_svg(run.gripper_action[-samples:], run.gripper_state[-samples:]) if samples else ""
     closed = ""
     if profile is not None and profile.gripper is not None:
-        closed = (f'<div class="caption">Training: closed in {profile.gripper.closed_fraction_action:.0%} of action frames '
-                  f"(closed at ≤ {profile.gripper.closed_threshold.value:.1f})</div>")
+        closed = (
+            f'<div class="caption">Training: closed in {profile.gripper.closed_fraction_action:.0%} of action frames '
+            f"(closed at ≤ {profile.gripper.closed_threshold.value:.1f})</div>"
+        )
     training_p95 = {jump.joint.removesuffix(".pos"): jump.p95 for jump in profile.action_jumps} if profile else {}
     jumps = _table(
         ["joint", "now", "episode max", "training p95", ""],
-        [[motor, run.last_jump.get(motor, 0.0), value, training_p95.get(motor),
-          "🔴" if training_p95.get(motor) and value > 2 * training_p95[motor] else "🟢"] for motor, value in run.jumps.items()],
+        [
+            [
+                motor,
+                run.last_jump.get(motor, 0.0),
+                value,
+                training_p95.get(motor),
+                "🔴" if training_p95.get(motor) and value > 2 * training_p95[motor] else "🟢",
+            ]
+            for motor, value in run.jumps.items()
+        ],
     )
     return (
         joints
@@ -130,7 +143,9 @@ def gripper_trace_svg(action: tuple[float, ...], state: tuple[float, ...], width
 
     def points(values: tuple[float, ...]) -> str:
         step = width / max(len(values) - 1, 1)
-        return " ".join(f"{i * step:.1f},{height - max(0.0, min(100.0, v)) * height / 100:.1f}" for i, v in enumerate(values))
+        return " ".join(
+            f"{i * step:.1f},{height - max(0.0, min(100.0, v)) * height / 100:.1f}" for i, v in enumerate(values)
+        )
 
     lines = "".join(
         f'<polyline fill="none" stroke="{TRACE_COLOURS[name]}" stroke-width="2" points="{points(values)}"/>'

@@ -18,10 +18,15 @@ OUTSIDE_COLOUR = "background-color: rgba(255, 43, 43, 0.30)"
 def verdict_banner(verdict: StartPoseVerdict) -> None:
     """GO, or NO-GO with each joint to move and which way (worst first), and the gripper's state."""
     if verdict.go:
-        st.success("## GO\nEvery joint is inside its tolerance of the training start pose.", icon=":material/check_circle:")
+        st.success(
+            "## GO\nEvery joint is inside its tolerance of the training start pose.", icon=":material/check_circle:"
+        )
     else:
         moves = "\n".join(f"- {move}" for move in verdict.moves)
-        st.error(f"## NO-GO\nMove {len(verdict.moves)} joint{'s' if len(verdict.moves) != 1 else ''}:\n{moves}", icon=":material/block:")
+        st.error(
+            f"## NO-GO\nMove {len(verdict.moves)} joint{'s' if len(verdict.moves) != 1 else ''}:\n{moves}",
+            icon=":material/block:",
+        )
     if verdict.gripper_note:
         st.warning(verdict.gripper_note, icon=":material/back_hand:")
 

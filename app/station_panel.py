@@ -60,8 +60,13 @@ def _process_status(name: str, ws: Workspace, client: StationClient | None) -> N
         state = client.state()
         if state.estopped:
             st.error("Emergency stop latched: the arm holds its position.")
-            st.button("Release emergency stop", key="release_estop", use_container_width=True,
-                      on_click=station_action, args=(client.release_emergency_stop,))
+            st.button(
+                "Release emergency stop",
+                key="release_estop",
+                use_container_width=True,
+                on_click=station_action,
+                args=(client.release_emergency_stop,),
+            )
         elif state.mode == "error":
             st.error(state.error)
         else:
@@ -118,5 +123,11 @@ def _simulated_faults(client: StationClient) -> None:
     """Demo only: make the real failures happen on purpose in the simulated lab."""
     with st.expander("Simulated lab: inject a fault"):
         for label, fault in SIM_FAULTS.items():
-            st.button(label, key=f"fault_{fault}", use_container_width=True, on_click=station_action,
-                      args=(client.inject_fault, fault), kwargs={"done": f"Simulated lab: {label.lower()}"})
+            st.button(
+                label,
+                key=f"fault_{fault}",
+                use_container_width=True,
+                on_click=station_action,
+                args=(client.inject_fault, fault),
+                kwargs={"done": f"Simulated lab: {label.lower()}"},
+            )

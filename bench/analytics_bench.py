@@ -24,7 +24,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -37,11 +37,11 @@ from core.analytics.export import figure_png
 from core.analytics.metrics import Reference
 from core.analytics.runs import join_registry
 from core.analytics.view import figures, load_analytics, summary_table
+from core.registry import Registry
+from core.rules.start_pose import start_pose_distance
+from core.so101 import GRIPPER, motor_of
 from core.training.dataset_files import open_dataset
 from core.training.profile import TrainingProfile, build_profile
-from core.registry import Registry
-from core.so101 import GRIPPER, motor_of
-from core.rules.start_pose import start_pose_distance
 from core.workspace import Workspace
 
 RUNS = 10
@@ -54,7 +54,9 @@ DATA_COLUMNS = ["episode_index", "observation.state", "action"]
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rebuild", action="store_true", help="regenerate the cached runs (the training set is profile_bench's)")
+    parser.add_argument(
+        "--rebuild", action="store_true", help="regenerate the cached runs (the training set is profile_bench's)"
+    )
     args = parser.parse_args()
     bench_dir = Workspace.default().cache_dir / "bench"
     training_root = lab_scale_root("lerobot")
@@ -88,9 +90,11 @@ def main() -> int:
     png_warm_s = best_of(3, lambda: figure_png(figure))
 
     frames = data.training.total_frames + sum(run.total_frames for run in data.runs)
-    print(f"training: {len(data.training.episodes)} episodes, {data.training.total_frames} frames; "
-          f"{RUNS} runs: {sum(len(r.episodes) for r in data.runs)} episodes, {frames - data.training.total_frames} frames; "
-          f"{len(rows)} registry rows")
+    print(
+        f"training: {len(data.training.episodes)} episodes, {data.training.total_frames} frames; "
+        f"{RUNS} runs: {sum(len(r.episodes) for r in data.runs)} episodes, {frames - data.training.total_frames} frames; "
+        f"{len(rows)} registry rows"
+    )
     print(f"(a) load_analytics (vectorised numpy)      : {ours_s * 1000:8.1f} ms")
     print(f"(b) baseline: per-episode pandas groupby   : {baseline_s * 1000:8.1f} ms")
     print(f"    page data: (a) + summary + 5 figures   : {page_s * 1000:8.1f} ms")
@@ -141,7 +145,9 @@ def pandas_baseline(profile: TrainingProfile, runs: list[Path], rows: list) -> p
 
 
 def check_same_numbers(ours: pd.DataFrame, baseline: pd.DataFrame) -> None:
-    columns = [c for c in baseline.columns if c.startswith(("jump_", "closed_", "mean_", "start_pose_distance", "length"))]
+    columns = [
+        c for c in baseline.columns if c.startswith(("jump_", "closed_", "mean_", "start_pose_distance", "length"))
+    ]
     difference = (ours[columns].astype(float) - baseline[columns].astype(float)).abs().max().max()
     assert len(ours) == len(baseline) and difference < 1e-4, f"the two ways disagree by {difference}"
     assert (ours["outcome"].to_numpy() == baseline["outcome"].to_numpy()).all()
@@ -167,17 +173,25 @@ def build_runs(training_root: Path, root: Path) -> None:
     registry = Registry.open(f"sqlite:///{root / 'registry.sqlite'}")
     policy = registry.register_policy(write_policy_stub(root / "policy"))
     rng = np.random.default_rng(1)
-    started = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    started = datetime(2026, 1, 1, tzinfo=UTC)
     for r in range(RUNS):
         run_root = root / "runs" / f"rollout_{r:02d}"
         chosen = list(range(r * RUN_EPISODES, (r + 1) * RUN_EPISODES))
         lengths = write_run(run_root, training_root, info, table, episodes, chosen, jumpy=r % 2 == 1)
         run = registry.start_run(
-            policy.id, station="bench", dataset_root=run_root, task="Grasp a brain and put it in the bin.",
-            chunk_size=100, n_action_steps=N_ACTION_STEPS if r % 2 else 1, fps=info["fps"], camera_mapping={"front": "0", "wrist": "1"},
+            policy.id,
+            station="bench",
+            dataset_root=run_root,
+            task="Grasp a brain and put it in the bin.",
+            chunk_size=100,
+            n_action_steps=N_ACTION_STEPS if r % 2 else 1,
+            fps=info["fps"],
+            camera_mapping={"front": "0", "wrist": "1"},
         )
         for episode_index in range(RUN_EPISODES):
-            record = registry.record_episode(run.id, run_root, episode_index, length_frames=int(lengths[episode_index]), started_at=started)
+            record = registry.record_episode(
+                run.id, run_root, episode_index, length_frames=int(lengths[episode_index]), started_at=started
+            )
             if rng.random() < 0.85:
                 registry.tag_episode(record.id, "success" if rng.random() < (0.3 if r % 2 else 0.7) else "failure")
     (root / "COMPLETE").write_text("written by bench/analytics_bench.py\n")
@@ -198,12 +212,21 @@ def write_run(
     values = action.flatten().to_numpy().reshape(len(action), -1).copy()
     if jumpy:
         values[:, 0] += CHUNK_JUMP_DEG * (data.column("frame_index").to_numpy() // N_ACTION_STEPS)
-    data = data.set_column(data.schema.get_field_index("action"), "action",
-                           pa.FixedSizeListArray.from_arrays(pa.array(values.astype(np.float32).ravel()), values.shape[1]))
-    data = data.set_column(data.schema.get_field_index("episode_index"), "episode_index", pa.array(new_index.astype(np.int64)))
-    data = data.set_column(data.schema.get_field_index("index"), "index", pa.array(np.arange(len(data), dtype=np.int64)))
+    data = data.set_column(
+        data.schema.get_field_index("action"),
+        "action",
+        pa.FixedSizeListArray.from_arrays(pa.array(values.astype(np.float32).ravel()), values.shape[1]),
+    )
+    data = data.set_column(
+        data.schema.get_field_index("episode_index"), "episode_index", pa.array(new_index.astype(np.int64))
+    )
+    data = data.set_column(
+        data.schema.get_field_index("index"), "index", pa.array(np.arange(len(data), dtype=np.int64))
+    )
     (run_root / "data" / "chunk-000").mkdir(parents=True)
-    write_table_one_row_group_per_episode(data, run_root / "data" / "chunk-000" / "file-000.parquet")  # as lerobot's recorder writes it
+    write_table_one_row_group_per_episode(
+        data, run_root / "data" / "chunk-000" / "file-000.parquet"
+    )  # as lerobot's recorder writes it
 
     meta = episodes.filter(pa.array(np.isin(episodes.column("episode_index").to_numpy(), chosen))).to_pydict()
     lengths = np.asarray(meta["length"])
@@ -212,7 +235,12 @@ def write_run(
     meta["dataset_to_index"] = np.cumsum(lengths).tolist()
     (run_root / "meta" / "episodes" / "chunk-000").mkdir(parents=True)
     pq.write_table(pa.table(meta), run_root / "meta" / "episodes" / "chunk-000" / "file-000.parquet")
-    run_info = {**info, "total_episodes": len(chosen), "total_frames": int(lengths.sum()), "splits": {"train": f"0:{len(chosen)}"}}
+    run_info = {
+        **info,
+        "total_episodes": len(chosen),
+        "total_frames": int(lengths.sum()),
+        "splits": {"train": f"0:{len(chosen)}"},
+    }
     (run_root / "meta" / "info.json").write_text(json.dumps(run_info, indent=4))
     for name in ("tasks.parquet", "stats.json"):
         shutil.copy(training_root / "meta" / name, run_root / "meta" / name)

@@ -10,12 +10,11 @@ import os
 import signal
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 from core.workspace import WORKSPACE_ENV, Workspace
-
 from testkit.app_server import CHROMIUM, CHROMIUM_ARGS, serve_app
 
 
@@ -116,6 +115,8 @@ class CpuMeter:
         usage = {}
         for name, pids in self.groups.items():
             before = self._started[name]
-            used = sum(max(0.0, cpu_seconds(pid) - before.get(pid, 0.0)) for pid in pids())  # processes gone since are left out
+            used = sum(
+                max(0.0, cpu_seconds(pid) - before.get(pid, 0.0)) for pid in pids()
+            )  # processes gone since are left out
             usage[name] = 100 * used / elapsed
         return usage

@@ -23,18 +23,20 @@ import tempfile
 import time
 from pathlib import Path
 
-from core.training.frame_stats import JointSpread
+from core.rules.start_pose import judge_start_pose, start_pose_targets
 from core.sim.lab import SIM_HOME_POSE
 from core.so101 import pos_key
-from core.rules.start_pose import judge_start_pose, start_pose_targets
 from core.station import launcher
 from core.station.client import StationClient
 from core.station.config import demo_station_config
+from core.training.frame_stats import JointSpread
 from core.workspace import Workspace
 
 SPEED_DEG_S = 30.0
 ESTOP_TARGET_MS = 100.0
-TARGETS = start_pose_targets([JointSpread(pos_key(motor), value, 1.0, value, value) for motor, value in SIM_HOME_POSE.items()])
+TARGETS = start_pose_targets(
+    [JointSpread(pos_key(motor), value, 1.0, value, value) for motor, value in SIM_HOME_POSE.items()]
+)
 
 
 def displace(station: StationClient) -> None:
@@ -76,7 +78,12 @@ def estop_during_move(station: StationClient) -> tuple[float, float]:
     # the hold command (the present position) is the last command sent: the first snapshot that shows it (or a later one,
     # if polling missed that tick, which only overstates the latency)
     hold = next(s for s in samples if s.estopped and s.last_sent == samples[-1].last_sent)
-    coast = max(abs(s.follower_pos[m] - hold.last_sent[m]) for s in samples if s.published_at >= hold.published_at for m in hold.last_sent)
+    coast = max(
+        abs(s.follower_pos[m] - hold.last_sent[m])
+        for s in samples
+        if s.published_at >= hold.published_at
+        for m in hold.last_sent
+    )
     return 1000 * (hold.published_at - pressed), coast
 
 
@@ -99,15 +106,25 @@ def main() -> int:
     arm_step = max(progress["max_arm_step"] for _, progress in moves)
     gripper_step = max(progress["max_gripper_step"] for _, progress in moves)
     hold_ms = [ms for ms, _ in stops]
-    print(f"station loop: target {loop.target_ms} ms, p50 {loop.p50_ms} ms, p99 {loop.p99_ms} ms ({args.runs} runs each below)")
-    print(f"(a) time to GO at {SPEED_DEG_S:.0f}°/s from the displaced pose: median {statistics.median(go_s):.2f} s, max {max(go_s):.2f} s; "
-          f"baseline (the plan's duration) {planned_s:.2f} s")
-    print(f"(b) largest commanded step per tick: arm {arm_step:.4f}° (limit {SPEED_DEG_S / fps:.4f}), "
-          f"gripper {gripper_step:.4f} (limit {50.0 / fps:.4f}); the safety gate's limit is 10 per tick")
-    print(f"(c) emergency stop to hold command: median {statistics.median(hold_ms):.0f} ms, max {max(hold_ms):.0f} ms "
-          f"(target {ESTOP_TARGET_MS:.0f} ms); the arm coasted at most {max(c for _, c in stops):.2f}° past the hold point")
-    print(f"emergency stop within {ESTOP_TARGET_MS:.0f} ms: {'yes' if max(hold_ms) <= ESTOP_TARGET_MS else 'NO'}; "
-          f"speed limit kept: {'yes' if arm_step <= SPEED_DEG_S / fps + 1e-6 else 'NO'}")
+    print(
+        f"station loop: target {loop.target_ms} ms, p50 {loop.p50_ms} ms, p99 {loop.p99_ms} ms ({args.runs} runs each below)"
+    )
+    print(
+        f"(a) time to GO at {SPEED_DEG_S:.0f}°/s from the displaced pose: median {statistics.median(go_s):.2f} s, max {max(go_s):.2f} s; "
+        f"baseline (the plan's duration) {planned_s:.2f} s"
+    )
+    print(
+        f"(b) largest commanded step per tick: arm {arm_step:.4f}° (limit {SPEED_DEG_S / fps:.4f}), "
+        f"gripper {gripper_step:.4f} (limit {50.0 / fps:.4f}); the safety gate's limit is 10 per tick"
+    )
+    print(
+        f"(c) emergency stop to hold command: median {statistics.median(hold_ms):.0f} ms, max {max(hold_ms):.0f} ms "
+        f"(target {ESTOP_TARGET_MS:.0f} ms); the arm coasted at most {max(c for _, c in stops):.2f}° past the hold point"
+    )
+    print(
+        f"emergency stop within {ESTOP_TARGET_MS:.0f} ms: {'yes' if max(hold_ms) <= ESTOP_TARGET_MS else 'NO'}; "
+        f"speed limit kept: {'yes' if arm_step <= SPEED_DEG_S / fps + 1e-6 else 'NO'}"
+    )
     return 0
 
 

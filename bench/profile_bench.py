@@ -32,9 +32,9 @@ from pathlib import Path
 
 import numpy as np
 
+from core.so101 import MOTOR_NAMES, pos_key
 from core.training import frame_stats
 from core.training.profile import build_profile
-from core.so101 import MOTOR_NAMES, pos_key
 from core.workspace import REPO_ROOT, Workspace
 
 EPISODES = 241
@@ -52,7 +52,12 @@ COLUMNS = ["episode_index", "task_index", "observation.state", "action"]
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rebuild", action="store_true", help="regenerate the cached dataset")
-    parser.add_argument("--layout", choices=LAYOUTS, default="lerobot", help="data parquet row groups: one per episode (lerobot) or one in all")
+    parser.add_argument(
+        "--layout",
+        choices=LAYOUTS,
+        default="lerobot",
+        help="data parquet row groups: one per episode (lerobot) or one in all",
+    )
     args = parser.parse_args()
     root = lab_scale_root(args.layout)
     if args.rebuild or not (root / "COMPLETE").is_file():
@@ -66,13 +71,20 @@ def main() -> int:
     )
     with_frames_s = best_of(1, lambda: build_profile(root, reference_frames=True))
     lerobot_s = best_of(1, lambda: lerobot_api_statistics(root))
-    cli_s = best_of(1, lambda: subprocess.run(
-        [sys.executable, "-m", "core", "profile", "--dataset", str(root), "--no-frames", "--json"],
-        cwd=REPO_ROOT, check=True, capture_output=True,
-    ))
+    cli_s = best_of(
+        1,
+        lambda: subprocess.run(
+            [sys.executable, "-m", "core", "profile", "--dataset", str(root), "--no-frames", "--json"],
+            cwd=REPO_ROOT,
+            check=True,
+            capture_output=True,
+        ),
+    )
 
     frames = build_profile(root, reference_frames=False).total_frames
-    print(f"dataset: {EPISODES} episodes, {frames} frames, 6-joint state and action, {len(CAMERAS)} cameras, layout {args.layout}")
+    print(
+        f"dataset: {EPISODES} episodes, {frames} frames, 6-joint state and action, {len(CAMERAS)} cameras, layout {args.layout}"
+    )
     print(f"(a) profile without reference frames : {profile_s * 1000:8.1f} ms")
     print(f"(b) floor: pyarrow needed columns    : {floor_s * 1000:8.1f} ms")
     print(f"(c) lerobot API, hf_dataset rows      : {lerobot_s * 1000:8.1f} ms")
@@ -118,7 +130,11 @@ def read_needed_columns(root: Path) -> dict[str, np.ndarray]:
     out = {}
     for column in COLUMNS:
         array = table.column(column).combine_chunks()
-        out[column] = array.flatten().to_numpy().reshape(len(array), -1) if pa.types.is_fixed_size_list(array.type) else array.to_numpy()
+        out[column] = (
+            array.flatten().to_numpy().reshape(len(array), -1)
+            if pa.types.is_fixed_size_list(array.type)
+            else array.to_numpy()
+        )
     return out
 
 
@@ -178,15 +194,31 @@ def write_lab_scale_dataset(root: Path, layout: str) -> None:
 
     names = [pos_key(m) for m in MOTOR_NAMES]
     video_info = {
-        "video.height": IMAGE_SHAPE[0], "video.width": IMAGE_SHAPE[1], "video.codec": "av1", "video.pix_fmt": "yuv420p",
-        "video.fps": FPS, "video.channels": 3, "has_audio": False, "video.g": 2, "video.crf": 30, "video.preset": 12,
-        "video.fast_decode": 0, "video.video_backend": "pyav", "video.extra_options": {}, "is_depth_map": False,
+        "video.height": IMAGE_SHAPE[0],
+        "video.width": IMAGE_SHAPE[1],
+        "video.codec": "av1",
+        "video.pix_fmt": "yuv420p",
+        "video.fps": FPS,
+        "video.channels": 3,
+        "has_audio": False,
+        "video.g": 2,
+        "video.crf": 30,
+        "video.preset": 12,
+        "video.fast_decode": 0,
+        "video.video_backend": "pyav",
+        "video.extra_options": {},
+        "is_depth_map": False,
     }
     features = {
         "observation.state": {"dtype": "float32", "shape": [6], "names": names},
         "action": {"dtype": "float32", "shape": [6], "names": names},
         **{
-            f"observation.images.{camera}": {"dtype": "video", "shape": list(IMAGE_SHAPE), "names": ["height", "width", "channels"], "info": video_info}
+            f"observation.images.{camera}": {
+                "dtype": "video",
+                "shape": list(IMAGE_SHAPE),
+                "names": ["height", "width", "channels"],
+                "info": video_info,
+            }
             for camera in CAMERAS
         },
         "timestamp": {"dtype": "float32", "shape": [1], "names": None},
@@ -197,8 +229,15 @@ def write_lab_scale_dataset(root: Path, layout: str) -> None:
     }
     (root / "meta").mkdir(parents=True)
     info = {
-        "codebase_version": "v3.0", "robot_type": "so_follower", "total_episodes": EPISODES, "total_frames": total,
-        "total_tasks": 1, "chunks_size": 1000, "data_files_size_in_mb": 100, "video_files_size_in_mb": 200, "fps": FPS,
+        "codebase_version": "v3.0",
+        "robot_type": "so_follower",
+        "total_episodes": EPISODES,
+        "total_frames": total,
+        "total_tasks": 1,
+        "chunks_size": 1000,
+        "data_files_size_in_mb": 100,
+        "video_files_size_in_mb": 200,
+        "fps": FPS,
         "splits": {"train": f"0:{EPISODES}"},
         "data_path": "data/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet",
         "video_path": "videos/{video_key}/chunk-{chunk_index:03d}/file-{file_index:03d}.mp4",
@@ -207,14 +246,22 @@ def write_lab_scale_dataset(root: Path, layout: str) -> None:
     (root / "meta" / "info.json").write_text(json.dumps(info, indent=4))
     pd.DataFrame({"task_index": [0]}, index=pd.Index([TASK], name="task")).to_parquet(root / "meta" / "tasks.parquet")
     stats = {
-        key: {"min": values.min(0).tolist(), "max": values.max(0).tolist(), "mean": values.mean(0).tolist(),
-              "std": values.std(0).tolist(), "count": [total]}
+        key: {
+            "min": values.min(0).tolist(),
+            "max": values.max(0).tolist(),
+            "mean": values.mean(0).tolist(),
+            "std": values.std(0).tolist(),
+            "count": [total],
+        }
         for key, values in (("observation.state", state), ("action", action))
     }
     (root / "meta" / "stats.json").write_text(json.dumps(stats, indent=4))
 
     timestamps = (frame_index / FPS).astype(np.float32)
-    vectors = {key: pa.FixedSizeListArray.from_arrays(pa.array(v.astype(np.float32).ravel()), 6) for key, v in (("observation.state", state), ("action", action))}
+    vectors = {
+        key: pa.FixedSizeListArray.from_arrays(pa.array(v.astype(np.float32).ravel()), 6)
+        for key, v in (("observation.state", state), ("action", action))
+    }
     hf_features = get_hf_features_from_features({k: {**v, "shape": tuple(v["shape"])} for k, v in features.items()})
     table = pa.table(
         {
@@ -271,7 +318,9 @@ def encode_video(path: Path, camera: str, frames: int) -> None:
         for i in range(frames):
             shift = i % width
             pattern = ((cols + shift) // 8 % 2) if camera == "front" else ((rows + shift) // 6 % 2)
-            image = np.stack([pattern * 180 + 40, np.full_like(pattern, 90 + i % 60), (1 - pattern) * 160 + 50], axis=2).astype(np.uint8)
+            image = np.stack(
+                [pattern * 180 + 40, np.full_like(pattern, 90 + i % 60), (1 - pattern) * 160 + 50], axis=2
+            ).astype(np.uint8)
             for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
                 container.mux(packet)
         for packet in stream.encode():

@@ -74,7 +74,9 @@ def realtime_rates(width: int, height: int, seconds: float) -> tuple[float, floa
         while not stop.is_set():
             observation = robot.get_observation()
             seen.add(robot.lab.latest_frame("sim:cam0", width, height).timestamp_s)
-            robot.send_action({key: value + 0.1 * np.sin(ticks / 10) for key, value in observation.items() if key.endswith(".pos")})
+            robot.send_action(
+                {key: value + 0.1 * np.sin(ticks / 10) for key, value in observation.items() if key.endswith(".pos")}
+            )
             ticks += 1
             next_tick += period
             time.sleep(max(0.0, next_tick - time.perf_counter()))
@@ -129,12 +131,16 @@ def main() -> None:
     parser.add_argument("--episodes", type=int, default=6, help="expert episodes per measurement")
     args = parser.parse_args()
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
-    print(f"sim_bench: {os.cpu_count()} CPUs (load average {load}), MUJOCO_GL={os.environ.get('MUJOCO_GL')}; target >= {TARGET_FPS:.0f} fps with two 640x480 cameras")
+    print(
+        f"sim_bench: {os.cpu_count()} CPUs (load average {load}), MUJOCO_GL={os.environ.get('MUJOCO_GL')}; target >= {TARGET_FPS:.0f} fps with two 640x480 cameras"
+    )
     get_lab("bench-warmup", "lockstep")  # mesh cache and first compile outside the timings
     close_lab("bench-warmup")
     for width, height in SIZES:
         fps = lockstep_fps(width, height, args.seconds)
-        print(f"(a) lockstep physics + 2 cameras {width}x{height}: {fps:6.1f} fps  ({verdict(fps)} {TARGET_FPS:.0f} fps)")
+        print(
+            f"(a) lockstep physics + 2 cameras {width}x{height}: {fps:6.1f} fps  ({verdict(fps)} {TARGET_FPS:.0f} fps)"
+        )
     for width, height in SIZES:
         frames, loop = realtime_rates(width, height, args.seconds)
         print(

@@ -51,7 +51,9 @@ def main() -> int:
         checkpoint_s = time.perf_counter() - started
         act = write_act_checkpoint(folder / "act", dataset, steps=100, batch_size=8, chunk_size=50, n_action_steps=50)
         print(f"built the stand-in backbone in {backbone_s:.1f} s, the SmolVLA checkpoint in {checkpoint_s:.1f} s")
-        print(f"model.safetensors: SmolVLA {(smolvla / 'model.safetensors').stat().st_size / 1e6:.1f} MB, ACT {(act / 'model.safetensors').stat().st_size / 1e6:.1f} MB")
+        print(
+            f"model.safetensors: SmolVLA {(smolvla / 'model.safetensors').stat().st_size / 1e6:.1f} MB, ACT {(act / 'model.safetensors').stat().st_size / 1e6:.1f} MB"
+        )
 
         policies = {"smolvla": load(smolvla), "act (baseline)": load(act)}
         rng = np.random.default_rng(0)
@@ -66,7 +68,9 @@ def main() -> int:
             for name, run in policies.items():
                 chunk_ms = median_ms(lambda: run(frame, chunk=True), repeats=15)
                 frames = [timed_ms(lambda: run(frame, chunk=False)) for _ in range(100)]
-                print(f"{threads:>7} {name:<15} {chunk_ms:>12.1f} {statistics.median(frames):>12.1f} {max(frames):>14.1f}")
+                print(
+                    f"{threads:>7} {name:<15} {chunk_ms:>12.1f} {statistics.median(frames):>12.1f} {max(frames):>14.1f}"
+                )
 
         info = read_checkpoint(smolvla)
         first_ms = timed_ms(lambda: model_view(info, TASK, f"{TASK} "))
@@ -86,22 +90,33 @@ def load(checkpoint: Path) -> Callable[..., object]:
     if hasattr(config, "pretrained_backbone_weights"):
         config.pretrained_backbone_weights = None
     policy = get_policy_class(config.type).from_pretrained(checkpoint, config=config).eval()
-    rename = {"observation.images.front": "observation.images.camera1", "observation.images.wrist": "observation.images.camera2"}
+    rename = {
+        "observation.images.front": "observation.images.camera1",
+        "observation.images.wrist": "observation.images.camera2",
+    }
     preprocessor, postprocessor = make_pre_post_processors(
         config,
         pretrained_path=checkpoint,
-        preprocessor_overrides={"rename_observations_processor": {"rename_map": rename if config.type == "smolvla" else {}}},
+        preprocessor_overrides={
+            "rename_observations_processor": {"rename_map": rename if config.type == "smolvla" else {}}
+        },
     )
 
     def run(frame: dict, chunk: bool) -> object:
         with torch.inference_mode():
-            batch = preprocessor(prepare_observation_for_inference(dict(frame), torch.device("cpu"), TASK, "preflight_sim_follower"))
+            batch = preprocessor(
+                prepare_observation_for_inference(dict(frame), torch.device("cpu"), TASK, "preflight_sim_follower")
+            )
             if chunk:
                 return policy.predict_action_chunk(batch)
             return postprocessor(policy.select_action(batch))
 
     for _ in range(3):
-        run({"observation.state": np.zeros(6, dtype=np.float32)} | {k: np.zeros(FRAME_SHAPE, np.uint8) for k in ("observation.images.front", "observation.images.wrist")}, True)
+        run(
+            {"observation.state": np.zeros(6, dtype=np.float32)}
+            | {k: np.zeros(FRAME_SHAPE, np.uint8) for k in ("observation.images.front", "observation.images.wrist")},
+            True,
+        )
     return run
 
 

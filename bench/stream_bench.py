@@ -141,7 +141,9 @@ def thread_count(pid: int) -> int:
     return len(os.listdir(f"/proc/{pid}/task"))
 
 
-def measure(name: str, station: StationClient, seconds: float, meter: CpuMeter, page=None, selectors: dict | None = None) -> PhaseFigures:
+def measure(
+    name: str, station: StationClient, seconds: float, meter: CpuMeter, page=None, selectors: dict | None = None
+) -> PhaseFigures:
     """Record for `seconds` (the page, if any, already painting), then read the station's loop window."""
     if page is not None:
         page.evaluate("() => { window.__bench.startedAt = performance.now(); window.__bench.recording = true; }")
@@ -161,9 +163,21 @@ def measure(name: str, station: StationClient, seconds: float, meter: CpuMeter, 
         animation_fps = bench["animationFrames"] / recorded_s
         for camera, feed in bench["feeds"].items():
             delays = feed["delays"]
-            feeds[camera] = FeedFigures(feed["paints"] / recorded_s, percentile(delays, 50), percentile(delays, 95), feed["unreadable"])
+            feeds[camera] = FeedFigures(
+                feed["paints"] / recorded_s, percentile(delays, 50), percentile(delays, 95), feed["unreadable"]
+            )
     loop = state.loop
-    return PhaseFigures(name, feeds, loop.p50_ms, loop.p99_ms, loop.max_ms, source, animation_fps, cpu, thread_count(station.address.pid))
+    return PhaseFigures(
+        name,
+        feeds,
+        loop.p50_ms,
+        loop.p99_ms,
+        loop.max_ms,
+        source,
+        animation_fps,
+        cpu,
+        thread_count(station.address.pid),
+    )
 
 
 def open_feeds(browser, url: str, selectors: dict[str, str], warm_up_s: float = 2.0):
@@ -173,7 +187,9 @@ def open_feeds(browser, url: str, selectors: dict[str, str], warm_up_s: float = 
     for selector in selectors.values():
         page.wait_for_selector(selector, timeout=120_000)
     page.evaluate(MEASURE_JS, selectors)
-    page.wait_for_function("() => Object.values(window.__bench.feeds).every(feed => feed.last !== null)", timeout=60_000)
+    page.wait_for_function(
+        "() => Object.values(window.__bench.feeds).every(feed => feed.last !== null)", timeout=60_000
+    )
     page.wait_for_timeout(warm_up_s * 1000)
     return page
 
@@ -185,26 +201,36 @@ def verdict(ok: bool) -> str:
 def report(phases: list[PhaseFigures], period_ms: float) -> None:
     loop_limit = period_ms + TARGET_LOOP_SLACK_MS
     print()
-    print(f"{'':34}{'painted fps':>12}{'of taken':>9}{'delay p50':>11}{'delay p95':>11}{'loop p50':>10}{'loop p99':>10}{'loop max':>10}")
+    print(
+        f"{'':34}{'painted fps':>12}{'of taken':>9}{'delay p50':>11}{'delay p95':>11}{'loop p50':>10}{'loop p99':>10}{'loop max':>10}"
+    )
     for phase in phases:
         loop = f"{phase.loop_p50_ms:>8.1f}ms{phase.loop_p99_ms:>8.1f}ms{phase.loop_max_ms:>8.1f}ms"
         if not phase.feeds:
             print(f"{phase.name:34}{'-':>12}{'-':>9}{'-':>11}{'-':>11}{loop}")
         for camera, feed in phase.feeds.items():
             share = feed.painted_fps / phase.source_fps[camera] if phase.source_fps[camera] else float("nan")
-            print(f"{phase.name + ' / ' + camera:34}{feed.painted_fps:>12.1f}{share:>9.0%}{feed.delay_p50_ms:>9.0f}ms{feed.delay_p95_ms:>9.0f}ms{loop}")
+            print(
+                f"{phase.name + ' / ' + camera:34}{feed.painted_fps:>12.1f}{share:>9.0%}{feed.delay_p50_ms:>9.0f}ms{feed.delay_p95_ms:>9.0f}ms{loop}"
+            )
     print()
     for phase in phases:
         source = ", ".join(f"{camera} {fps:.1f}" for camera, fps in phase.source_fps.items())
         cpu = ", ".join(f"{group} {percent:.0f}%" for group, percent in phase.cpu_percent.items())
         unreadable = sum(feed.unreadable for feed in phase.feeds.values())
-        print(f"{phase.name}: camera frames taken by the station per s: {source}; animation frames/s {phase.animation_fps:.0f}; "
-              f"CPU (% of one core): {cpu}; station threads {phase.station_threads}; unreadable stamps {unreadable}{phase.note}")
+        print(
+            f"{phase.name}: camera frames taken by the station per s: {source}; animation frames/s {phase.animation_fps:.0f}; "
+            f"CPU (% of one core): {cpu}; station threads {phase.station_threads}; unreadable stamps {unreadable}{phase.note}"
+        )
     print()
-    print("(of taken: painted frames over the frames the station took from that camera in the same time; the simulated lab renders\n"
-          " both 640x480 cameras in software in the station process, so on a busy machine it, not the stream, can bound the rate)")
-    print(f"targets: >= {TARGET_FPS:.0f} painted fps per feed, delay p95 < {TARGET_DELAY_MS:.0f} ms, loop p99 <= {loop_limit:.1f} ms "
-          f"({period_ms:.1f} ms period + {TARGET_LOOP_SLACK_MS:.0f})")
+    print(
+        "(of taken: painted frames over the frames the station took from that camera in the same time; the simulated lab renders\n"
+        " both 640x480 cameras in software in the station process, so on a busy machine it, not the stream, can bound the rate)"
+    )
+    print(
+        f"targets: >= {TARGET_FPS:.0f} painted fps per feed, delay p95 < {TARGET_DELAY_MS:.0f} ms, loop p99 <= {loop_limit:.1f} ms "
+        f"({period_ms:.1f} ms period + {TARGET_LOOP_SLACK_MS:.0f})"
+    )
     for phase in phases:
         if not phase.feeds:
             continue
@@ -216,7 +242,9 @@ def report(phases: list[PhaseFigures], period_ms: float) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=11.0, help="recording time per phase (>= 10 s fills the loop's window)")
+    parser.add_argument(
+        "--seconds", type=float, default=11.0, help="recording time per phase (>= 10 s fills the loop's window)"
+    )
     args = parser.parse_args()
     stop_on_sigterm()
     print(f"stream_bench at start: {load_average()}", flush=True)
@@ -228,12 +256,20 @@ def main() -> int:
     try:
         with (
             streamlit_server(REPO_ROOT / "app" / "asgi.py", workspace) as (app_url, app_pid),
-            streamlit_server(REPO_ROOT / "bench" / "stream_bench_st_image.py", workspace, env={"STREAM_BENCH_STATION": config.name}) as (baseline_url, baseline_pid),
+            streamlit_server(
+                REPO_ROOT / "bench" / "stream_bench_st_image.py", workspace, env={"STREAM_BENCH_STATION": config.name}
+            ) as (baseline_url, baseline_pid),
             chromium() as browser,
         ):
             station_pid = station.address.pid
-            meter = CpuMeter({"station": lambda: [station_pid], "app server": lambda: [app_pid],
-                              "st.image server": lambda: [baseline_pid], "chromium": browser_pids})
+            meter = CpuMeter(
+                {
+                    "station": lambda: [station_pid],
+                    "app server": lambda: [app_pid],
+                    "st.image server": lambda: [baseline_pid],
+                    "chromium": browser_pids,
+                }
+            )
             print(f"station and both servers up; {load_average()}", flush=True)
             time.sleep(2)
             phases.append(measure("no page open", station, args.seconds, meter))
@@ -255,11 +291,17 @@ def main() -> int:
             page.on("response", count_media)
             figures = measure("st.image fragment 1/30 s", station, args.seconds, meter, page, shown)
             page.close()
-            phases.append(PhaseFigures(**{**figures.__dict__, "note": f"; /media/ responses {media['requests']}, failed {media['failed']}"}))
+            phases.append(
+                PhaseFigures(
+                    **{**figures.__dict__, "note": f"; /media/ responses {media['requests']}, failed {media['failed']}"}
+                )
+            )
     finally:
         launcher.stop(config.name, workspace)
     report(phases, 1000 / FPS)
-    shutil.rmtree(workspace.root.parent, ignore_errors=True)  # kept when the bench fails: its logs are named in the error
+    shutil.rmtree(
+        workspace.root.parent, ignore_errors=True
+    )  # kept when the bench fails: its logs are named in the error
     print(f"\nstream_bench at end: {load_average()}")
     return 0
 

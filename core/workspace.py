@@ -41,11 +41,11 @@ class Workspace:
     registry_path = _Below("registry.sqlite")
 
     @classmethod
-    def default(cls) -> "Workspace":
+    def default(cls) -> Workspace:
         """The folder named by $PREFLIGHT_WORKSPACE, else `workspace/` in the repository."""
         return cls(Path(os.environ.get(WORKSPACE_ENV, REPO_ROOT / "workspace")).expanduser().resolve())
 
-    def ensure(self) -> "Workspace":
+    def ensure(self) -> Workspace:
         for folder in (self.root, self.profiles_dir, self.stations_dir, self.recordings_dir, self.cache_dir):
             folder.mkdir(parents=True, exist_ok=True)
         return self

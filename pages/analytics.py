@@ -1,24 +1,24 @@
 """Analytics: training against deployment, the diagnosis of a run, and the training planner."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import streamlit as st
 
 from app.context import active_profile, workspace
-from core.training import planner
 from core.analytics.diagnosis import camera_views, diagnose
-from core.rules.epochs import trained_epochs
 from core.analytics.export import ReportFrame, figure_png, modebar_config, report_html
 from core.analytics.figures import episode_figure
 from core.analytics.frames import drilldown_frames
 from core.analytics.metrics import DatasetMetrics, Reference, dataset_fingerprint, dataset_metrics, episode_frames
 from core.analytics.runs import find_recordings
 from core.analytics.view import FIGURE_TITLES, figures, load_analytics, saved_profiles, summary_table
-from core.training.dataset_files import open_dataset
 from core.errors import PreflightError
-from core.training.profile import TrainingProfile
 from core.registry import Registry
+from core.rules.epochs import trained_epochs
+from core.training import planner
+from core.training.dataset_files import open_dataset
+from core.training.profile import TrainingProfile
 from core.training.video_frames import to_jpeg
 
 
@@ -66,9 +66,14 @@ except PreflightError as error:
 recordings = [str(path) for path in find_recordings(space, registry_rows)]
 
 left, right = st.columns([1, 2])
-profile_path = left.selectbox("Training profile", [str(p) for p in profile_files], format_func=lambda p: Path(p).parent.name)
+profile_path = left.selectbox(
+    "Training profile", [str(p) for p in profile_files], format_func=lambda p: Path(p).parent.name
+)
 run_roots = right.multiselect(
-    "Deployment runs", recordings, default=recordings[:1], format_func=lambda p: Path(p).name,
+    "Deployment runs",
+    recordings,
+    default=recordings[:1],
+    format_func=lambda p: Path(p).name,
     help="LeRobot recordings under the workspace's recordings folder, and those the registry names.",
 )
 try:
@@ -78,9 +83,14 @@ except PreflightError as error:
     st.error(str(error))
     st.stop()
 if data.training is None:
-    st.warning(f"The training dataset {profile.dataset_dir} is not on this machine: training is shown from its profile only.")
+    st.warning(
+        f"The training dataset {profile.dataset_dir} is not on this machine: training is shown from its profile only."
+    )
 if not run_roots:
-    st.info("No deployment run picked: record episodes on the Deploy page, then pick their run here.", icon=":material/rocket_launch:")
+    st.info(
+        "No deployment run picked: record episodes on the Deploy page, then pick their run here.",
+        icon=":material/rocket_launch:",
+    )
 
 st.dataframe(summary_table(data), hide_index=True)
 charts = figures(data)
@@ -88,19 +98,28 @@ diagnoses = st.session_state.setdefault("analytics_diagnoses", {})
 report_frames = st.session_state.setdefault("analytics_report_frames", [])
 report_extras = {}  # the drill-down figure, when one is shown
 
-compare, drill, diagnosis_tab, plan_tab = st.tabs(["Training vs deployment", "Episode drill-down", "Diagnosis", "Planner"])
+compare, drill, diagnosis_tab, plan_tab = st.tabs(
+    ["Training vs deployment", "Episode drill-down", "Diagnosis", "Planner"]
+)
 
 with compare:
     for key, figure in charts.items():
         st.plotly_chart(figure, theme=None, config=modebar_config(key), key=f"chart_{key}")
         st.download_button(
-            f"PNG: {FIGURE_TITLES[key]}", data=lambda figure=figure: figure_png(figure), file_name=f"{key}.png",
-            mime="image/png", on_click="ignore", icon=":material/image:", key=f"png_{key}",
+            f"PNG: {FIGURE_TITLES[key]}",
+            data=lambda figure=figure: figure_png(figure),
+            file_name=f"{key}.png",
+            mime="image/png",
+            on_click="ignore",
+            icon=":material/image:",
+            key=f"png_{key}",
         )
 
 with drill:
     datasets = {d.root: d for d in ([data.training] if data.training is not None else []) + list(data.runs)}
-    chosen_root = st.selectbox("Dataset", list(datasets), format_func=lambda root: datasets[root].name, key="drill_dataset")
+    chosen_root = st.selectbox(
+        "Dataset", list(datasets), format_func=lambda root: datasets[root].name, key="drill_dataset"
+    )
     if chosen_root is not None:
         chosen = datasets[chosen_root]
         episode_index = st.selectbox("Episode", chosen.episodes["episode_index"].tolist(), key="drill_episode")
@@ -115,8 +134,13 @@ with drill:
             drilled = episode_figure(frames, chosen.action_names, title, data.reference.closed_threshold)
             st.plotly_chart(drilled, theme=None, config=modebar_config("episode"), key="chart_episode")
             st.download_button(
-                "PNG: episode", data=lambda: figure_png(drilled), file_name=f"{chosen.name}_episode_{episode_index}.png",
-                mime="image/png", on_click="ignore", icon=":material/image:", key="png_episode",
+                "PNG: episode",
+                data=lambda: figure_png(drilled),
+                file_name=f"{chosen.name}_episode_{episode_index}.png",
+                mime="image/png",
+                on_click="ignore",
+                icon=":material/image:",
+                key="png_episode",
             )
             report_extras["episode"] = drilled
             shots = drilldown(chosen.root, dataset_fingerprint(chosen.root), episode_index)
@@ -134,23 +158,34 @@ with diagnosis_tab:
         st.info("Pick a deployment run above to diagnose it.")
     else:
         runs = {run.root: run for run in data.runs}
-        target = runs[st.selectbox("Run to diagnose", list(runs), format_func=lambda root: runs[root].name, key="diagnose_run")]
+        target = runs[
+            st.selectbox("Run to diagnose", list(runs), format_func=lambda root: runs[root].name, key="diagnose_run")
+        ]
         if st.button("Diagnose", type="primary", icon=":material/troubleshoot:"):
             with st.spinner("Comparing with the training data..."):
                 try:
                     diagnoses[profile.name, target.root] = diagnose(
-                        profile, target, training=data.training, checkpoint=profile.checkpoint,
-                        epochs=trained_epochs(profile, profile.checkpoint, data.training.episode_lengths if data.training else None),
+                        profile,
+                        target,
+                        training=data.training,
+                        checkpoint=profile.checkpoint,
+                        epochs=trained_epochs(
+                            profile, profile.checkpoint, data.training.episode_lengths if data.training else None
+                        ),
                         views=views(target.root, dataset_fingerprint(target.root)),
                     )
                 except PreflightError as error:
                     st.error(str(error))
         result = diagnoses.get((profile.name, target.root))
         if result is not None and not result.findings:
-            st.success("No findings: this run matches training on every check that ran.", icon=":material/check_circle:")
+            st.success(
+                "No findings: this run matches training on every check that ran.", icon=":material/check_circle:"
+            )
         for finding in result.findings if result else ():
             show = {"critical": st.error, "warning": st.warning, "info": st.info}[finding.severity]
-            show(f"**{finding.title}** (`{finding.id}`, {finding.severity})\n\n{finding.evidence.sentence}\n\n**Fix:** {finding.fix}")
+            show(
+                f"**{finding.title}** (`{finding.id}`, {finding.severity})\n\n{finding.evidence.sentence}\n\n**Fix:** {finding.fix}"
+            )
         if result is not None and result.skipped:
             st.caption("Not checked: " + "; ".join(f"{s.id} ({s.reason})" for s in result.skipped))
 
@@ -160,16 +195,27 @@ with plan_tab:
     trained_type = profile.checkpoint.policy_type if profile.checkpoint else "act"
     policy_types = sorted({*planner.EPOCH_GUIDANCE, trained_type})
     policy_type = b.selectbox("Policy type", policy_types, index=policy_types.index(trained_type))
-    by_steps = c.segmented_control("Plan by", ["target epochs", "steps"], default="target epochs", required=True) == "steps"
-    amount = st.number_input("Steps" if by_steps else "Target epochs", min_value=1.0 if by_steps else 0.1, value=100_000.0 if by_steps else 5.0)
+    by_steps = (
+        c.segmented_control("Plan by", ["target epochs", "steps"], default="target epochs", required=True) == "steps"
+    )
+    amount = st.number_input(
+        "Steps" if by_steps else "Target epochs",
+        min_value=1.0 if by_steps else 0.1,
+        value=100_000.0 if by_steps else 5.0,
+    )
     added = st.multiselect(
-        "Merge deployment runs into the training set", [run.root for run in data.runs], format_func=lambda p: Path(p).name
+        "Merge deployment runs into the training set",
+        [run.root for run in data.runs],
+        format_func=lambda p: Path(p).name,
     )
     try:
         check = planner.check_merge(profile.dataset_dir, added) if added else None
         frames = check.frames if check else profile.total_frames
         plan = planner.plan_training(
-            frames, batch_size, steps=int(amount) if by_steps else None, target_epochs=None if by_steps else amount,
+            frames,
+            batch_size,
+            steps=int(amount) if by_steps else None,
+            target_epochs=None if by_steps else amount,
             policy_type=policy_type,
         )
         guidance = plan.guidance
@@ -190,19 +236,31 @@ with plan_tab:
             st.warning(note)
         target_root = Path(profile.dataset_dir)
         if check is not None and check.ok:
-            only_success = st.checkbox("Only episodes tagged success", value=True, help="Failed rollouts would teach the policy its failures.")
-            target_root = planner.merged_root(st.text_input("Name of the merged dataset", value=f"{target_root.name}_mixed"), space)
+            only_success = st.checkbox(
+                "Only episodes tagged success", value=True, help="Failed rollouts would teach the policy its failures."
+            )
+            target_root = planner.merged_root(
+                st.text_input("Name of the merged dataset", value=f"{target_root.name}_mixed"), space
+            )
             st.caption(f"Written to {target_root} with lerobot's merge_datasets; the sources are not changed.")
             if st.button("Merge into a new training set", icon=":material/merge:", disabled=target_root.exists()):
                 with st.spinner("Merging with lerobot..."):
                     successes = planner.successful_episodes(Registry.open(), added) if only_success else None
                     keep = "success" if only_success else "all"
-                    result = planner.merge_recordings(profile.dataset_dir, added, target_root, keep=keep, successes=successes)
+                    result = planner.merge_recordings(
+                        profile.dataset_dir, added, target_root, keep=keep, successes=successes
+                    )
                 st.success(f"Merged {result.episodes} episodes ({result.frames} frames) into {result.root}.")
-                plan = planner.plan_training(result.frames, batch_size, target_epochs=plan.epochs, policy_type=policy_type)
+                plan = planner.plan_training(
+                    result.frames, batch_size, target_epochs=plan.epochs, policy_type=policy_type
+                )
         if check is None or check.ok:
             command = planner.train_command(
-                target_root, planner.local_repo_id(target_root.name), steps=plan.steps, batch_size=batch_size, policy_type=policy_type
+                target_root,
+                planner.local_repo_id(target_root.name),
+                steps=plan.steps,
+                batch_size=batch_size,
+                policy_type=policy_type,
             )
             st.code(command, language="bash")
     except PreflightError as error:
@@ -211,9 +269,18 @@ with plan_tab:
 st.download_button(
     "Download the report (HTML)",
     data=lambda: report_html(
-        data, {**charts, **report_extras}, frames=list(report_frames), generated_at=datetime.now(timezone.utc),
-        diagnoses={Path(root).name: d for (name, root), d in diagnoses.items() if name == profile.name and root in run_roots},
+        data,
+        {**charts, **report_extras},
+        frames=list(report_frames),
+        generated_at=datetime.now(UTC),
+        diagnoses={
+            Path(root).name: d for (name, root), d in diagnoses.items() if name == profile.name and root in run_roots
+        },
     ),
-    file_name=f"preflight-analytics-{datetime.now():%Y%m%d-%H%M}.html", mime="text/html", on_click="ignore",
-    icon=":material/download:", type="primary", key="report",
+    file_name=f"preflight-analytics-{datetime.now():%Y%m%d-%H%M}.html",
+    mime="text/html",
+    on_click="ignore",
+    icon=":material/download:",
+    type="primary",
+    key="report",
 )

@@ -5,14 +5,16 @@ import streamlit as st
 from app.camera_views import arm_at_start_pose, feed_status, finding_banner, live_feed
 from app.context import active_selection, profile_or_stop, station_or_stop
 from app.station_panel import station_action
+from core.deploy.live_views import judge_live_views
+from core.errors import PreflightError, StationError
 from core.policy.camera_slots import propose_camera_slots
 from core.policy.checkpoint import read_checkpoint
-from core.errors import PreflightError, StationError
-from core.deploy.live_views import judge_live_views
 from core.station.devices import discover_cameras
 
 st.title("Cameras")
-st.caption("Each live camera must show what its role showed in training: swapped cables send the arm to the wrong place.")
+st.caption(
+    "Each live camera must show what its role showed in training: swapped cables send the arm to the wrong place."
+)
 profile = profile_or_stop()
 client = station_or_stop("to see its cameras", icon=":material/videocam_off:")
 
@@ -31,12 +33,20 @@ def role_check_panel() -> None:
     check, mapping = live.roles, state.camera_mapping
     finding_banner(live.camera_swap)
     finding_banner(live.visual_shift)
-    swap_to = (check.fix_mapping if check else None) or (dict(zip(mapping, reversed(mapping.values()))) if len(mapping) == 2 else None)
+    swap_to = (check.fix_mapping if check else None) or (
+        dict(zip(mapping, reversed(mapping.values()))) if len(mapping) == 2 else None
+    )
     if swap_to:
         swapped = live.camera_swap.severity == "critical"
-        st.button("Swap cameras", type="primary" if swapped else "secondary", icon=":material/swap_horiz:", help=f"Set the mapping to {swap_to}",
-                  on_click=station_action, args=(client.set_camera_mapping, swap_to),
-                  kwargs={"done": f"Camera mapping is now {swap_to}"})
+        st.button(
+            "Swap cameras",
+            type="primary" if swapped else "secondary",
+            icon=":material/swap_horiz:",
+            help=f"Set the mapping to {swap_to}",
+            on_click=station_action,
+            args=(client.set_camera_mapping, swap_to),
+            kwargs={"done": f"Camera mapping is now {swap_to}"},
+        )
     if check:
         st.caption("Match score of each live feed (rows) against each training role (columns), 0..1:")
         st.dataframe({feed: check.scores[feed] for feed in check.scores}, use_container_width=False)
@@ -74,9 +84,18 @@ if selection is not None and selection.policy_dir:
         slots = propose_camera_slots(checkpoint, list(client.state().camera_mapping), [c.key for c in profile.cameras])
         st.caption(slots.explanation)
         st.dataframe(
-            [{"policy slot": s.slot, "station camera": ", ".join(c.removeprefix("observation.images.") for c in s.cameras) or "—",
-              "status": s.state, "in training": s.trained_from or "", "note": s.note} for s in slots.slots],
-            hide_index=True, use_container_width=True,
+            [
+                {
+                    "policy slot": s.slot,
+                    "station camera": ", ".join(c.removeprefix("observation.images.") for c in s.cameras) or "—",
+                    "status": s.state,
+                    "in training": s.trained_from or "",
+                    "note": s.note,
+                }
+                for s in slots.slots
+            ],
+            hide_index=True,
+            use_container_width=True,
         )
         for problem in slots.problems:
             st.error(problem.message)
@@ -85,12 +104,18 @@ if selection is not None and selection.policy_dir:
 
 with st.expander("Camera mapping and devices"):
     state = client.state()
-    if st.button("Find cameras on this machine", help="Lists the simulated devices, or every /dev/video* device lerobot's OpenCVCamera can open."):
+    if st.button(
+        "Find cameras on this machine",
+        help="Lists the simulated devices, or every /dev/video* device lerobot's OpenCVCamera can open.",
+    ):
         st.session_state["camera_devices"] = discover_cameras(state.kind)
     found = st.session_state.get("camera_devices", [])
     devices = sorted({*state.camera_mapping.values(), *(device.id for device in found)})
     with st.form("mapping"):
-        chosen = {name: st.selectbox(name, devices, index=devices.index(device)) for name, device in state.camera_mapping.items()}
+        chosen = {
+            name: st.selectbox(name, devices, index=devices.index(device))
+            for name, device in state.camera_mapping.items()
+        }
         if st.form_submit_button("Apply mapping"):
             try:
                 client.set_camera_mapping(chosen)

@@ -9,19 +9,21 @@ from app.context import profile_or_stop, selection_or_stop, station_or_stop, wor
 from app.deploy_views import blocking_summary, checklist, tag_form, tags_csv
 from app.run_panel import live_run_panel
 from app.station_panel import station_action
+from core.deploy.gate import run_preflight
+from core.errors import PreflightError
 from core.policy.camera_slots import check_slot_choice, propose_camera_slots
 from core.policy.checkpoint import read_checkpoint
-from core.deploy.gate import run_preflight
-from core.station.run_settings import RunSettings
-from core.errors import PreflightError
 from core.policy.inference_settings import supports_rtc
 from core.registry import Registry
-from core.training.selection import Selection
 from core.start_pose.pose import move_home_target, verdict_for_station
 from core.start_pose.tolerances import load_tolerance_overrides
+from core.station.run_settings import RunSettings
+from core.training.selection import Selection
 
 st.title("Deploy")
-st.caption("Every check below must pass before the policy drives the arm. Episodes run through lerobot's rollout engine and are recorded; tag each one.")
+st.caption(
+    "Every check below must pass before the policy drives the arm. Episodes run through lerobot's rollout engine and are recorded; tag each one."
+)
 selection = selection_or_stop()
 client = station_or_stop("to deploy on it", icon=":material/rocket_launch:")
 registry = Registry.open()
@@ -30,22 +32,35 @@ run = state.run
 
 # -- 1. Policy and its training data -----------------------------------------------------------------
 st.header("1. Policy")
-policy_dir = st.text_input("Policy checkpoint folder", value=selection.policy_dir or "", disabled=run is not None and run.is_open)
+policy_dir = st.text_input(
+    "Policy checkpoint folder", value=selection.policy_dir or "", disabled=run is not None and run.is_open
+)
 try:
     checkpoint = read_checkpoint(policy_dir)
 except PreflightError as error:
     st.error(str(error))
     st.stop()
-linked = checkpoint.training.dataset_root if checkpoint.training and checkpoint.training.dataset_root and Path(checkpoint.training.dataset_root).is_dir() else None
+linked = (
+    checkpoint.training.dataset_root
+    if checkpoint.training and checkpoint.training.dataset_root and Path(checkpoint.training.dataset_root).is_dir()
+    else None
+)
 dataset_dir = st.text_input(
     "Training dataset the checks compare against",
     value=linked or selection.dataset_dir,
     help="Linked through the checkpoint's train_config.json when that folder is on this machine; otherwise pick it by hand.",
 )
-st.caption("Linked through train_config.json." if linked and dataset_dir == linked else "Picked by hand (train_config.json names no dataset on this machine).")
+st.caption(
+    "Linked through train_config.json."
+    if linked and dataset_dir == linked
+    else "Picked by hand (train_config.json names no dataset on this machine)."
+)
 profile = profile_or_stop(Selection(dataset_dir, checkpoint.path))
-st.caption(f"{checkpoint.policy_type.upper()} · chunk_size {checkpoint.chunk_size} · n_action_steps {checkpoint.n_action_steps} · "
-           f"trained on {profile.total_episodes} episodes, {profile.fps:g} fps" + (f" · {profile.epochs:.1f} epochs" if profile.epochs else ""))
+st.caption(
+    f"{checkpoint.policy_type.upper()} · chunk_size {checkpoint.chunk_size} · n_action_steps {checkpoint.n_action_steps} · "
+    f"trained on {profile.total_episodes} episodes, {profile.fps:g} fps"
+    + (f" · {profile.epochs:.1f} epochs" if profile.epochs else "")
+)
 
 # -- 2. Settings ----------------------------------------------------------------------------------------
 st.header("2. Settings")
@@ -55,14 +70,33 @@ if "deploy_task" not in st.session_state:
 picked = st.pills("Training sentences (click to use one exactly)", training_tasks, key="deploy_task_pick")
 if picked and picked != st.session_state.get("deploy_task_picked"):
     st.session_state["deploy_task"], st.session_state["deploy_task_picked"] = picked, picked
-task = st.text_area("Task sentence", key="deploy_task", height=68, help="Given to the policy exactly as typed; trailing spaces and newlines count.")
+task = st.text_area(
+    "Task sentence",
+    key="deploy_task",
+    height=68,
+    help="Given to the policy exactly as typed; trailing spaces and newlines count.",
+)
 left, middle, right = st.columns(3)
 episode_time_s = left.number_input("Episode length (s)", min_value=2.0, max_value=600.0, value=20.0, step=1.0)
-reset = middle.radio("Between episodes", ["move_home", "leader", "none"], format_func={"move_home": "Automatic move home", "leader": "Leader arm", "none": "Leave the arm"}.get)
-inference = right.radio("Inference", ["sync", "rtc"] if supports_rtc(checkpoint) else ["sync"], format_func={"sync": "Synchronous", "rtc": "Real-time chunking (RTC)"}.get)
-n_action_steps = left.number_input("n_action_steps (actions executed per plan)", min_value=1, value=int(checkpoint.n_action_steps or 1),
-                                   help=f"The checkpoint's: {checkpoint.n_action_steps}. chunk_size ({checkpoint.chunk_size}) is fixed by the weights.")
-rtc_horizon = middle.number_input("RTC execution horizon (actions)", min_value=1, value=10) if inference == "rtc" else None
+reset = middle.radio(
+    "Between episodes",
+    ["move_home", "leader", "none"],
+    format_func={"move_home": "Automatic move home", "leader": "Leader arm", "none": "Leave the arm"}.get,
+)
+inference = right.radio(
+    "Inference",
+    ["sync", "rtc"] if supports_rtc(checkpoint) else ["sync"],
+    format_func={"sync": "Synchronous", "rtc": "Real-time chunking (RTC)"}.get,
+)
+n_action_steps = left.number_input(
+    "n_action_steps (actions executed per plan)",
+    min_value=1,
+    value=int(checkpoint.n_action_steps or 1),
+    help=f"The checkpoint's: {checkpoint.n_action_steps}. chunk_size ({checkpoint.chunk_size}) is fixed by the weights.",
+)
+rtc_horizon = (
+    middle.number_input("RTC execution horizon (actions)", min_value=1, value=10) if inference == "rtc" else None
+)
 
 proposal = propose_camera_slots(checkpoint, list(state.camera_mapping), [c.key for c in profile.cameras])
 with st.expander("Camera → policy slot mapping", expanded=proposal.blocking):
@@ -73,21 +107,41 @@ with st.expander("Camera → policy slot mapping", expanded=proposal.blocking):
         if slot.state == "empty_camera":
             st.markdown(f"`{slot.slot}`: an `empty_cameras` slot, left empty on purpose")
             continue
-        default = slot.cameras[0] if slot.cameras and slot.cameras[0].removeprefix("observation.images.") in cameras else None
+        default = (
+            slot.cameras[0] if slot.cameras and slot.cameras[0].removeprefix("observation.images.") in cameras else None
+        )
         options = [None, *cameras]
         current = default.removeprefix("observation.images.") if default else None
-        choice[slot.slot] = st.selectbox(f"`{slot.slot}`", options, index=options.index(current), format_func=lambda c: c or "— none —", key=f"slot_{slot.slot}")
+        choice[slot.slot] = st.selectbox(
+            f"`{slot.slot}`",
+            options,
+            index=options.index(current),
+            format_func=lambda c: c or "— none —",
+            key=f"slot_{slot.slot}",
+        )
 slots = check_slot_choice(checkpoint, cameras, choice, [c.key for c in profile.cameras])
 
 # -- 3. Preflight -------------------------------------------------------------------------------------------
 st.header("3. Preflight checks")
 tolerances = load_tolerance_overrides(workspace(), profile.name)
-preflight = run_preflight(task=task, profile=profile, checkpoint=checkpoint, state=state, client=client, inference=inference,
-                          n_action_steps=int(n_action_steps), rtc_execution_horizon=rtc_horizon, rename_map=slots.rename_map, tolerances=tolerances)
+preflight = run_preflight(
+    task=task,
+    profile=profile,
+    checkpoint=checkpoint,
+    state=state,
+    client=client,
+    inference=inference,
+    n_action_steps=int(n_action_steps),
+    rtc_execution_horizon=rtc_horizon,
+    rename_map=slots.rename_map,
+    tolerances=tolerances,
+)
 checklist(preflight)
 override = False
 if preflight.statuses["task_mismatch"] == "fail":
-    override = st.checkbox("Run with this sentence anyway: I know it is not a training task (recorded with the run)", key="task_override")
+    override = st.checkbox(
+        "Run with this sentence anyway: I know it is not a training task (recorded with the run)", key="task_override"
+    )
 st.button("Check again", icon=":material/refresh:")
 
 # -- 4. Run -------------------------------------------------------------------------------------------------------
@@ -104,9 +158,17 @@ if run is None or not run.is_open:
         causes, so no rerun (the run panel's, a fragment's) can drop the click."""
         try:
             settings = RunSettings(
-                policy_dir=checkpoint.path, task=task, episode_time_s=float(episode_time_s), reset=reset,
-                start_pose=move_home_target(state, profile), n_action_steps=int(n_action_steps), inference=inference,
-                rtc_execution_horizon=rtc_horizon, rename_map=slots.rename_map, task_override=override, training_profile=profile.name,
+                policy_dir=checkpoint.path,
+                task=task,
+                episode_time_s=float(episode_time_s),
+                reset=reset,
+                start_pose=move_home_target(state, profile),
+                n_action_steps=int(n_action_steps),
+                inference=inference,
+                rtc_execution_horizon=rtc_horizon,
+                rename_map=slots.rename_map,
+                task_override=override,
+                training_profile=profile.name,
                 training_dataset=profile.dataset_dir,
             )
             client.start_run(settings)
@@ -130,13 +192,27 @@ def run_controls() -> None:
         return
     if run.episode_running:
         stop, discard = st.columns(2)
-        stop.button("Stop episode", on_click=station_action, args=(client.stop_episode,), icon=":material/stop:", use_container_width=True)
-        discard.button("Discard episode", on_click=station_action, args=(client.discard_episode,), icon=":material/delete:", use_container_width=True)
+        stop.button(
+            "Stop episode",
+            on_click=station_action,
+            args=(client.stop_episode,),
+            icon=":material/stop:",
+            use_container_width=True,
+        )
+        discard.button(
+            "Discard episode",
+            on_click=station_action,
+            args=(client.discard_episode,),
+            icon=":material/delete:",
+            use_container_width=True,
+        )
         return
     waiting = registry.untagged_episodes(run_id=run.run_id) if run.run_id else []
     if waiting:
         episode = waiting[0]
-        st.info(f"Episode {episode.episode_index} ({episode.status}{': ' + episode.abort_reason if episode.abort_reason else ''}) needs a decision before the next one.")
+        st.info(
+            f"Episode {episode.episode_index} ({episode.status}{': ' + episode.abort_reason if episode.abort_reason else ''}) needs a decision before the next one."
+        )
         if tag_form(registry, episode.id, episode.episode_index, "run"):
             st.rerun()
         return
@@ -148,16 +224,37 @@ def run_controls() -> None:
     leader_reset = state.mode == "mirror" and run.settings.reset == "leader"
     busy = state.mode != "idle" and not leader_reset
     start, end = st.columns(2)
-    start.button("Start episode", type="primary", disabled=busy or not verdict.go, on_click=station_action, args=(client.start_episode,), icon=":material/play_circle:",
-                 use_container_width=True, help="The arm must be idle and at the start pose (GO).")
-    end.button("End run", on_click=station_action, args=(client.end_run,), icon=":material/stop_circle:", use_container_width=True)
+    start.button(
+        "Start episode",
+        type="primary",
+        disabled=busy or not verdict.go,
+        on_click=station_action,
+        args=(client.start_episode,),
+        icon=":material/play_circle:",
+        use_container_width=True,
+        help="The arm must be idle and at the start pose (GO).",
+    )
+    end.button(
+        "End run",
+        on_click=station_action,
+        args=(client.end_run,),
+        icon=":material/stop_circle:",
+        use_container_width=True,
+    )
     if leader_reset:
-        st.caption("The follower mirrors the leader arm: reset the scene with it; starting the episode hands the arm to the policy.")
+        st.caption(
+            "The follower mirrors the leader arm: reset the scene with it; starting the episode hands the arm to the policy."
+        )
     elif busy:
         st.caption(f"The arm is {state.mode.replace('_', ' ')}…")
     elif not verdict.go:
         st.warning("Start pose NO-GO: " + "; ".join(verdict.moves) + ". Move it home on the Home reset page, or:")
-        st.button("Move home now", on_click=station_action, args=(client.move_home, move_home_target(state, profile)), icon=":material/home:")
+        st.button(
+            "Move home now",
+            on_click=station_action,
+            args=(client.move_home, move_home_target(state, profile)),
+            icon=":material/home:",
+        )
 
 
 run_controls()
@@ -173,9 +270,22 @@ def episodes_table() -> None:
     if not rows:
         st.caption("No episodes recorded on this station yet.")
         return
-    table = [{"id": r.episode_id, "episode": r.episode_index, "status": r.status, "reason": r.abort_reason or "", "outcome": r.outcome or "awaiting decision",
-              "score": r.score, "note": r.note or "", "start pose Δ°": r.start_pose_distance_deg, "frames": r.length_frames,
-              "task": r.task, "recording": Path(r.dataset_root).name} for r in rows]
+    table = [
+        {
+            "id": r.episode_id,
+            "episode": r.episode_index,
+            "status": r.status,
+            "reason": r.abort_reason or "",
+            "outcome": r.outcome or "awaiting decision",
+            "score": r.score,
+            "note": r.note or "",
+            "start pose Δ°": r.start_pose_distance_deg,
+            "frames": r.length_frames,
+            "task": r.task,
+            "recording": Path(r.dataset_root).name,
+        }
+        for r in rows
+    ]
     st.dataframe(table, hide_index=True, use_container_width=True)
 
 
@@ -183,7 +293,21 @@ episodes_table()
 rows = registry.episode_rows(station=client.name, last=50)
 if rows:
     with st.expander("Edit a tag"):
-        chosen = st.selectbox("Episode", rows, format_func=lambda r: f"#{r.episode_id}: episode {r.episode_index} of {Path(r.dataset_root).name} ({r.outcome or 'untagged'})")
-        if chosen is not None and tag_form(registry, chosen.episode_id, chosen.episode_index, "edit", question="change the decision"):
+        chosen = st.selectbox(
+            "Episode",
+            rows,
+            format_func=lambda r: (
+                f"#{r.episode_id}: episode {r.episode_index} of {Path(r.dataset_root).name} ({r.outcome or 'untagged'})"
+            ),
+        )
+        if chosen is not None and tag_form(
+            registry, chosen.episode_id, chosen.episode_index, "edit", question="change the decision"
+        ):
             st.success("Tag saved; the previous one stays in the history.")
-    st.download_button("Export tags as CSV", data=tags_csv(registry, client.name), file_name="preflight_tags.csv", mime="text/csv", icon=":material/download:")
+    st.download_button(
+        "Export tags as CSV",
+        data=tags_csv(registry, client.name),
+        file_name="preflight_tags.csv",
+        mime="text/csv",
+        icon=":material/download:",
+    )

@@ -8,8 +8,8 @@ from app.context import profile_or_stop, station_or_stop, workspace
 from app.start_pose_views import joint_table, verdict_banner
 from app.station_panel import station_action
 from core.errors import PreflightError
-from core.start_pose.move_home import DEFAULT_MAX_SPEED_DEG_S, MAX_SPEED_DEG_S
 from core.rules.start_pose import ARM_TOLERANCE_FLOOR, GRIPPER_TOLERANCE_FLOOR, TOLERANCE_SIGMAS
+from core.start_pose.move_home import DEFAULT_MAX_SPEED_DEG_S, MAX_SPEED_DEG_S
 from core.start_pose.pose import move_home_target, station_targets, verdict_for_station
 from core.start_pose.tolerances import load_tolerance_overrides, save_tolerance_overrides
 
@@ -52,7 +52,9 @@ def live_start_pose() -> None:
     verdict_banner(verdict)
     st.table(joint_table(verdict))
     units = "degrees" if state.use_degrees else "-100..100 range units"
-    st.caption(f"Arm joints in {units}, the gripper 0..100 (0 closed). Delta = follower − training mean. Station mode: **{state.mode}**.")
+    st.caption(
+        f"Arm joints in {units}, the gripper 0..100 (0 closed). Delta = follower − training mean. Station mode: **{state.mode}**."
+    )
 
 
 live_start_pose()
@@ -61,27 +63,50 @@ guided, automatic = st.columns(2, gap="large")
 
 with guided:
     st.subheader("Guided reset with the leader")
-    st.caption("While mirroring, the follower copies the leader arm as `lerobot-teleoperate` does; move the leader until the verdict is GO.")
+    st.caption(
+        "While mirroring, the follower copies the leader arm as `lerobot-teleoperate` does; move the leader until the verdict is GO."
+    )
 
     @st.fragment(run_every=0.5)
     def mirror_switch() -> None:
         """Buttons, not a toggle: the station holds the truth (an emergency stop ends mirroring), and a click always registers."""
         state = client.state()
         if state.mode == "mirror":
-            st.button("Stop mirroring the leader", key="mirror_off", icon=":material/link_off:", use_container_width=True,
-                      on_click=station_action, args=(client.set_mirror, False))
+            st.button(
+                "Stop mirroring the leader",
+                key="mirror_off",
+                icon=":material/link_off:",
+                use_container_width=True,
+                on_click=station_action,
+                args=(client.set_mirror, False),
+            )
             return
         why_not = (
-            "This station has no leader arm." if state.leader_pos is None
-            else "Emergency stop is latched: release it in the sidebar." if state.estopped
-            else f"The arm is busy ({state.mode}): stop that first." if state.mode != "idle"
+            "This station has no leader arm."
+            if state.leader_pos is None
+            else "Emergency stop is latched: release it in the sidebar."
+            if state.estopped
+            else f"The arm is busy ({state.mode}): stop that first."
+            if state.mode != "idle"
             else None
         )
-        st.button("Mirror the leader", key="mirror_on", icon=":material/link:", disabled=why_not is not None, help=why_not, use_container_width=True,
-                  on_click=station_action, args=(client.set_mirror, True))
+        st.button(
+            "Mirror the leader",
+            key="mirror_on",
+            icon=":material/link:",
+            disabled=why_not is not None,
+            help=why_not,
+            use_container_width=True,
+            on_click=station_action,
+            args=(client.set_mirror, True),
+        )
         if state.leader_pos is not None:
-            gap = max(abs(state.leader_pos[m] - state.follower_pos[m]) for m in state.follower_pos if m in state.leader_pos)
-            st.caption(f"Mirroring starts by moving the follower to the leader, now up to {gap:.1f} away (the safety gate limits each step).")
+            gap = max(
+                abs(state.leader_pos[m] - state.follower_pos[m]) for m in state.follower_pos if m in state.leader_pos
+            )
+            st.caption(
+                f"Mirroring starts by moving the follower to the leader, now up to {gap:.1f} away (the safety gate limits each step)."
+            )
 
     mirror_switch()
 
@@ -92,7 +117,10 @@ with guided:
         st.caption("Simulated leader arm (in a real lab, move the leader by hand):")
         for motor, position in state.leader_pos.items():
             key = f"leader_{motor}"
-            low, high = math.ceil(state.joint_lower[motor] * 2) / 2, math.floor(state.joint_upper[motor] * 2) / 2  # on the 0.5 grid
+            low, high = (
+                math.ceil(state.joint_lower[motor] * 2) / 2,
+                math.floor(state.joint_upper[motor] * 2) / 2,
+            )  # on the 0.5 grid
             st.session_state.setdefault(key, min(max(round(position * 2) / 2, low), high))
             st.slider(motor, low, high, step=0.5, key=key, on_change=move_leader, args=(motor, key))
 
@@ -108,7 +136,9 @@ with automatic:
         "A smooth, speed-limited move to the training mean start pose: the arm joints first with the gripper held as it is, "
         "then the gripper. Every step passes the station's joint limits and step limit; Stop (or the emergency stop) halts it at once."
     )
-    st.number_input("Largest joint speed (°/s)", 5.0, MAX_SPEED_DEG_S, DEFAULT_MAX_SPEED_DEG_S, step=5.0, key="home_speed")
+    st.number_input(
+        "Largest joint speed (°/s)", 5.0, MAX_SPEED_DEG_S, DEFAULT_MAX_SPEED_DEG_S, step=5.0, key="home_speed"
+    )
 
     @st.fragment(run_every=0.25)
     def move_home_controls() -> None:
@@ -120,17 +150,35 @@ with automatic:
                 text=f"Moving home at {progress.get('max_speed_deg_s', 0):.0f}°/s: {progress.get('elapsed_s', 0):.1f} of "
                 f"{progress.get('duration_s', 0):.1f} s, the furthest joint {progress.get('largest_remaining', 0):.1f} away",
             )
-            st.button("Stop", key="stop_move", type="primary", icon=":material/stop_circle:", use_container_width=True,
-                      on_click=station_action, args=(client.stop_motion,))
+            st.button(
+                "Stop",
+                key="stop_move",
+                type="primary",
+                icon=":material/stop_circle:",
+                use_container_width=True,
+                on_click=station_action,
+                args=(client.stop_motion,),
+            )
             return
         why_not = (
-            "Leader mirroring is on: turn it off first, or the leader and the move would fight." if state.mode == "mirror"
-            else "Emergency stop is latched: release it in the sidebar." if state.estopped
-            else f"The arm is busy ({state.mode})." if state.mode != "idle"
+            "Leader mirroring is on: turn it off first, or the leader and the move would fight."
+            if state.mode == "mirror"
+            else "Emergency stop is latched: release it in the sidebar."
+            if state.estopped
+            else f"The arm is busy ({state.mode})."
+            if state.mode != "idle"
             else None
         )
-        st.button("Move home automatically", key="move_home", type="primary", icon=":material/home:", disabled=why_not is not None, help=why_not,
-                  use_container_width=True, on_click=move_home_now)
+        st.button(
+            "Move home automatically",
+            key="move_home",
+            type="primary",
+            icon=":material/home:",
+            disabled=why_not is not None,
+            help=why_not,
+            use_container_width=True,
+            on_click=move_home_now,
+        )
         if why_not:
             st.caption(why_not)
 
@@ -149,7 +197,9 @@ with st.expander("Tolerances"):
         overrides = load_tolerance_overrides(ws, profile.name)
         for column, (motor, default) in zip(st.columns(len(defaults)), defaults.items()):
             st.session_state.setdefault(f"tolerance_{motor}", float(overrides.get(motor, default)))
-            column.number_input(motor, min_value=0.5, max_value=200.0, step=0.5, key=f"tolerance_{motor}", on_change=save_tolerances)
+            column.number_input(
+                motor, min_value=0.5, max_value=200.0, step=0.5, key=f"tolerance_{motor}", on_change=save_tolerances
+            )
         st.button("Reset to defaults", icon=":material/restart_alt:", on_click=reset_tolerances)
 
     def save_tolerances() -> None:

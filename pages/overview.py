@@ -6,10 +6,10 @@ import streamlit as st
 
 from app.context import active_profile, workspace
 from core.errors import PreflightError
-from core.training.profile_summary import format_profile
-from core.training.selection import Selection, load_selection, save_selection
 from core.sim.demo_policy import read_demo_marker
 from core.station.config import CameraSpec, StationConfig, list_stations
+from core.training.profile_summary import format_profile
+from core.training.selection import Selection, load_selection, save_selection
 
 st.title("Preflight")
 st.markdown(
@@ -21,8 +21,14 @@ st.markdown(
 st.header("Training data and policy")
 current = load_selection(workspace())
 with st.form("selection"):
-    dataset_dir = st.text_input("Training dataset folder (LeRobot v3.0, the folder that holds meta/)", value=current.dataset_dir if current else "")
-    policy_dir = st.text_input("Policy checkpoint folder (optional: pretrained_model/ or a lerobot-train output)", value=(current.policy_dir or "") if current else "")
+    dataset_dir = st.text_input(
+        "Training dataset folder (LeRobot v3.0, the folder that holds meta/)",
+        value=current.dataset_dir if current else "",
+    )
+    policy_dir = st.text_input(
+        "Policy checkpoint folder (optional: pretrained_model/ or a lerobot-train output)",
+        value=(current.policy_dir or "") if current else "",
+    )
     if st.form_submit_button("Use these folders", type="primary"):
         selection = Selection(dataset_dir.strip(), policy_dir.strip() or None)
         try:
@@ -51,16 +57,30 @@ st.header("Stations")
 ws = workspace()
 for name in list_stations(ws):
     config = StationConfig.load(ws, name)
-    wiring = ", ".join(f"{camera.name} → {camera.device} ({camera.width}x{camera.height}@{camera.fps})" for camera in config.cameras)
-    arm = "simulated SO-101 lab" if config.is_sim else f"SO-101 on {config.robot_port}" + (f", leader on {config.leader_port}" if config.leader_port else ", no leader")
-    st.markdown(f"**{name}**: {arm}; cameras {wiring}; {config.fps} fps; max step {config.max_relative_target} per tick")
+    wiring = ", ".join(
+        f"{camera.name} → {camera.device} ({camera.width}x{camera.height}@{camera.fps})" for camera in config.cameras
+    )
+    arm = (
+        "simulated SO-101 lab"
+        if config.is_sim
+        else f"SO-101 on {config.robot_port}"
+        + (f", leader on {config.leader_port}" if config.leader_port else ", no leader")
+    )
+    st.markdown(
+        f"**{name}**: {arm}; cameras {wiring}; {config.fps} fps; max step {config.max_relative_target} per tick"
+    )
 
 with st.expander("Add or edit a real SO-101 station"):
     with st.form("station"):
         name = st.text_input("Station name", value="lab")
-        robot_port = st.text_input("Follower serial port", value="/dev/ttyACM0", help="`lerobot-find-port` tells which one.")
+        robot_port = st.text_input(
+            "Follower serial port", value="/dev/ttyACM0", help="`lerobot-find-port` tells which one."
+        )
         leader_port = st.text_input("Leader serial port (empty: no leader arm)", value="/dev/ttyACM1")
-        cameras = st.text_area("Cameras, one per line: name=device (device: /dev/videoN or an index)", value="front=/dev/video0\nwrist=/dev/video2")
+        cameras = st.text_area(
+            "Cameras, one per line: name=device (device: /dev/videoN or an index)",
+            value="front=/dev/video0\nwrist=/dev/video2",
+        )
         width, height, fps = st.columns(3)
         width_px = width.number_input("Width", value=640, step=1)
         height_px = height.number_input("Height", value=480, step=1)
@@ -69,11 +89,25 @@ with st.expander("Add or edit a real SO-101 station"):
         if st.form_submit_button("Save station"):
             try:
                 specs = tuple(
-                    CameraSpec(line.split("=", 1)[0].strip(), line.split("=", 1)[1].strip(), int(width_px), int(height_px), int(station_fps))
-                    for line in cameras.splitlines() if "=" in line
+                    CameraSpec(
+                        line.split("=", 1)[0].strip(),
+                        line.split("=", 1)[1].strip(),
+                        int(width_px),
+                        int(height_px),
+                        int(station_fps),
+                    )
+                    for line in cameras.splitlines()
+                    if "=" in line
                 )
-                StationConfig(name.strip(), "so101", specs, robot_port=robot_port.strip(), leader_port=leader_port.strip(),
-                              fps=int(station_fps), max_relative_target=float(max_step)).save(ws)
+                StationConfig(
+                    name.strip(),
+                    "so101",
+                    specs,
+                    robot_port=robot_port.strip(),
+                    leader_port=leader_port.strip(),
+                    fps=int(station_fps),
+                    max_relative_target=float(max_step),
+                ).save(ws)
                 st.success(f"Saved station '{name}'. Select it in the sidebar and start it.")
             except (PreflightError, IndexError, ValueError) as error:
                 st.error(f"Could not save the station: {error}")

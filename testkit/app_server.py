@@ -9,9 +9,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from core.workspace import REPO_ROOT, WORKSPACE_ENV
 
@@ -35,7 +35,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_app(workspace_root: Path, script: Path = APP, env: dict | None = None, timeout_s: float = 60.0) -> Iterator[tuple[str, int]]:
+def serve_app(
+    workspace_root: Path, script: Path = APP, env: dict | None = None, timeout_s: float = 60.0
+) -> Iterator[tuple[str, int]]:
     """`streamlit run <script>` with the repository's .streamlit/config.toml; yields (url, server pid)."""
     port = free_port()
     log = open(Path(workspace_root) / f"streamlit-{script.stem}-{port}.log", "wb")

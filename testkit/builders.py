@@ -64,7 +64,11 @@ def so101_features(cameras: Sequence[str] = CAMERAS, image_shape: tuple[int, int
     vector = {"dtype": "float32", "shape": (len(SO101_NAMES),), "names": list(SO101_NAMES)}
     features = {"observation.state": dict(vector), "action": dict(vector)}
     for camera in cameras:
-        features[f"observation.images.{camera}"] = {"dtype": "video", "shape": image_shape, "names": ["height", "width", "channels"]}
+        features[f"observation.images.{camera}"] = {
+            "dtype": "video",
+            "shape": image_shape,
+            "names": ["height", "width", "channels"],
+        }
     return features
 
 
@@ -88,7 +92,13 @@ def write_dataset(
     from lerobot.datasets.lerobot_dataset import LeRobotDataset
 
     dataset = LeRobotDataset.create(
-        repo_id, fps, so101_features(cameras, image_shape), root=root, robot_type=robot_type, use_videos=True, video_backend="pyav"
+        repo_id,
+        fps,
+        so101_features(cameras, image_shape),
+        root=root,
+        robot_type=robot_type,
+        use_videos=True,
+        video_backend="pyav",
     )
     for episode_index, episode in enumerate(episodes):
         for frame_index, (state, action) in enumerate(zip(episode.state, episode.action, strict=True)):
@@ -173,11 +183,15 @@ def write_act_checkpoint(
         rename_step.rename_map = dict(rename_map)
 
     for step in checkpoint_steps or (steps,):
-        pretrained_dir = save_checkpoint(Path(output_dir), steps, step, batch_size, policy, train_config, preprocessor, postprocessor)
+        pretrained_dir = save_checkpoint(
+            Path(output_dir), steps, step, batch_size, policy, train_config, preprocessor, postprocessor
+        )
     return pretrained_dir
 
 
-def save_checkpoint(output_dir: Path, steps: int, step: int, batch_size: int, policy, train_config, preprocessor, postprocessor) -> Path:
+def save_checkpoint(
+    output_dir: Path, steps: int, step: int, batch_size: int, policy, train_config, preprocessor, postprocessor
+) -> Path:
     """Lay a checkpoint out as lerobot-train does (`checkpoints/<step>/pretrained_model`, training step, `last`)."""
     from lerobot.common.train_utils import get_step_checkpoint_dir, save_training_step, update_last_checkpoint
     from lerobot.utils.constants import PRETRAINED_MODEL_DIR, TRAINING_STATE_DIR

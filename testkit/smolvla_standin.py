@@ -43,7 +43,9 @@ VOCAB_SIZE = 400
 
 def default_rename_map(cameras: Sequence[str]) -> dict[str, str]:
     """The map a lab passes to lerobot-train: its cameras, in order, onto the base model's slots camera1, camera2, ..."""
-    return {f"observation.images.{camera}": f"observation.images.camera{i}" for i, camera in enumerate(cameras, start=1)}
+    return {
+        f"observation.images.{camera}": f"observation.images.camera{i}" for i, camera in enumerate(cameras, start=1)
+    }
 
 
 def write_standin_backbone(folder: Path, tasks: Sequence[str] = ()) -> Path:
@@ -54,7 +56,13 @@ def write_standin_backbone(folder: Path, tasks: Sequence[str] = ()) -> Path:
     `load_vlm_weights` is set, and a fine-tuned checkpoint carries them in model.safetensors.
     """
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import PreTrainedTokenizerFast, SmolVLMConfig, SmolVLMImageProcessor, SmolVLMProcessor, SmolVLMVideoProcessor
+    from transformers import (
+        PreTrainedTokenizerFast,
+        SmolVLMConfig,
+        SmolVLMImageProcessor,
+        SmolVLMProcessor,
+        SmolVLMVideoProcessor,
+    )
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -181,5 +189,6 @@ def write_smolvla_checkpoint(
     rename_step = next(s for s in preprocessor.steps if type(s).__name__ == "RenameObservationsProcessorStep")
     rename_step.rename_map = dict(rename_map)  # what lerobot-train's `--rename_map` stores
 
-    return save_checkpoint(Path(output_dir), steps, steps, batch_size, policy, train_config, preprocessor, postprocessor)
-
+    return save_checkpoint(
+        Path(output_dir), steps, steps, batch_size, policy, train_config, preprocessor, postprocessor
+    )

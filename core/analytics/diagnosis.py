@@ -79,7 +79,9 @@ def camera_views(dataset: DatasetFiles, episodes: int = VIEW_EPISODES) -> dict[s
     """Camera name -> the first frame of up to `episodes` episodes spread over the recording."""
     picks = spread_episodes(dataset, episodes)
     return {
-        key.removeprefix("observation.images."): [scene.scene_view(frame.image, frame.episode_index) for frame in first_frames(dataset, key, picks)]
+        key.removeprefix("observation.images."): [
+            scene.scene_view(frame.image, frame.episode_index) for frame in first_frames(dataset, key, picks)
+        ]
         for key in dataset.video_keys
     }
 
@@ -110,7 +112,9 @@ def diagnose(
     findings, checked, skipped = [], [], []
     for finding_id, check in _CHECKS:
         if finding_id in _SUPPRESSED_BY_UNITS and "unit_mismatch" in context.found:
-            skipped.append(SkippedCheck(finding_id, "joint units differ (unit_mismatch), so joint values are not comparable"))
+            skipped.append(
+                SkippedCheck(finding_id, "joint units differ (unit_mismatch), so joint values are not comparable")
+            )
             continue
         try:
             finding = check(context)
@@ -202,7 +206,12 @@ def _task_mismatch(c: _Context) -> Finding:
         raise CannotJudge("the training profile lists no task sentence to compare with")
     unknown = task.most_used_unknown_task(list(c.deployment.episodes["task"]), training_tasks)
     if unknown is None:
-        return Finding(task.FINDING_ID, "ok", "Every deployment task is a training task", Evidence("Every episode used a training task."))
+        return Finding(
+            task.FINDING_ID,
+            "ok",
+            "Every deployment task is a training task",
+            Evidence("Every episode used a training task."),
+        )
     sentence, share = unknown
     return task.judge_task(check_task(sentence, training_tasks, c.checkpoint), c.checkpoint, episodes_share=share)
 
@@ -214,15 +223,23 @@ def _references(c: _Context) -> dict[str, list[Any]]:
 def _camera_swap(c: _Context) -> Finding:
     references = _references(c)
     live = {name: [view.signature for view in views] for name, views in c.views.items()}
-    check = camera_roles.check_roles(live, {name: [f.signature for f in frames] for name, frames in references.items()}, {n: n for n in live})
-    c.assignment = dict(check.best_assignment) if check.verdict == "swapped" else {feed: feed for feed in live if feed in references}
+    check = camera_roles.check_roles(
+        live, {name: [f.signature for f in frames] for name, frames in references.items()}, {n: n for n in live}
+    )
+    c.assignment = (
+        dict(check.best_assignment)
+        if check.verdict == "swapped"
+        else {feed: feed for feed in live if feed in references}
+    )
     return camera_roles.judge_camera_roles(check)
 
 
 def _visual_shift(c: _Context) -> Finding:
     """Appearance only on first frames of episodes that started at the start pose (one cause, one finding)."""
     references = _references(c)
-    off = dict(zip(c.deployment.episodes["episode_index"].astype(int), c.deployment.episodes["start_pose_off"].astype(bool)))
+    off = dict(
+        zip(c.deployment.episodes["episode_index"].astype(int), c.deployment.episodes["start_pose_off"].astype(bool))
+    )
     views = {
         feed: [dataclasses.replace(view, at_start_pose=not off.get(view.episode_index, False)) for view in feed_views]
         for feed, feed_views in c.views.items()
@@ -237,7 +254,11 @@ def _start_pose(c: _Context) -> Finding:
 def _gripper_never_closes(c: _Context) -> Finding:
     d = c.deployment
     return gripper.judge_gripper(
-        c.profile.gripper, d.episodes, d.closed_fraction_action, d.mean_gripper_action, task_differs="task_mismatch" in c.found
+        c.profile.gripper,
+        d.episodes,
+        d.closed_fraction_action,
+        d.mean_gripper_action,
+        task_differs="task_mismatch" in c.found,
     )
 
 

@@ -18,7 +18,7 @@ import threading
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import plotly.graph_objects as go
 
@@ -37,7 +37,13 @@ def modebar_config(filename: str) -> dict[str, object]:
     """`st.plotly_chart` config: the camera button saves the same PNG the server would (size and scale)."""
     return {
         "displaylogo": False,
-        "toImageButtonOptions": {"format": "png", "scale": PNG_SCALE, "filename": filename, "width": WIDTH_PX, "height": None},
+        "toImageButtonOptions": {
+            "format": "png",
+            "scale": PNG_SCALE,
+            "filename": filename,
+            "width": WIDTH_PX,
+            "height": None,
+        },
     }
 
 
@@ -80,7 +86,7 @@ def report_html(
     """One self-contained HTML document: metadata, findings, summary, figures and frames."""
     from plotly.offline import get_plotlyjs
 
-    generated_at = generated_at or datetime.now(timezone.utc)
+    generated_at = generated_at or datetime.now(UTC)
     sections = [
         f"<h1>{_e(title)}</h1>",
         f"<p class='meta'>Generated {generated_at.isoformat(timespec='seconds')} · training profile "
@@ -90,19 +96,25 @@ def report_html(
         "<h2>Diagnosis</h2>",
         _diagnosis_section(diagnoses or {}),
         "<h2>Summary</h2>",
-        summary_table(data).to_html(index=False, float_format=lambda v: f"{v:.3g}", na_rep="", classes="summary", border=0),
+        summary_table(data).to_html(
+            index=False, float_format=lambda v: f"{v:.3g}", na_rep="", classes="summary", border=0
+        ),
         "<h2>Figures</h2>",
     ]
     for key, figure in figures.items():
         heading = FIGURE_TITLES.get(key) or figure.layout.title.text or key
         sections.append(f"<section class='figure' id='figure-{_e(key)}'><h3>{_e(heading)}</h3>")
-        sections.append(figure.to_html(full_html=False, include_plotlyjs=False, div_id=f"plot-{key}", default_width="100%"))
+        sections.append(
+            figure.to_html(full_html=False, include_plotlyjs=False, div_id=f"plot-{key}", default_width="100%")
+        )
         sections.append("</section>")
     if frames:
         sections.append("<h2>Frames</h2><div class='frames'>")
         for frame in frames:
             data_url = "data:image/jpeg;base64," + base64.b64encode(frame.jpeg).decode("ascii")
-            sections.append(f"<figure><img src='{data_url}' alt='{_e(frame.caption)}'><figcaption>{_e(frame.caption)}</figcaption></figure>")
+            sections.append(
+                f"<figure><img src='{data_url}' alt='{_e(frame.caption)}'><figcaption>{_e(frame.caption)}</figcaption></figure>"
+            )
         sections.append("</div>")
     sections += [
         "<h2>Training profile</h2>",
@@ -142,7 +154,11 @@ def _diagnosis_section(diagnoses: Mapping[str, Diagnosis]) -> str:
                 f"<br>Evidence: {_e(finding.evidence.sentence)}<br>Fix: {_e(finding.fix)}</div>"
             )
         if diagnosis.skipped:
-            parts.append("<p class='meta'>Not checked: " + "; ".join(f"{_e(s.id)} ({_e(s.reason)})" for s in diagnosis.skipped) + "</p>")
+            parts.append(
+                "<p class='meta'>Not checked: "
+                + "; ".join(f"{_e(s.id)} ({_e(s.reason)})" for s in diagnosis.skipped)
+                + "</p>"
+            )
     return "\n".join(parts)
 
 

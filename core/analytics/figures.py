@@ -16,13 +16,24 @@ from plotly.subplots import make_subplots
 
 from core.analytics.metrics import DatasetMetrics, histogram_edges
 from core.analytics.runs import OUTCOME_ORDER
-from core.training.frame_stats import JumpStats
 from core.so101 import GRIPPER, motor_of
+from core.training.frame_stats import JumpStats
 
 WIDTH_PX = 1000  # the size of every exported PNG (times the scale), also used by the modebar button
 HEIGHT_PX = 460
 TRAINING_COLOUR = "#6b7280"
-RUN_COLOURS = ("#2563eb", "#d97706", "#059669", "#dc2626", "#7c3aed", "#0891b2", "#db2777", "#65a30d", "#92400e", "#1e3a8a")
+RUN_COLOURS = (
+    "#2563eb",
+    "#d97706",
+    "#059669",
+    "#dc2626",
+    "#7c3aed",
+    "#0891b2",
+    "#db2777",
+    "#65a30d",
+    "#92400e",
+    "#1e3a8a",
+)
 OUTCOME_COLOURS = {
     "training": TRAINING_COLOUR,
     "success": "#16a34a",
@@ -59,7 +70,9 @@ def _figure(title: str, **layout: object) -> go.Figure:
     return figure
 
 
-def gripper_closed_figure(training: DatasetMetrics | None, runs: Sequence[DatasetMetrics], threshold: float) -> go.Figure:
+def gripper_closed_figure(
+    training: DatasetMetrics | None, runs: Sequence[DatasetMetrics], threshold: float
+) -> go.Figure:
     """Per-episode gripper-closed fraction, actions and states, training first then each run."""
     figure = _figure(
         f"Gripper closed fraction per episode (closed: gripper ≤ {threshold:.1f})",
@@ -67,7 +80,10 @@ def gripper_closed_figure(training: DatasetMetrics | None, runs: Sequence[Datase
         yaxis=dict(title="share of the episode's frames", range=[-0.03, 1.03], tickformat=".0%"),
     )
     datasets = ([training] if training is not None else []) + list(runs)
-    for column, name, colour in (("closed_fraction_action", "actions", "#2563eb"), ("closed_fraction_state", "states", "#d97706")):
+    for column, name, colour in (
+        ("closed_fraction_action", "actions", "#2563eb"),
+        ("closed_fraction_state", "states", "#d97706"),
+    ):
         x, y, text = [], [], []
         for dataset in datasets:
             label = _label(dataset, training)
@@ -75,13 +91,24 @@ def gripper_closed_figure(training: DatasetMetrics | None, runs: Sequence[Datase
             y += dataset.episodes[column].tolist()
             text += [f"episode {i}" for i in dataset.episodes["episode_index"]]
         figure.add_trace(
-            go.Box(x=x, y=y, name=name, marker_color=colour, boxpoints="all", jitter=0.4, pointpos=0, text=text,
-                   hovertemplate="%{x} %{text}: %{y:.0%}<extra>" + name + "</extra>")
+            go.Box(
+                x=x,
+                y=y,
+                name=name,
+                marker_color=colour,
+                boxpoints="all",
+                jitter=0.4,
+                pointpos=0,
+                text=text,
+                hovertemplate="%{x} %{text}: %{y:.0%}<extra>" + name + "</extra>",
+            )
         )
     return figure
 
 
-def gripper_action_figure(training: DatasetMetrics | None, runs: Sequence[DatasetMetrics], threshold: float) -> go.Figure:
+def gripper_action_figure(
+    training: DatasetMetrics | None, runs: Sequence[DatasetMetrics], threshold: float
+) -> go.Figure:
     """Distribution of gripper action values (share of frames per 2-unit bin), with the closed threshold."""
     figure = _figure(
         "Gripper action distribution",
@@ -97,9 +124,16 @@ def gripper_action_figure(training: DatasetMetrics | None, runs: Sequence[Datase
         is_training = dataset is training
         figure.add_trace(
             go.Scatter(
-                x=centres, y=share, mode="lines", line_shape="hvh", name=_label(dataset, training),
-                line=dict(color=TRAINING_COLOUR if is_training else colours[dataset.name], width=3 if is_training else 2),
-                fill="tozeroy" if is_training else None, fillcolor="rgba(107,114,128,0.15)",
+                x=centres,
+                y=share,
+                mode="lines",
+                line_shape="hvh",
+                name=_label(dataset, training),
+                line=dict(
+                    color=TRAINING_COLOUR if is_training else colours[dataset.name], width=3 if is_training else 2
+                ),
+                fill="tozeroy" if is_training else None,
+                fillcolor="rgba(107,114,128,0.15)",
                 hovertemplate="%{x:.0f}: %{y:.1%}<extra>%{fullData.name}</extra>",
             )
         )
@@ -117,26 +151,52 @@ def action_jumps_figure(training_jumps: Sequence[JumpStats], runs: Sequence[Data
     arm = [stats for stats in training_jumps if motor_of(stats.joint) != GRIPPER]
     motors = [motor_of(stats.joint) for stats in arm]
     figure.add_trace(
-        go.Bar(x=motors, y=[s.p95 for s in arm], name="training p95", marker_color="rgba(107,114,128,0.30)",
-               customdata=[s.p50 for s in arm], hovertemplate="%{x}: training p95 %{y:.2f} (p50 %{customdata:.2f})<extra></extra>")
+        go.Bar(
+            x=motors,
+            y=[s.p95 for s in arm],
+            name="training p95",
+            marker_color="rgba(107,114,128,0.30)",
+            customdata=[s.p50 for s in arm],
+            hovertemplate="%{x}: training p95 %{y:.2f} (p50 %{customdata:.2f})<extra></extra>",
+        )
     )
     figure.add_trace(
-        go.Scatter(x=motors, y=[s.max for s in arm], mode="markers", name="training max",
-                   marker=dict(symbol="line-ew-open", size=40, color=TRAINING_COLOUR, line=dict(width=3)),
-                   hovertemplate="%{x}: training max %{y:.2f}<extra></extra>")
+        go.Scatter(
+            x=motors,
+            y=[s.max for s in arm],
+            mode="markers",
+            name="training max",
+            marker=dict(symbol="line-ew-open", size=40, color=TRAINING_COLOUR, line=dict(width=3)),
+            hovertemplate="%{x}: training max %{y:.2f}<extra></extra>",
+        )
     )
     colours = run_colours(runs)
     for run in runs:
         p95 = [run.jump(m).p95 if m in run.arm_motors else None for m in motors]
         peak = [run.jump(m).max if m in run.arm_motors else None for m in motors]
         figure.add_trace(
-            go.Scatter(x=motors, y=p95, mode="markers", name=f"{run.name} p95", legendgroup=run.name, offsetgroup=run.name,
-                       marker=dict(size=11, color=colours[run.name]), hovertemplate="%{x}: p95 %{y:.2f}<extra>" + run.name + "</extra>")
+            go.Scatter(
+                x=motors,
+                y=p95,
+                mode="markers",
+                name=f"{run.name} p95",
+                legendgroup=run.name,
+                offsetgroup=run.name,
+                marker=dict(size=11, color=colours[run.name]),
+                hovertemplate="%{x}: p95 %{y:.2f}<extra>" + run.name + "</extra>",
+            )
         )
         figure.add_trace(
-            go.Scatter(x=motors, y=peak, mode="markers", name=f"{run.name} max", legendgroup=run.name, offsetgroup=run.name,
-                       marker=dict(size=11, symbol="circle-open", color=colours[run.name], line=dict(width=2)),
-                       hovertemplate="%{x}: max %{y:.2f}<extra>" + run.name + "</extra>")
+            go.Scatter(
+                x=motors,
+                y=peak,
+                mode="markers",
+                name=f"{run.name} max",
+                legendgroup=run.name,
+                offsetgroup=run.name,
+                marker=dict(size=11, symbol="circle-open", color=colours[run.name], line=dict(width=2)),
+                hovertemplate="%{x}: max %{y:.2f}<extra>" + run.name + "</extra>",
+            )
         )
     return figure
 
@@ -157,15 +217,24 @@ def start_pose_figure(episodes: pd.DataFrame, tolerance_deg: float | None = None
             continue
         figure.add_trace(
             go.Box(
-                x=subset["start_pose_distance_deg"], y=[row_name] * len(subset), name=row_name, orientation="h",
-                boxpoints="all", jitter=0.5, pointpos=0, fillcolor="rgba(0,0,0,0)", line=dict(color="rgba(0,0,0,0)"),
+                x=subset["start_pose_distance_deg"],
+                y=[row_name] * len(subset),
+                name=row_name,
+                orientation="h",
+                boxpoints="all",
+                jitter=0.5,
+                pointpos=0,
+                fillcolor="rgba(0,0,0,0)",
+                line=dict(color="rgba(0,0,0,0)"),
                 marker=dict(color=OUTCOME_COLOURS[row_name], size=8, opacity=0.85),
                 text=[f"{d} episode {i}" for d, i in zip(subset["dataset"], subset["episode_index"])],
                 hovertemplate="%{text}: %{x:.1f}°<extra>" + row_name + "</extra>",
             )
         )
     if tolerance_deg is not None:
-        figure.add_vline(x=tolerance_deg, line=dict(color="#111827", dash="dash"), annotation_text=f"tolerance {tolerance_deg:.1f}°")
+        figure.add_vline(
+            x=tolerance_deg, line=dict(color="#111827", dash="dash"), annotation_text=f"tolerance {tolerance_deg:.1f}°"
+        )
     return figure
 
 
@@ -179,8 +248,14 @@ def success_rate_figure(table: pd.DataFrame) -> go.Figure:
     )
     judged = table[(table["successes"] + table["failures"]) > 0] if not table.empty else table
     if judged.empty:
-        figure.add_annotation(text="No judged episodes yet: tag episodes success or failure on the Deploy page.",
-                              showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+        figure.add_annotation(
+            text="No judged episodes yet: tag episodes success or failure on the Deploy page.",
+            showarrow=False,
+            x=0.5,
+            y=0.5,
+            xref="paper",
+            yref="paper",
+        )
         return figure
     rates = judged["rate"].astype(float)
     figure.add_trace(
@@ -190,9 +265,17 @@ def success_rate_figure(table: pd.DataFrame) -> go.Figure:
                 f"<br>{row.successes} of {row.successes + row.failures} judged"
                 for row in judged.itertuples()
             ],
-            y=rates, marker_color=RUN_COLOURS[0],
-            error_y=dict(type="data", symmetric=False, array=judged["high"] - rates, arrayminus=rates - judged["low"], color="#111827"),
-            text=[f"{s}/{s + f}" for s, f in zip(judged["successes"], judged["failures"])], textposition="none",
+            y=rates,
+            marker_color=RUN_COLOURS[0],
+            error_y=dict(
+                type="data",
+                symmetric=False,
+                array=judged["high"] - rates,
+                arrayminus=rates - judged["low"],
+                color="#111827",
+            ),
+            text=[f"{s}/{s + f}" for s, f in zip(judged["successes"], judged["failures"])],
+            textposition="none",
             customdata=np.column_stack([judged["low"], judged["high"], judged["untagged"], judged["awaiting"]]),
             hovertemplate="%{x}<br>%{y:.0%} (%{text}), 95 %% CI %{customdata[0]:.0%}–%{customdata[1]:.0%}"
             "<br>untagged %{customdata[2]}, awaiting %{customdata[3]}<extra></extra>",
@@ -207,7 +290,9 @@ def episode_figure(
     """One episode over time: arm joint actions (solid) and states (dotted) above, the gripper below."""
     figure = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.65, 0.35], vertical_spacing=0.06)
     figure.update_layout(
-        template=TEMPLATE, title=f"{title} (solid: action, dotted: state)", height=560,
+        template=TEMPLATE,
+        title=f"{title} (solid: action, dotted: state)",
+        height=560,
     )
     time_s = np.asarray(frames["timestamp"], dtype=float)
     for i, name in enumerate(names):
@@ -215,16 +300,28 @@ def episode_figure(
         row = 2 if motor == GRIPPER else 1
         colour = "#111827" if row == 2 else RUN_COLOURS[i % len(RUN_COLOURS)]
         figure.add_trace(
-            go.Scatter(x=time_s, y=frames["action"][:, i], name=f"{motor} action", line=dict(color=colour), legendgroup=motor),
-            row=row, col=1,
+            go.Scatter(
+                x=time_s, y=frames["action"][:, i], name=f"{motor} action", line=dict(color=colour), legendgroup=motor
+            ),
+            row=row,
+            col=1,
         )
         figure.add_trace(
-            go.Scatter(x=time_s, y=frames["observation.state"][:, i], name=f"{motor} state", line=dict(color=colour, dash="dot"),
-                       legendgroup=motor, showlegend=False),
-            row=row, col=1,
+            go.Scatter(
+                x=time_s,
+                y=frames["observation.state"][:, i],
+                name=f"{motor} state",
+                line=dict(color=colour, dash="dot"),
+                legendgroup=motor,
+                showlegend=False,
+            ),
+            row=row,
+            col=1,
         )
     if closed_threshold is not None:
-        figure.add_hline(y=closed_threshold, line=dict(color="#dc2626", dash="dash"), row=2, col=1, annotation_text="closed below")
+        figure.add_hline(
+            y=closed_threshold, line=dict(color="#dc2626", dash="dash"), row=2, col=1, annotation_text="closed below"
+        )
     figure.update_yaxes(title_text="arm joints", row=1, col=1)
     figure.update_yaxes(title_text="gripper", range=[-5, 105], row=2, col=1)
     figure.update_xaxes(title_text="time in the episode (s)", row=2, col=1)

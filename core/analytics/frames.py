@@ -11,10 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.training.dataset_files import DatasetFiles
 from core.errors import DatasetError
+from core.training.dataset_files import DatasetFiles
 from core.training.video_frames import decode_frame
-
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,9 @@ def episode_frame(dataset: DatasetFiles, episode_index: int, camera_key: str, at
         raise DatasetError(f"The dataset at {dataset.root} has no episode {episode_index}.")
     segment = episode.videos.get(camera_key)
     if segment is None:
-        raise DatasetError(f"The dataset at {dataset.root} has no camera {camera_key} (cameras: {', '.join(dataset.video_keys)}).")
+        raise DatasetError(
+            f"The dataset at {dataset.root} has no camera {camera_key} (cameras: {', '.join(dataset.video_keys)})."
+        )
     last_s = max(0.0, segment.to_timestamp_s - segment.from_timestamp_s - 1.0 / dataset.fps)
     at_s = min(max(0.0, at_s), last_s)
     image = decode_frame(segment.path, segment.from_timestamp_s + at_s)
@@ -51,10 +52,16 @@ def first_frames(dataset: DatasetFiles, camera_key: str, episodes: Sequence[int]
     return [episode_frame(dataset, index, camera_key, 0.0) for index in episodes]
 
 
-def drilldown_frames(dataset: DatasetFiles, episode_index: int, moments: Sequence[float] = (0.0, 0.5, 1.0)) -> list[RecordedFrame]:
+def drilldown_frames(
+    dataset: DatasetFiles, episode_index: int, moments: Sequence[float] = (0.0, 0.5, 1.0)
+) -> list[RecordedFrame]:
     """Each camera at the start, middle and end of an episode (moments are fractions of its length)."""
     episode = next((e for e in dataset.episodes if e.index == episode_index), None)
     if episode is None:
         raise DatasetError(f"The dataset at {dataset.root} has no episode {episode_index}.")
     duration_s = episode.length / dataset.fps
-    return [episode_frame(dataset, episode_index, key, moment * duration_s) for key in dataset.video_keys for moment in moments]
+    return [
+        episode_frame(dataset, episode_index, key, moment * duration_s)
+        for key in dataset.video_keys
+        for moment in moments
+    ]

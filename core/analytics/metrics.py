@@ -26,13 +26,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core.errors import DatasetError
+from core.rules.start_pose import JointTarget, start_pose_distance, start_pose_targets
+from core.so101 import GRIPPER, motor_of
 from core.training import frame_stats
 from core.training.dataset_files import DatasetFiles, open_dataset
-from core.errors import DatasetError
 from core.training.frame_stats import FIXED_CLOSED_THRESHOLD, RANGE_UNITS_LIMIT, JointUnits, JumpStats
 from core.training.profile import ACTION, STATE, TrainingProfile
-from core.so101 import GRIPPER, motor_of
-from core.rules.start_pose import JointTarget, start_pose_distance, start_pose_targets
 
 GRIPPER_HISTOGRAM_BINS = 50  # over the gripper's 0..100 range: 2 units per bin
 GRIPPER_RANGE = (0.0, 100.0)
@@ -47,7 +47,7 @@ class Reference:
     start_pose: tuple[JointTarget, ...]  # per motor: training mean of the first state, and its tolerance
 
     @classmethod
-    def of_profile(cls, profile: TrainingProfile) -> "Reference":
+    def of_profile(cls, profile: TrainingProfile) -> Reference:
         threshold = profile.gripper.closed_threshold.value if profile.gripper else FIXED_CLOSED_THRESHOLD
         return cls(closed_threshold=threshold, start_pose=start_pose_targets(profile.start_pose))
 
@@ -120,7 +120,9 @@ def dataset_metrics(root: str | Path, reference: Reference) -> DatasetMetrics:
     columns = dataset.read_columns(["episode_index", STATE, ACTION])
     episode_index = columns["episode_index"]
     if len(episode_index) == 0:
-        raise DatasetError(f"The dataset at {dataset.root} has no frames. Record at least one episode, then look again.")
+        raise DatasetError(
+            f"The dataset at {dataset.root} has no frames. Record at least one episode, then look again."
+        )
     if np.any(np.diff(episode_index) < 0):  # keep each episode's frames together, in recorded order
         order = np.argsort(episode_index, kind="stable")
         columns = {key: values[order] for key, values in columns.items()}
@@ -181,7 +183,9 @@ def _metrics(
         state_names=state_names,
         total_frames=int(len(episode_index)),
         episodes=pd.DataFrame(table, columns=episode_columns(action_names)),
-        closed_fraction_action=None if gripper_action is None else frame_stats.closed_fraction(gripper_action, threshold),
+        closed_fraction_action=None
+        if gripper_action is None
+        else frame_stats.closed_fraction(gripper_action, threshold),
         closed_fraction_state=None if gripper_state is None else frame_stats.closed_fraction(gripper_state, threshold),
         mean_gripper_action=None if gripper_action is None else float(gripper_action.mean(dtype=np.float64)),
         action_jumps=frame_stats.jump_stats(jumps, action_names, consume=True),  # its last use
@@ -193,14 +197,17 @@ def _metrics(
     )
 
 
-def _start_pose_columns(first_states: np.ndarray, state_names: Sequence[str], targets: Sequence[JointTarget]) -> dict[str, object]:
+def _start_pose_columns(
+    first_states: np.ndarray, state_names: Sequence[str], targets: Sequence[JointTarget]
+) -> dict[str, object]:
     """Start-pose distance (the shared definition in core.start_pose.pose) and the joints outside tolerance."""
     motors = [motor_of(name) for name in state_names]
     by_motor = {target.motor: target for target in targets}
     # one call per episode of the app-wide definition: hundreds of tiny dicts, well under a millisecond
     training_pose = {target.motor: target.mean for target in targets}
     distances = [
-        start_pose_distance(training_pose, dict(zip(motors, map(float, row)))) for row in np.asarray(first_states, dtype=np.float64)
+        start_pose_distance(training_pose, dict(zip(motors, map(float, row))))
+        for row in np.asarray(first_states, dtype=np.float64)
     ]
     known = [i for i, motor in enumerate(motors) if motor in by_motor]
     means = np.array([by_motor[motors[i]].mean for i in known])
@@ -226,7 +233,9 @@ def _grouped_percentile(values: np.ndarray, counts: np.ndarray, q: float) -> np.
     result = np.zeros((len(counts), values.shape[1] if values.ndim == 2 else 0))
     if values.size == 0:
         return result
-    offset = (np.repeat(np.arange(len(counts)), counts) * (np.ceil(float(values.max()) - float(values.min())) + 1.0))[:, None]
+    offset = (np.repeat(np.arange(len(counts)), counts) * (np.ceil(float(values.max()) - float(values.min())) + 1.0))[
+        :, None
+    ]
     ordered = values.astype(np.float64) + offset
     ordered.sort(axis=0)
     ordered -= offset
@@ -254,7 +263,9 @@ def _histogram(gripper: np.ndarray | None) -> tuple[int, ...]:
     if gripper is None:
         return (0,) * GRIPPER_HISTOGRAM_BINS
     low, high = GRIPPER_RANGE
-    bins = np.clip(((gripper - low) * (GRIPPER_HISTOGRAM_BINS / (high - low))).astype(np.int64), 0, GRIPPER_HISTOGRAM_BINS - 1)
+    bins = np.clip(
+        ((gripper - low) * (GRIPPER_HISTOGRAM_BINS / (high - low))).astype(np.int64), 0, GRIPPER_HISTOGRAM_BINS - 1
+    )
     return tuple(int(count) for count in np.bincount(bins, minlength=GRIPPER_HISTOGRAM_BINS))
 
 
@@ -293,7 +304,11 @@ def episode_frames(root: str | Path, episode_index: int) -> dict[str, np.ndarray
 def dataset_fingerprint(root: str | Path) -> str:
     """Changes whenever a recording gains an episode or is rewritten: a cache key for the page (file stats only)."""
     root = Path(root)
-    paths = [root / "meta" / "info.json", *sorted((root / "meta" / "episodes").glob("*/*.parquet")), *sorted((root / "data").glob("*/*.parquet"))]
+    paths = [
+        root / "meta" / "info.json",
+        *sorted((root / "meta" / "episodes").glob("*/*.parquet")),
+        *sorted((root / "data").glob("*/*.parquet")),
+    ]
     stamps = []
     for path in paths:
         try:

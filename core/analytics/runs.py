@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from core.registry.records import EpisodeRow
 from core.analytics.stats import wilson_interval
+from core.registry.records import EpisodeRow
 from core.workspace import Workspace
 
 OUTCOME_ORDER: tuple[str, ...] = ("success", "failure", "untagged", "awaiting", "unknown")
@@ -46,9 +46,17 @@ def find_recordings(workspace: Workspace | None = None, rows: Sequence[EpisodeRo
     workspace = workspace or Workspace.default()
     candidates = set()
     if workspace.recordings_dir.is_dir():
-        candidates.update(path for path in workspace.recordings_dir.iterdir() if (path / "meta" / "info.json").is_file())
-    candidates.update(Path(row.dataset_root) for row in rows if (Path(row.dataset_root) / "meta" / "info.json").is_file())
-    return sorted((path.resolve() for path in candidates), key=lambda p: ((p / "meta" / "info.json").stat().st_mtime, p.name), reverse=True)
+        candidates.update(
+            path for path in workspace.recordings_dir.iterdir() if (path / "meta" / "info.json").is_file()
+        )
+    candidates.update(
+        Path(row.dataset_root) for row in rows if (Path(row.dataset_root) / "meta" / "info.json").is_file()
+    )
+    return sorted(
+        (path.resolve() for path in candidates),
+        key=lambda p: ((p / "meta" / "info.json").stat().st_mtime, p.name),
+        reverse=True,
+    )
 
 
 def join_registry(episodes: pd.DataFrame, rows: Sequence[EpisodeRow]) -> pd.DataFrame:
@@ -90,15 +98,37 @@ def join_registry(episodes: pd.DataFrame, rows: Sequence[EpisodeRow]) -> pd.Data
 def success_table(episodes: pd.DataFrame) -> pd.DataFrame:
     """Success rate per policy and chunk setting over judged episodes (success + failure), with 95 % Wilson intervals."""
     columns = [
-        "policy", "policy_path", "weights_sha256", "chunk_size", "n_action_steps", "inference",
-        "episodes", "successes", "failures", "untagged", "awaiting", "rate", "low", "high", "label",
+        "policy",
+        "policy_path",
+        "weights_sha256",
+        "chunk_size",
+        "n_action_steps",
+        "inference",
+        "episodes",
+        "successes",
+        "failures",
+        "untagged",
+        "awaiting",
+        "rate",
+        "low",
+        "high",
+        "label",
     ]
     known = episodes[episodes["policy_path"].notna()] if "policy_path" in episodes else episodes.iloc[0:0]
     if known.empty:
         return pd.DataFrame(columns=columns)
     keys = ["policy_path", "weights_sha256", "chunk_size", "n_action_steps", "inference"]
-    flags = pd.DataFrame({name: known["outcome"].eq(outcome).to_numpy() for name, outcome in
-                          (("successes", "success"), ("failures", "failure"), ("untagged", "untagged"), ("awaiting", "awaiting"))})
+    flags = pd.DataFrame(
+        {
+            name: known["outcome"].eq(outcome).to_numpy()
+            for name, outcome in (
+                ("successes", "success"),
+                ("failures", "failure"),
+                ("untagged", "untagged"),
+                ("awaiting", "awaiting"),
+            )
+        }
+    )
     grouped = flags.groupby([known[key].to_numpy() for key in keys], dropna=False, sort=True)
     counts = grouped.sum().assign(episodes=grouped.size()).rename_axis(keys).reset_index()
     rows = []
@@ -106,14 +136,16 @@ def success_table(episodes: pd.DataFrame) -> pd.DataFrame:
         judged = int(record["successes"] + record["failures"])
         low, high = wilson_interval(int(record["successes"]), judged)
         policy = f"{policy_label(record['policy_path'])} ({str(record['weights_sha256'])[:8]})"
-        rows.append({
-            **record,
-            "policy": policy,
-            "rate": record["successes"] / judged if judged else None,
-            "low": low,
-            "high": high,
-            "label": f"{policy}, chunk {record['chunk_size']} / {record['n_action_steps']} steps, {record['inference']}",
-        })
+        rows.append(
+            {
+                **record,
+                "policy": policy,
+                "rate": record["successes"] / judged if judged else None,
+                "low": low,
+                "high": high,
+                "label": f"{policy}, chunk {record['chunk_size']} / {record['n_action_steps']} steps, {record['inference']}",
+            }
+        )
     return pd.DataFrame(rows, columns=columns)
 
 

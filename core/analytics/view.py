@@ -19,9 +19,9 @@ import plotly.graph_objects as go
 from core.analytics import figures as charts
 from core.analytics.metrics import DatasetMetrics, Reference, dataset_metrics
 from core.analytics.runs import join_registry, success_table
-from core.training.profile import PROFILE_FILE, TrainingProfile
 from core.registry.records import EpisodeRow
 from core.so101 import GRIPPER, motor_of
+from core.training.profile import PROFILE_FILE, TrainingProfile
 from core.workspace import Workspace
 
 FIGURE_TITLES: dict[str, str] = {
@@ -73,19 +73,23 @@ def summary_table(data: AnalyticsData) -> pd.DataFrame:
             if motor_of(stats.joint) != GRIPPER and training_p95.get(stats.joint)
         ]
         judged = episodes["outcome"].isin(["success", "failure"]).sum()
-        rows.append({
-            "dataset": dataset.name,
-            "role": "training" if dataset is data.training else "deployment",
-            "episodes": len(dataset.episodes),
-            "frames": dataset.total_frames,
-            "fps": dataset.fps,
-            "gripper closed (actions)": dataset.closed_fraction_action,
-            "gripper closed (states)": dataset.closed_fraction_state,
-            "mean gripper action": dataset.mean_gripper_action,
-            "worst jump p95 / training": max(ratios) if ratios else np.nan,
-            "median start-pose distance (°)": float(np.nanmedian(dataset.episodes["start_pose_distance_deg"])),
-            "success / judged": f"{int(episodes['outcome'].eq('success').sum())}/{int(judged)}" if dataset is not data.training else "",
-        })
+        rows.append(
+            {
+                "dataset": dataset.name,
+                "role": "training" if dataset is data.training else "deployment",
+                "episodes": len(dataset.episodes),
+                "frames": dataset.total_frames,
+                "fps": dataset.fps,
+                "gripper closed (actions)": dataset.closed_fraction_action,
+                "gripper closed (states)": dataset.closed_fraction_state,
+                "mean gripper action": dataset.mean_gripper_action,
+                "worst jump p95 / training": max(ratios) if ratios else np.nan,
+                "median start-pose distance (°)": float(np.nanmedian(dataset.episodes["start_pose_distance_deg"])),
+                "success / judged": f"{int(episodes['outcome'].eq('success').sum())}/{int(judged)}"
+                if dataset is not data.training
+                else "",
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -117,8 +121,18 @@ def run_settings(data: AnalyticsData) -> list[dict[str, object]]:
             "tasks": list(run.tasks),
         }
         if not registered.empty:
-            for column in ("policy_path", "weights_sha256", "policy_type", "station", "registry_task", "chunk_size",
-                           "n_action_steps", "inference", "rtc_execution_horizon", "camera_mapping"):
+            for column in (
+                "policy_path",
+                "weights_sha256",
+                "policy_type",
+                "station",
+                "registry_task",
+                "chunk_size",
+                "n_action_steps",
+                "inference",
+                "rtc_execution_horizon",
+                "camera_mapping",
+            ):
                 values = registered[column].dropna().astype(str).unique().tolist()
                 entry[column] = values[0] if len(values) == 1 else values
         settings.append(entry)

@@ -25,7 +25,9 @@ COMMANDS: tuple[str, ...] = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m core", description="Preflight: get trained robot policies working on real arms.")
+    parser = argparse.ArgumentParser(
+        prog="python -m core", description="Preflight: get trained robot policies working on real arms."
+    )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
         module = importlib.import_module(f"core.cli.{name.replace('-', '_')}")

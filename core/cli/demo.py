@@ -10,7 +10,8 @@ HELP = "Generate the demo assets if missing: a 'Grab the brain' dataset from the
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--train-policy", action="store_true",
+        "--train-policy",
+        action="store_true",
         help="replace the checkpoint with the 15-minute CPU training recipe and evaluate it in the simulated lab",
     )
 

@@ -13,7 +13,11 @@ HELP = "Plan training: epochs from steps and batch size, steps for a target of e
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", required=True, type=Path, help="training dataset folder (LeRobot v3.0)")
     parser.add_argument(
-        "--add", nargs="+", type=Path, default=[], metavar="DIR",
+        "--add",
+        nargs="+",
+        type=Path,
+        default=[],
+        metavar="DIR",
         help="deployment recordings to merge in (frames counted as if every episode were kept; merge with `python -m core merge`)",
     )
     amount = parser.add_mutually_exclusive_group(required=True)
@@ -29,8 +33,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from core import codec
-    from core.training import planner
     from core.policy.checkpoint import read_checkpoint
+    from core.training import planner
 
     policy_type = read_checkpoint(args.policy).policy_type if args.policy else (args.policy_type or "act")
     if args.add:
@@ -41,11 +45,20 @@ def run(args: argparse.Namespace) -> int:
         check, frames, root = None, planner.dataset_frames(args.dataset), args.dataset
         repo_id = planner.local_repo_id(args.dataset.name)
     plan = planner.plan_training(
-        frames, args.batch_size, steps=args.steps, target_epochs=args.epochs, policy_type=policy_type, processes=args.processes
+        frames,
+        args.batch_size,
+        steps=args.steps,
+        target_epochs=args.epochs,
+        policy_type=policy_type,
+        processes=args.processes,
     )
     command = planner.train_command(
-        root, repo_id, steps=plan.steps, batch_size=args.batch_size,
-        policy_type=None if args.policy else policy_type, policy_path=args.policy,
+        root,
+        repo_id,
+        steps=plan.steps,
+        batch_size=args.batch_size,
+        policy_type=None if args.policy else policy_type,
+        policy_path=args.policy,
     )
     if args.json:
         guidance = {key: getattr(plan.guidance, key) for key in GUIDANCE_KEYS}
@@ -56,14 +69,20 @@ def run(args: argparse.Namespace) -> int:
         return 0
     guidance = plan.guidance
     print(f"frames: {frames}{' (training set plus the recordings, every episode kept)' if args.add else ''}")
-    print(f"steps {plan.steps} x batch {args.batch_size}{f' x {args.processes} processes' if args.processes > 1 else ''} = {plan.epochs:.2f} epochs")
-    print(f"{guidance.policy_type} guidance: {guidance.typical_low:g}-{guidance.typical_high:g} epochs, warn above {guidance.warn_above:g}: "
-          f"this plan is {plan.verdict}. {guidance.basis}")
+    print(
+        f"steps {plan.steps} x batch {args.batch_size}{f' x {args.processes} processes' if args.processes > 1 else ''} = {plan.epochs:.2f} epochs"
+    )
+    print(
+        f"{guidance.policy_type} guidance: {guidance.typical_low:g}-{guidance.typical_high:g} epochs, warn above {guidance.warn_above:g}: "
+        f"this plan is {plan.verdict}. {guidance.basis}"
+    )
     if check is not None:
         for problem in check.problems:
             print(f"cannot merge: {problem}")
         for note in check.notes:
             print(f"note: {note}")
-        print(f"merge first: python -m core merge --training {args.dataset} --add {' '.join(map(str, args.add))} --name {root.name}")
+        print(
+            f"merge first: python -m core merge --training {args.dataset} --add {' '.join(map(str, args.add))} --name {root.name}"
+        )
     print(command)
     return 0

@@ -11,14 +11,22 @@ HELP = "Training profile of a dataset (and checkpoint): tasks, cameras, start po
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dataset", required=True, type=Path, help="LeRobot v3.0 dataset folder (the one holding meta/)")
     parser.add_argument(
-        "--policy", type=Path, help="checkpoint: its pretrained_model folder, checkpoints/NNN/, or the lerobot-train output folder"
+        "--dataset", required=True, type=Path, help="LeRobot v3.0 dataset folder (the one holding meta/)"
+    )
+    parser.add_argument(
+        "--policy",
+        type=Path,
+        help="checkpoint: its pretrained_model folder, checkpoints/NNN/, or the lerobot-train output folder",
     )
     parser.add_argument("--out", type=Path, help="also write the profile JSON to this file")
-    parser.add_argument("--save", action="store_true", help="also store the profile in the workspace, where the app finds it")
+    parser.add_argument(
+        "--save", action="store_true", help="also store the profile in the workspace, where the app finds it"
+    )
     parser.add_argument("--json", action="store_true", help="print the profile as JSON instead of a summary")
-    parser.add_argument("--no-frames", action="store_true", help="skip decoding reference frames (faster; no appearance signatures)")
+    parser.add_argument(
+        "--no-frames", action="store_true", help="skip decoding reference frames (faster; no appearance signatures)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,5 +39,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"profile written to {profile.save(args.out)}", file=sys.stderr)
     if args.save:
         print(f"profile stored as {save_profile(profile)}", file=sys.stderr)
-    print(json.dumps(codec.to_json(profile), indent=1) if args.json else format_profile(profile), end="" if not args.json else "\n")
+    print(
+        json.dumps(codec.to_json(profile), indent=1) if args.json else format_profile(profile),
+        end="" if not args.json else "\n",
+    )
     return 0

@@ -13,7 +13,9 @@ HELP = "run, start, stop or inspect a station process (the one process that driv
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("action", choices=("run", "start", "stop", "status", "list", "create-demo"))
     parser.add_argument("--name", default="demo", help="station name (default: demo)")
-    parser.add_argument("--workspace", type=Path, help="workspace folder (default: $PREFLIGHT_WORKSPACE or ./workspace)")
+    parser.add_argument(
+        "--workspace", type=Path, help="workspace folder (default: $PREFLIGHT_WORKSPACE or ./workspace)"
+    )
     parser.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
 
 
@@ -39,7 +41,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"station '{args.name}' stopped")
     elif args.action == "status":
         process = launcher.status(args.name, workspace)
-        print(json.dumps({"name": process.name, "status": process.status, "pid": process.pid, "message": process.message}, indent=2))
+        print(
+            json.dumps(
+                {"name": process.name, "status": process.status, "pid": process.pid, "message": process.message},
+                indent=2,
+            )
+        )
     elif args.action == "list":
         for name in list_stations(workspace):
             print(f"{name}: {launcher.status(name, workspace).status}")

@@ -13,13 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from core.deploy.live_views import judge_live_views, judged
 from core.errors import PreflightError
 from core.policy.camera_slots import CameraSlots, check_rename_map, propose_camera_slots
 from core.policy.checkpoint import CheckpointInfo
 from core.policy.inference_settings import InferenceSettings, plan_inference
 from core.policy.task_check import check_task
 from core.policy.vlm_backbone import backbone_status
-from core.deploy.live_views import judge_live_views, judged
 from core.rules import epochs as epochs_rule
 from core.rules.finding import Evidence, Finding
 from core.rules.fps import judge_fps
@@ -43,7 +43,9 @@ def gate_status(finding: Finding) -> GateStatus:
     """pass when nothing is wrong, fail when the finding blocks the run, warn otherwise."""
     if not finding.is_problem:
         return "pass"
-    return "fail" if SEVERITY_RANK[finding.severity] >= SEVERITY_RANK[BLOCKS_FROM.get(finding.id, "critical")] else "warn"
+    return (
+        "fail" if SEVERITY_RANK[finding.severity] >= SEVERITY_RANK[BLOCKS_FROM.get(finding.id, "critical")] else "warn"
+    )
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,8 @@ class Preflight:
 
     def blocking(self, task_override: bool = False) -> tuple[Finding, ...]:
         return tuple(
-            finding for finding in self.findings
+            finding
+            for finding in self.findings
             if gate_status(finding) == "fail" and not (task_override and finding.id in OVERRIDABLE)
         )
 
@@ -94,7 +97,9 @@ def run_preflight(
         if rename_map is not None
         else propose_camera_slots(checkpoint, station_cameras, training_cameras)
     )
-    plan = plan_inference(checkpoint, state.fps, inference, n_action_steps=n_action_steps, rtc_execution_horizon=rtc_execution_horizon)
+    plan = plan_inference(
+        checkpoint, state.fps, inference, n_action_steps=n_action_steps, rtc_execution_horizon=rtc_execution_horizon
+    )
     task_check = check_task(task, [t.task for t in profile.tasks], checkpoint)
     details: dict[str, object] = {"task_mismatch": task_check, "camera_slots": slots, "chunking": plan}
     verdict = None
@@ -103,8 +108,12 @@ def run_preflight(
         start = judge_station_start(verdict)
         details["start_pose"] = verdict
     except PreflightError as error:
-        start = Finding("start_pose", "critical", "Start pose cannot be judged", Evidence(str(error)), "See the Home reset page.")
-    live = judge_live_views(client if check_cameras else None, state, profile, at_start_pose=verdict is None or verdict.go)
+        start = Finding(
+            "start_pose", "critical", "Start pose cannot be judged", Evidence(str(error)), "See the Home reset page."
+        )
+    live = judge_live_views(
+        client if check_cameras else None, state, profile, at_start_pose=verdict is None or verdict.go
+    )
     if live.roles is not None:
         details["camera_swap"] = live.roles
     findings = [
@@ -116,7 +125,11 @@ def run_preflight(
         _chunking(plan),
         judge_fps(profile.fps, state.fps, deployment="station"),
         judge_station_units(profile.joint_units, state.use_degrees, state.name),
-        judged("overfitting", "Training length", lambda: epochs_rule.judge_epochs(checkpoint, epochs_rule.trained_epochs(profile, checkpoint))),
+        judged(
+            "overfitting",
+            "Training length",
+            lambda: epochs_rule.judge_epochs(checkpoint, epochs_rule.trained_epochs(profile, checkpoint)),
+        ),
     ]
     backbone = _backbone(checkpoint)
     if backbone is not None:
@@ -129,20 +142,36 @@ def _slots(slots: CameraSlots) -> Finding:
     numbers = {"rename_map": dict(slots.rename_map), "unused_cameras": list(slots.unused_cameras)}
     if slots.blocking:
         return Finding(
-            "camera_slots", "critical", "Policy image keys, station cameras and rename map disagree",
+            "camera_slots",
+            "critical",
+            "Policy image keys, station cameras and rename map disagree",
             Evidence(" ".join(problem.message for problem in slots.problems), numbers),
             "Edit the camera-to-slot mapping so every policy slot gets exactly one station camera.",
         )
-    return Finding("camera_slots", "ok", "Policy image keys, station cameras and rename map agree",
-                   Evidence(f"{slots.explanation} Rename map: {mapping}.", numbers))
+    return Finding(
+        "camera_slots",
+        "ok",
+        "Policy image keys, station cameras and rename map agree",
+        Evidence(f"{slots.explanation} Rename map: {mapping}.", numbers),
+    )
 
 
 def _chunking(plan: InferenceSettings) -> Finding:
     if plan.blocking:
-        return Finding("chunking", "critical", "Chunk settings cannot work", Evidence(" ".join(plan.problems)),
-                       "Change n_action_steps or the inference mode.")
+        return Finding(
+            "chunking",
+            "critical",
+            "Chunk settings cannot work",
+            Evidence(" ".join(plan.problems)),
+            "Change n_action_steps or the inference mode.",
+        )
     if plan.warnings:
-        return Finding("chunking", "warning", "Chunk settings can work, with a caveat", Evidence(f"{plan.explanation} {' '.join(plan.warnings)}"))
+        return Finding(
+            "chunking",
+            "warning",
+            "Chunk settings can work, with a caveat",
+            Evidence(f"{plan.explanation} {' '.join(plan.warnings)}"),
+        )
     return Finding("chunking", "ok", "Chunk settings can work", Evidence(plan.explanation))
 
 
@@ -151,6 +180,11 @@ def _backbone(checkpoint: CheckpointInfo) -> Finding | None:
     if status is None:
         return None
     if status.blocking:
-        return Finding("backbone", "critical", "Vision-language backbone files are missing", Evidence(status.message),
-                       "Fetch the files as described.")
+        return Finding(
+            "backbone",
+            "critical",
+            "Vision-language backbone files are missing",
+            Evidence(status.message),
+            "Fetch the files as described.",
+        )
     return Finding("backbone", "ok", "Vision-language backbone files are on this machine", Evidence(status.summary))

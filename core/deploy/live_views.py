@@ -29,7 +29,9 @@ def judged(finding_id: str, title: str, rule: Callable[[], Finding], fix: str = 
         return Finding(finding_id, "info", f"{title}: not checked", Evidence(f"Not checked: {reason}."), fix)
 
 
-def judge_live_views(client: StationClient | None, state: StationState, profile: TrainingProfile, at_start_pose: bool = True) -> LiveViews:
+def judge_live_views(
+    client: StationClient | None, state: StationState, profile: TrainingProfile, at_start_pose: bool = True
+) -> LiveViews:
     """Both rules on the newest frame of each station camera; `at_start_pose`: the arm is where training frames were taken."""
     if client is None:
         not_run = Evidence("Not checked: no live frames from the station.")
@@ -45,11 +47,20 @@ def judge_live_views(client: StationClient | None, state: StationState, profile:
             Finding("camera_swap", "critical", "Camera roles cannot be checked", problem, fix),
             Finding("visual_shift", "info", "Scene look: not checked", problem, fix),
         )
-    roles = check_roles({name: signatures_of([image]) for name, image in images.items()}, references_of(profile), state.camera_mapping)
+    roles = check_roles(
+        {name: signatures_of([image]) for name, image in images.items()}, references_of(profile), state.camera_mapping
+    )
     views = {name: [scene_view(image, at_start_pose=at_start_pose)] for name, image in images.items()}
-    assignment = roles.best_assignment if roles.verdict == "swapped" else None  # a swapped feed is judged as the view it shows
+    assignment = (
+        roles.best_assignment if roles.verdict == "swapped" else None
+    )  # a swapped feed is judged as the view it shows
     return LiveViews(
-        judged("camera_swap", "Camera roles", lambda: judge_camera_roles(roles), "Check the camera names on the Cameras page."),
+        judged(
+            "camera_swap",
+            "Camera roles",
+            lambda: judge_camera_roles(roles),
+            "Check the camera names on the Cameras page.",
+        ),
         judged("visual_shift", "Scene look", lambda: judge_scene(reference_frames(profile, views), views, assignment)),
         roles,
     )

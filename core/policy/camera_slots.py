@@ -27,10 +27,15 @@ from core.policy.checkpoint import CheckpointInfo
 IMAGE_PREFIX = "observation.images."
 EMPTY_SLOT = re.compile(r"^observation\.images\.empty_camera_\d+$")
 # Fallback order when nothing else decides: scene cameras take the first slot, wrist cameras the next.
-ROLE_WORDS: tuple[tuple[str, ...], ...] = (("front", "top", "overhead", "scene", "table", "main", "high"), ("wrist", "gripper", "hand"))
+ROLE_WORDS: tuple[tuple[str, ...], ...] = (
+    ("front", "top", "overhead", "scene", "table", "main", "high"),
+    ("wrist", "gripper", "hand"),
+)
 
 SlotState = Literal["filled", "empty_camera", "missing", "used_twice"]
-ProblemKind = Literal["missing_slot", "slot_used_twice", "camera_used_twice", "unknown_camera", "unknown_slot", "empty_slot_fed"]
+ProblemKind = Literal[
+    "missing_slot", "slot_used_twice", "camera_used_twice", "unknown_camera", "unknown_slot", "empty_slot_fed"
+]
 Origin = Literal["identity", "stored", "order", "edited"]
 
 
@@ -55,7 +60,9 @@ class SlotProblem:
 class CameraSlots:
     policy_type: str
     station_cameras: tuple[str, ...]  # names, as the station calls them
-    rename_map: dict[str, str]  # pass to the rollout as is: station key -> policy key (cameras already named like their slot are left out)
+    rename_map: dict[
+        str, str
+    ]  # pass to the rollout as is: station key -> policy key (cameras already named like their slot are left out)
     slots: tuple[SlotStatus, ...]  # in the policy's order
     unused_cameras: tuple[str, ...]  # station cameras the policy does not see
     problems: tuple[SlotProblem, ...]
@@ -103,7 +110,9 @@ def propose_camera_slots(
         if slot not in assigned and slot in station and slot not in assigned.values():
             assign(slot, slot, "identity")
     free_slots = [slot for slot in real_slots if slot not in assigned]
-    free_cameras = sorted((key for key in station if key not in assigned.values()), key=lambda key: (_role_rank(key), station.index(key)))
+    free_cameras = sorted(
+        (key for key in station if key not in assigned.values()), key=lambda key: (_role_rank(key), station.index(key))
+    )
     for slot, camera in zip(free_slots, free_cameras):
         assign(slot, camera, "order")
 
@@ -114,7 +123,10 @@ def propose_camera_slots(
 
 
 def check_rename_map(
-    checkpoint: CheckpointInfo, station_cameras: Sequence[str], rename_map: Mapping[str, str], training_cameras: Sequence[str] = ()
+    checkpoint: CheckpointInfo,
+    station_cameras: Sequence[str],
+    rename_map: Mapping[str, str],
+    training_cameras: Sequence[str] = (),
 ) -> CameraSlots:
     """Judge a rename map as lerobot will apply it: mapped cameras get their target key, the others keep their own."""
     station = [camera_key(name) for name in station_cameras]
@@ -124,7 +136,10 @@ def check_rename_map(
 
 
 def check_slot_choice(
-    checkpoint: CheckpointInfo, station_cameras: Sequence[str], choice: Mapping[str, str | None], training_cameras: Sequence[str] = ()
+    checkpoint: CheckpointInfo,
+    station_cameras: Sequence[str],
+    choice: Mapping[str, str | None],
+    training_cameras: Sequence[str] = (),
 ) -> CameraSlots:
     """Judge a page's one-camera-per-slot choice (slot -> station camera name, None for none)."""
     station = [camera_key(name) for name in station_cameras]
@@ -135,7 +150,11 @@ def check_slot_choice(
 
 
 def _judge(
-    checkpoint: CheckpointInfo, station: Sequence[str], pairs: Iterable[tuple[str, str]], origin: Origin, training_cameras: Sequence[str]
+    checkpoint: CheckpointInfo,
+    station: Sequence[str],
+    pairs: Iterable[tuple[str, str]],
+    origin: Origin,
+    training_cameras: Sequence[str],
 ) -> CameraSlots:
     pairs = list(dict.fromkeys(pairs))
     slots = list(checkpoint.image_keys)
@@ -149,19 +168,28 @@ def _judge(
         renamed = camera != target
         if camera not in station:
             problems.append(
-                SlotProblem("unknown_camera", f"The map names camera '{camera_name(camera)}', which this station does not have "
-                            f"(its cameras: {station_names}). Map one of the station's cameras instead.")
+                SlotProblem(
+                    "unknown_camera",
+                    f"The map names camera '{camera_name(camera)}', which this station does not have "
+                    f"(its cameras: {station_names}). Map one of the station's cameras instead.",
+                )
             )
         elif target not in feeding:
             if renamed:
                 problems.append(
-                    SlotProblem("unknown_slot", f"'{camera_name(camera)}' is mapped to '{camera_name(target)}', which is not an image "
-                                f"input of this {checkpoint.policy_type} policy (its slots: {slot_names}). Map it to one of those.")
+                    SlotProblem(
+                        "unknown_slot",
+                        f"'{camera_name(camera)}' is mapped to '{camera_name(target)}', which is not an image "
+                        f"input of this {checkpoint.policy_type} policy (its slots: {slot_names}). Map it to one of those.",
+                    )
                 )
         elif is_empty_slot(target):
             problems.append(
-                SlotProblem("empty_slot_fed", f"'{camera_name(camera)}' is mapped to '{camera_name(target)}', a slot the policy was trained "
-                            "to see blank (empty_cameras). Map it to another slot or leave it unmapped.")
+                SlotProblem(
+                    "empty_slot_fed",
+                    f"'{camera_name(camera)}' is mapped to '{camera_name(target)}', a slot the policy was trained "
+                    "to see blank (empty_cameras). Map it to another slot or leave it unmapped.",
+                )
             )
         else:
             feeding[target].append(camera)
@@ -173,8 +201,11 @@ def _judge(
     for camera, targets in uses.items():
         if len(targets) > 1:
             problems.append(
-                SlotProblem("camera_used_twice", f"Camera '{camera_name(camera)}' feeds {' and '.join(camera_name(t) for t in targets)}; "
-                            "a camera can fill one slot only. Choose a different camera for all but one of them.")
+                SlotProblem(
+                    "camera_used_twice",
+                    f"Camera '{camera_name(camera)}' feeds {' and '.join(camera_name(t) for t in targets)}; "
+                    "a camera can fill one slot only. Choose a different camera for all but one of them.",
+                )
             )
 
     statuses = []
@@ -190,15 +221,20 @@ def _judge(
         elif len(cameras) > 1:
             statuses.append(SlotStatus(slot, "used_twice", cameras, saw, f"fed by {' and '.join(cameras)}{saw_text}"))
             problems.append(
-                SlotProblem("slot_used_twice", f"Slot '{camera_name(slot)}' is fed by {' and '.join(cameras)}; each slot takes one "
-                            f"camera{saw_text}. Keep one of them on it and map the other to a free slot or leave it unmapped.")
+                SlotProblem(
+                    "slot_used_twice",
+                    f"Slot '{camera_name(slot)}' is fed by {' and '.join(cameras)}; each slot takes one "
+                    f"camera{saw_text}. Keep one of them on it and map the other to a free slot or leave it unmapped.",
+                )
             )
         else:
             statuses.append(SlotStatus(slot, "filled", cameras, saw, f"{cameras[0]}{saw_text}"))
 
     seen = {camera for slot in slots for camera in feeding[slot]}
     unused = tuple(camera_name(key) for key in station if key not in seen)
-    rename_map = {camera: target for camera, target in pairs if camera != target and camera in station and target in feeding}
+    rename_map = {
+        camera: target for camera, target in pairs if camera != target and camera in station and target in feeding
+    }
     return CameraSlots(
         policy_type=checkpoint.policy_type,
         station_cameras=tuple(camera_name(key) for key in station),
@@ -220,24 +256,32 @@ def _trained_from(checkpoint: CheckpointInfo, training_keys: Sequence[str]) -> d
     return fed
 
 
-def _missing_message(checkpoint: CheckpointInfo, slot: str, saw: str | None, station: Sequence[str], feeding: Mapping[str, list[str]]) -> str:
+def _missing_message(
+    checkpoint: CheckpointInfo, slot: str, saw: str | None, station: Sequence[str], feeding: Mapping[str, list[str]]
+) -> str:
     unused = [key for key in station if all(key not in cameras for cameras in feeding.values())]
     suggestion = saw if saw in station else unused[0] if unused else None
     consequence = (
-        "SmolVLA would silently run on fewer images than it was trained on" if checkpoint.policy_type == "smolvla"
+        "SmolVLA would silently run on fewer images than it was trained on"
+        if checkpoint.policy_type == "smolvla"
         else f"the {checkpoint.policy_type} policy would fail on its first frame"
     )
     trained = f" In training it saw '{camera_name(saw)}'." if saw and saw != slot else ""
     fix = (
-        f" Map a station camera to it, e.g. \"{suggestion}\": \"{slot}\"."
+        f' Map a station camera to it, e.g. "{suggestion}": "{slot}".'
         if suggestion
         else " The station has no camera left for it: add the camera that showed this view in training."
     )
     return f"No camera feeds the policy's slot '{camera_name(slot)}': {consequence}.{trained}{fix}"
 
 
-def _explanation(origin: Origin, statuses: Sequence[SlotStatus], unused: Sequence[str], checkpoint: CheckpointInfo) -> str:
-    fills = ", ".join(f"{s.cameras[0]} -> {camera_name(s.slot)}" for s in statuses if s.state == "filled") or "no slot filled"
+def _explanation(
+    origin: Origin, statuses: Sequence[SlotStatus], unused: Sequence[str], checkpoint: CheckpointInfo
+) -> str:
+    fills = (
+        ", ".join(f"{s.cameras[0]} -> {camera_name(s.slot)}" for s in statuses if s.state == "filled")
+        or "no slot filled"
+    )
     how = {
         "identity": "the station's cameras are named like the policy's slots",
         "stored": "the rename map stored in the checkpoint, the one training used",

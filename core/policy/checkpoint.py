@@ -31,7 +31,9 @@ TRAINING_STEP_FILE = Path("training_state") / "training_step.json"
 RENAME_STEP_NAMES = ("rename_observations_processor", "RenameObservationsProcessorStep")
 TOKENIZER_STEP_NAMES = ("tokenizer_processor", "TokenizerProcessorStep")
 NEWLINE_STEP_NAMES = ("smolvla_new_line_processor", "NewLineTaskProcessorStep")
-MIGRATE_COMMAND = "python -m lerobot.processor.migrate_policy_normalization --pretrained-path {path} --output-dir {path}_migrated"
+MIGRATE_COMMAND = (
+    "python -m lerobot.processor.migrate_policy_normalization --pretrained-path {path} --output-dir {path}_migrated"
+)
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,9 @@ class TrainingRun:
 class LanguageInput:
     """How the policy's preprocessor turns the task sentence into tokens; absent for policies that ignore it (ACT)."""
 
-    appends_newline: bool  # SmolVLA's NewLineTaskProcessorStep: "Grab the brain" reaches the tokenizer as "Grab the brain\n"
+    appends_newline: (
+        bool  # SmolVLA's NewLineTaskProcessorStep: "Grab the brain" reaches the tokenizer as "Grab the brain\n"
+    )
     tokenizer_name: str  # a Hub repo id or a local folder, loaded with AutoTokenizer
     max_length: int  # tokens; longer sentences are cut when `truncation`
     padding: str  # "longest" or "max_length"
@@ -90,7 +94,9 @@ def find_pretrained_model(path: str | Path) -> Path:
     if not folder.exists():
         raise CheckpointError(f"The checkpoint folder {folder} does not exist. Check the path.")
     if not folder.is_dir():
-        raise CheckpointError(f"{folder} is a file. Give the checkpoint's pretrained_model folder (the one with config.json).")
+        raise CheckpointError(
+            f"{folder} is a file. Give the checkpoint's pretrained_model folder (the one with config.json)."
+        )
     for candidate in (folder, folder / "pretrained_model", folder / "checkpoints" / "last" / "pretrained_model"):
         if (candidate / CONFIG_FILE).is_file():
             return candidate.resolve()
@@ -106,7 +112,9 @@ def read_checkpoint(path: str | Path) -> CheckpointInfo:
     folder = find_pretrained_model(path)
     config = _read_json(folder / CONFIG_FILE)
     if "type" not in config:
-        raise CheckpointError(f"{folder / CONFIG_FILE} has no policy 'type'. It was not written by lerobot: give the pretrained_model folder.")
+        raise CheckpointError(
+            f"{folder / CONFIG_FILE} has no policy 'type'. It was not written by lerobot: give the pretrained_model folder."
+        )
     if not (folder / PREPROCESSOR_FILE).is_file():
         raise CheckpointError(
             f"{folder} has no {PREPROCESSOR_FILE}: it was saved by an older lerobot, before policies carried "
@@ -119,7 +127,9 @@ def read_checkpoint(path: str | Path) -> CheckpointInfo:
         policy_type=str(config["type"]),
         chunk_size=config.get("chunk_size"),
         n_action_steps=config.get("n_action_steps"),
-        image_keys=tuple(key for key, feature in (config.get("input_features") or {}).items() if feature.get("type") == "VISUAL"),
+        image_keys=tuple(
+            key for key, feature in (config.get("input_features") or {}).items() if feature.get("type") == "VISUAL"
+        ),
         rename_map=_rename_map(preprocessor),
         training=_training_run(train_config, folder) if train_config is not None else None,
         config=config,
@@ -186,4 +196,6 @@ def _read_json(path: Path) -> dict[str, Any]:
     try:
         return json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError, OSError) as error:
-        raise CheckpointError(f"Cannot read {path} ({error}). Copy the checkpoint folder again from where it was trained.") from error
+        raise CheckpointError(
+            f"Cannot read {path} ({error}). Copy the checkpoint folder again from where it was trained."
+        ) from error

@@ -91,8 +91,10 @@ class InferenceSettings:
             return (
                 f"Each inference plans {self.chunk_size} actions ({self.chunk_horizon_s:.2f} s at {fps}). The arm executes the "
                 f"first {self.n_action_steps} ({self.replan_period_s:.2f} s), then the control loop waits for the next inference "
-                f"on a fresh observation" + (f"; the other {dropped} planned actions are dropped." if dropped else ".")
-                + " " + self.trade_off
+                f"on a fresh observation"
+                + (f"; the other {dropped} planned actions are dropped." if dropped else ".")
+                + " "
+                + self.trade_off
             )
         threshold = self.rtc_queue_threshold or 0
         start = (
@@ -106,7 +108,8 @@ class InferenceSettings:
             f"({self.chunk_horizon_s:.2f} s at {fps}) is started {start}, and replaces the queue less the actions executed "
             f"while it was computed. Its first {self.rtc_execution_horizon} actions ({self.execution_horizon_s:.2f} s) are "
             f"steered to agree with what was still queued from the previous chunk ({self.rtc_attention_schedule} fade, "
-            f"guidance weight at most {self.rtc_max_guidance_weight:g}), so chunks join without a jump. " + self.trade_off
+            f"guidance weight at most {self.rtc_max_guidance_weight:g}), so chunks join without a jump. "
+            + self.trade_off
         )
 
     @property
@@ -145,9 +148,19 @@ def plan_inference(
         inference="rtc" if rtc else "sync",
         chunk_size=chunk_size,
         n_action_steps=n_action_steps,
-        rtc_execution_horizon=(rtc_execution_horizon if rtc_execution_horizon is not None else DEFAULT_EXECUTION_HORIZON) if rtc else None,
-        rtc_queue_threshold=(rtc_queue_threshold if rtc_queue_threshold is not None else DEFAULT_QUEUE_THRESHOLD) if rtc else None,
-        rtc_max_guidance_weight=(rtc_max_guidance_weight if rtc_max_guidance_weight is not None else DEFAULT_MAX_GUIDANCE_WEIGHT) if rtc else None,
+        rtc_execution_horizon=(
+            rtc_execution_horizon if rtc_execution_horizon is not None else DEFAULT_EXECUTION_HORIZON
+        )
+        if rtc
+        else None,
+        rtc_queue_threshold=(rtc_queue_threshold if rtc_queue_threshold is not None else DEFAULT_QUEUE_THRESHOLD)
+        if rtc
+        else None,
+        rtc_max_guidance_weight=(
+            rtc_max_guidance_weight if rtc_max_guidance_weight is not None else DEFAULT_MAX_GUIDANCE_WEIGHT
+        )
+        if rtc
+        else None,
         rtc_attention_schedule=(rtc_attention_schedule or DEFAULT_ATTENTION_SCHEDULE).upper() if rtc else None,
         rtc_supported=supports_rtc(checkpoint),
         inference_latency_ms=inference_latency_ms,
@@ -173,7 +186,9 @@ def _judge(s: InferenceSettings, checkpoint: CheckpointInfo, asked: str) -> tupl
                 f"{s.chunk_size} actions. Set it to at most {s.chunk_size}."
             )
         if checkpoint.config.get("temporal_ensemble_coeff") is not None and s.n_action_steps != 1:
-            problems.append("This ACT averages overlapping plans (temporal_ensemble_coeff), which needs n_action_steps = 1: set it to 1.")
+            problems.append(
+                "This ACT averages overlapping plans (temporal_ensemble_coeff), which needs n_action_steps = 1: set it to 1."
+            )
         if s.latency_frames is not None and s.inference_latency_ms > 1000 / s.fps:
             warnings.append(
                 f"One inference takes {s.inference_latency_ms:.0f} ms, {s.latency_frames} frames at {s.fps:g} fps: the arm stops "

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from core.policy.checkpoint import PREPROCESSOR_FILE, TOKENIZER_STEP_NAMES, CheckpointInfo
 from core.errors import CheckpointError
+from core.policy.checkpoint import PREPROCESSOR_FILE, TOKENIZER_STEP_NAMES, CheckpointInfo
 
 VISIBLE = {" ": "␣", "\n": "⏎", "\t": "⇥", "\r": "␍"}
 DIFF_UNITS = re.compile(r"\w+|\s|[^\w\s]")
@@ -116,7 +116,10 @@ def closest_task(sentence: str, training_tasks: Sequence[str]) -> str | None:
     """The training task equal to the sentence, else the most similar one (character ratio, ties to the first)."""
     if sentence in training_tasks:
         return sentence
-    scored = [(difflib.SequenceMatcher(a=task, b=sentence, autojunk=False).ratio(), -i, task) for i, task in enumerate(training_tasks)]
+    scored = [
+        (difflib.SequenceMatcher(a=task, b=sentence, autojunk=False).ratio(), -i, task)
+        for i, task in enumerate(training_tasks)
+    ]
     return max(scored)[2] if scored else None
 
 
@@ -155,7 +158,9 @@ def model_view(checkpoint: CheckpointInfo, training: str, operator: str) -> Mode
         for i in range(length)
     )
     first = next((row.position for row in rows if not row.same), None)
-    cut = pipeline.max_length if pipeline.truncation and max(training_full, operator_full) > pipeline.max_length else None
+    cut = (
+        pipeline.max_length if pipeline.truncation and max(training_full, operator_full) > pipeline.max_length else None
+    )
     return ModelView(pipeline.describe(), training_text, operator_text, rows, first, cut)
 
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from core.policy.checkpoint import CheckpointInfo
 from core.errors import CheckpointError
+from core.policy.checkpoint import CheckpointInfo
 
 # Each need is met by any one of its alternatives (every file of it present).
 ALTERNATIVES: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -33,7 +33,14 @@ ALTERNATIVES: dict[str, tuple[tuple[str, ...], ...]] = {
 FETCH_FILES: dict[str, tuple[str, ...]] = {
     "config": ("config.json",),
     "processor": ("preprocessor_config.json", "processor_config.json", "chat_template.json"),
-    "tokenizer": ("tokenizer_config.json", "tokenizer.json", "vocab.json", "merges.txt", "added_tokens.json", "special_tokens_map.json"),
+    "tokenizer": (
+        "tokenizer_config.json",
+        "tokenizer.json",
+        "vocab.json",
+        "merges.txt",
+        "added_tokens.json",
+        "special_tokens_map.json",
+    ),
     "weights": ("model.safetensors", "generation_config.json"),
 }
 NEEDED_FOR: dict[str, str] = {
@@ -74,12 +81,16 @@ class BackboneStatus:
     @property
     def blocking(self) -> bool:
         """Loading the policy will fail: files are missing and nothing may download them."""
-        return not self.available and (self.offline or any(s.kind == "folder" and not s.available for s in self.sources))
+        return not self.available and (
+            self.offline or any(s.kind == "folder" and not s.available for s in self.sources)
+        )
 
     @property
     def summary(self) -> str:
         """One line for a profile or a page header."""
-        places = ", ".join(f"{s.name} ({'folder' if s.kind == 'folder' else 'Hugging Face cache'})" for s in self.sources)
+        places = ", ".join(
+            f"{s.name} ({'folder' if s.kind == 'folder' else 'Hugging Face cache'})" for s in self.sources
+        )
         if self.available:
             return f"available: {places}"
         missing = ", ".join(f for s in self.sources for f in s.missing_files)
@@ -100,7 +111,11 @@ class BackboneStatus:
             if source.kind == "folder":
                 parts.append(
                     f"SmolVLA loads its vision-language backbone from the folder {source.name} ({needs}), and that folder "
-                    + (f"lacks {', '.join(source.missing_files)}. " if Path(source.name).is_dir() else "does not exist on this machine. ")
+                    + (
+                        f"lacks {', '.join(source.missing_files)}. "
+                        if Path(source.name).is_dir()
+                        else "does not exist on this machine. "
+                    )
                     + "Copy the backbone folder from the machine the policy was trained on to the same path, or edit "
                     "`vlm_model_name` in the checkpoint's config.json and `tokenizer_name` in policy_preprocessor.json to where it is."
                 )
@@ -150,11 +165,16 @@ def backbone_status(
     needs: dict[str, list[str]] = {checkpoint.vlm_model_name: ["config", "processor"]}
     if checkpoint.load_vlm_weights:
         needs[checkpoint.vlm_model_name].append("weights")
-    tokenizer = checkpoint.language.tokenizer_name if checkpoint.language and checkpoint.language.tokenizer_name else None
+    tokenizer = (
+        checkpoint.language.tokenizer_name if checkpoint.language and checkpoint.language.tokenizer_name else None
+    )
     needs.setdefault(tokenizer or checkpoint.vlm_model_name, []).append("tokenizer")
     return BackboneStatus(
         vlm_model_name=checkpoint.vlm_model_name,
-        sources=tuple(_source(name, sorted(source_needs, key=list(ALTERNATIVES).index), cache_dir) for name, source_needs in needs.items()),
+        sources=tuple(
+            _source(name, sorted(source_needs, key=list(ALTERNATIVES).index), cache_dir)
+            for name, source_needs in needs.items()
+        ),
         offline=offline,
         cache_dir=str(cache_dir),
     )
@@ -183,7 +203,9 @@ def _source(name: str, needs: Sequence[str], cache_dir: Path) -> BackboneSource:
     if is_folder:  # name the files of the usual layout that are not there
         missing = [file for need in unmet for file in ALTERNATIVES[need][0] if state[file] != "present"]
     else:  # everything the need's files on the Hub could be, less what the cache has or knows the repo lacks
-        missing = [file for need in unmet for file in FETCH_FILES[need] if _cache_state(name, file, cache_dir) == "missing"]
+        missing = [
+            file for need in unmet for file in FETCH_FILES[need] if _cache_state(name, file, cache_dir) == "missing"
+        ]
     return BackboneSource(
         name=name,
         kind="folder" if is_folder else "hub",
@@ -222,7 +244,7 @@ def _local_path(name: str, file: str, cache_dir: Path) -> str | None:
 
 
 def _cache_state(repo_id: str, file: str, cache_dir: Path) -> str:
-    """"present", "absent" (the Hub answered that the repo has no such file, and the cache remembers) or "missing"."""
+    """ "present", "absent" (the Hub answered that the repo has no such file, and the cache remembers) or "missing"."""
     from huggingface_hub import _CACHED_NO_EXIST, try_to_load_from_cache
 
     found = try_to_load_from_cache(repo_id, file, cache_dir=cache_dir)

@@ -13,7 +13,7 @@ import dataclasses
 import json
 import sqlite3
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
@@ -64,7 +64,7 @@ class Registry:
         self.path = path
 
     @classmethod
-    def open(cls, url: str | None = None) -> "Registry":
+    def open(cls, url: str | None = None) -> Registry:
         """Open (creating if needed) the registry at a `sqlite:///...` URL; default $PREFLIGHT_DATABASE_URL, else the workspace file."""
         path = database.path_of_url(url or database.default_database_url())
         database.prepare(path)
@@ -217,7 +217,13 @@ class Registry:
 
     def log_event(self, station: str, kind: str, payload: dict[str, Any], run_id: int | None = None) -> Event:
         """Keep something analytics must see later: a camera-mapping change, a task override, an emergency stop."""
-        values = {"station": station, "kind": kind, "payload_json": _dumps(payload), "run_id": run_id, "logged_at": _now()}
+        values = {
+            "station": station,
+            "kind": kind,
+            "payload_json": _dumps(payload),
+            "run_id": run_id,
+            "logged_at": _now(),
+        }
         return _record(Event, self._write(lambda c: _insert(c, "events", values)))
 
     # Analytics and export
@@ -291,7 +297,9 @@ def _where(columns: dict[str, str], **equal_to: Any) -> tuple[str, list[Any]]:
 def _one(connection: sqlite3.Connection, table: str, row_id: int, noun: str) -> sqlite3.Row:
     row = connection.execute(f"SELECT * FROM {table} WHERE id = ?", (row_id,)).fetchone()
     if row is None:
-        raise RegistryError(f"There is no {noun} {row_id} in the registry; `python -m core registry list` shows the episodes.")
+        raise RegistryError(
+            f"There is no {noun} {row_id} in the registry; `python -m core registry list` shows the episodes."
+        )
     return row
 
 
@@ -315,12 +323,12 @@ def _policy_type(folder: Path) -> str:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(UTC).isoformat()
 
 
 def _time_text(moment: datetime) -> str:
     """UTC ISO 8601; a naive time is taken as local time."""
-    return moment.astimezone(timezone.utc).isoformat()
+    return moment.astimezone(UTC).isoformat()
 
 
 def _time(text: str | None) -> datetime | None:

@@ -19,8 +19,9 @@ states the measured margins and the limits.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Mapping, Sequence
+from typing import Literal
 
 import numpy as np
 
@@ -59,7 +60,9 @@ def score_matrix(
     """feed -> role -> best similarity between any live frame of the feed and any reference frame of the role."""
     return {
         feed: {
-            role: round(max(similarity(a, b) for a in feed_sigs for b in role_sigs), 4) if feed_sigs and role_sigs else 0.0
+            role: round(max(similarity(a, b) for a in feed_sigs for b in role_sigs), 4)
+            if feed_sigs and role_sigs
+            else 0.0
             for role, role_sigs in references.items()
         }
         for feed, feed_sigs in live.items()
@@ -80,26 +83,44 @@ def check_roles(
     feeds = [feed for feed in live if feed in references]
     missing = tuple(role for role in references if role not in live)
     if not feeds:
-        return RoleCheck("incomplete", scores, {}, None, missing=missing, message="No live feed has the name of a training camera role.")
+        return RoleCheck(
+            "incomplete",
+            scores,
+            {},
+            None,
+            missing=missing,
+            message="No live feed has the name of a training camera role.",
+        )
     unrecognised = tuple(feed for feed in feeds if max(scores[feed].values()) < UNRECOGNISED_BELOW)
     best = _best_assignment(scores, feeds)
     gain = (_total(scores, best) - _total(scores, {feed: feed for feed in feeds})) / len(feeds)
     if unrecognised:
         names = ", ".join(unrecognised)
         return RoleCheck(
-            "unrecognised", scores, best, None, unrecognised, missing=missing,
+            "unrecognised",
+            scores,
+            best,
+            None,
+            unrecognised,
+            missing=missing,
             message=f"{names}: the view matches none of the training cameras (best score under {UNRECOGNISED_BELOW}). "
             "Check that the lens is uncovered, the camera points at the workspace and the scene is lit as in training.",
         )
     if gain <= SWAP_MARGIN or best == {feed: feed for feed in feeds}:
-        return RoleCheck("ok", scores, best, None, missing=missing, message="Every camera shows the view its role had in training.")
+        return RoleCheck(
+            "ok", scores, best, None, missing=missing, message="Every camera shows the view its role had in training."
+        )
     fix = dict(camera_mapping)
     for feed, role in best.items():
         if feed != role:
             fix[role] = camera_mapping[feed]
     moved = ", ".join(f"'{feed}' shows the {role} view" for feed, role in best.items() if feed != role)
     return RoleCheck(
-        "swapped", scores, best, fix, missing=missing,
+        "swapped",
+        scores,
+        best,
+        fix,
+        missing=missing,
         message=f"Cameras swapped: {moved}. Swap them (the mapping {fix}) or exchange the cables.",
     )
 
@@ -128,10 +149,21 @@ def judge_camera_roles(check: RoleCheck) -> Finding:
     moved = {feed: role for feed, role in check.best_assignment.items() if feed != role}
     numbers = {"scores": check.scores, "shows": moved}
     if check.verdict != "swapped":
-        return Finding(FINDING_ID, "ok", "Camera roles match the training views", Evidence(f"{check.message} Scores: {scores}.", numbers))
+        return Finding(
+            FINDING_ID,
+            "ok",
+            "Camera roles match the training views",
+            Evidence(f"{check.message} Scores: {scores}.", numbers),
+        )
     shown = ", ".join(f"'{feed}' shows the {role} view" for feed, role in moved.items())
     fix = (
         f"Swap the cameras on the Cameras page (mapping {check.fix_mapping}), or exchange the two camera cables, "
         "then check the live views again."
     )
-    return Finding(FINDING_ID, "critical", "Cameras swapped: " + shown, Evidence(f"{check.message} Scores: {scores}.", numbers), fix)
+    return Finding(
+        FINDING_ID,
+        "critical",
+        "Cameras swapped: " + shown,
+        Evidence(f"{check.message} Scores: {scores}.", numbers),
+        fix,
+    )

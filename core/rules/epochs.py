@@ -63,7 +63,9 @@ def judge_epochs(checkpoint: CheckpointInfo | None, epochs: float | None) -> Fin
         return Finding(FINDING_ID, "ok", "Training length is in the typical range", Evidence(sentence, numbers))
     if verdict == "below":
         return Finding(
-            FINDING_ID, "ok", "Training length is below the typical range",
+            FINDING_ID,
+            "ok",
+            "Training length is below the typical range",
             Evidence(f"{sentence} Below the typical range: the policy is likely under-trained.", numbers),
             "Train longer; the Training planner on the Analytics page gives the steps for a target number of epochs.",
         )

@@ -13,9 +13,18 @@ FPS_TOLERANCE = 0.5
 
 def judge_fps(training_fps: float, deployment_fps: float, *, deployment: str = "deployment") -> Finding:
     """`deployment` names the other side in the sentence ("station" before a run, "deployment recording" after)."""
-    numbers = {"training_fps": training_fps, "deployment_fps": deployment_fps, "ratio": round(deployment_fps / training_fps, 4)}
+    numbers = {
+        "training_fps": training_fps,
+        "deployment_fps": deployment_fps,
+        "ratio": round(deployment_fps / training_fps, 4),
+    }
     if abs(training_fps - deployment_fps) <= FPS_TOLERANCE:
-        return Finding(FINDING_ID, "ok", "FPS agrees", Evidence(f"{deployment_fps:g} fps against {training_fps:g} fps in training.", numbers))
+        return Finding(
+            FINDING_ID,
+            "ok",
+            "FPS agrees",
+            Evidence(f"{deployment_fps:g} fps against {training_fps:g} fps in training.", numbers),
+        )
     return Finding(
         id=FINDING_ID,
         severity="critical",

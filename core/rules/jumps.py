@@ -44,7 +44,12 @@ def judge_jumps(
                 "ratio": round(deploy.p95 / train.p95, 2) if train.p95 > 0 else None,
             }
     if not flagged:
-        return Finding(FINDING_ID, "ok", "Actions move as smoothly as in training", Evidence("No arm joint jumps more than in training."))
+        return Finding(
+            FINDING_ID,
+            "ok",
+            "Actions move as smoothly as in training",
+            Evidence("No arm joint jumps more than in training."),
+        )
     worst = max(flagged, key=lambda m: flagged[m]["ratio"] or math.inf)
     ratio = flagged[worst]["ratio"]
     chunking = ""

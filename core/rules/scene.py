@@ -49,7 +49,9 @@ def scene_view(image: np.ndarray, episode_index: int | None = None, at_start_pos
     return SceneView(signature_of(image), luminance(image), episode_index, at_start_pose)
 
 
-def reference_frames(profile: TrainingProfile, views: Mapping[str, Sequence[SceneView]] | None) -> dict[str, list[ReferenceFrame]]:
+def reference_frames(
+    profile: TrainingProfile, views: Mapping[str, Sequence[SceneView]] | None
+) -> dict[str, list[ReferenceFrame]]:
     """Role name -> its training reference frames; raises CannotJudge when the views cannot be compared."""
     references = {camera.name: list(camera.reference_frames) for camera in profile.cameras if camera.reference_frames}
     if not references:
@@ -82,7 +84,9 @@ def judge_scene(
         )
         at_start = [view for view in views[feed] if view.at_start_pose]
         deployed = (
-            statistics.median(max(similarity(view.signature, ref) for ref in signatures) for view in at_start) if at_start else None
+            statistics.median(max(similarity(view.signature, ref) for ref in signatures) for view in at_start)
+            if at_start
+            else None
         )
         train_light = [luminance(frame.image()) for frame in refs]
         deployed_light = statistics.median(view.luminance for view in views[feed])

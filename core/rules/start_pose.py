@@ -111,7 +111,15 @@ def judge_start_pose(
         delta = None if now is None else now - target.mean
         inside = delta is not None and abs(delta) <= target.tolerance
         joints.append(
-            JointDelta(target.motor, target.mean, target.tolerance, now, None if leader is None else leader.get(target.motor), delta, inside)
+            JointDelta(
+                target.motor,
+                target.mean,
+                target.tolerance,
+                now,
+                None if leader is None else leader.get(target.motor),
+                delta,
+                inside,
+            )
         )
         if delta is None:
             outside.append((float("inf"), f"{target.motor}: no reading"))
@@ -119,8 +127,11 @@ def judge_start_pose(
             unit = "" if target.motor == GRIPPER else "°"
             direction = _direction(target.motor, delta)
             outside.append(
-                (abs(delta) / target.tolerance, f"{target.motor}: {direction} {abs(delta):.1f}{unit} "
-                 f"(now {now:.1f}{unit}, training {target.mean:.1f}{unit} ± {target.tolerance:.1f})")
+                (
+                    abs(delta) / target.tolerance,
+                    f"{target.motor}: {direction} {abs(delta):.1f}{unit} "
+                    f"(now {now:.1f}{unit}, training {target.mean:.1f}{unit} ± {target.tolerance:.1f})",
+                )
             )
     outside.sort(reverse=True)
     return StartPoseVerdict(
@@ -151,11 +162,11 @@ def _gripper_note(targets: Sequence[JointTarget], follower: Mapping[str, float],
     return f"The gripper is {now} ({follower[GRIPPER]:.1f}) but training episodes started with it {trained} ({target.mean:.1f})."
 
 
-
-
 def judge_station_start(verdict: StartPoseVerdict) -> Finding:
     """Before a run: GO is ok; NO-GO is critical, with the joints to move and which way."""
-    distance = f"largest arm deviation {verdict.distance:.1f}°" if verdict.distance is not None else "no arm joints compared"
+    distance = (
+        f"largest arm deviation {verdict.distance:.1f}°" if verdict.distance is not None else "no arm joints compared"
+    )
     numbers = {
         "go": verdict.go,
         "distance_deg": verdict.distance,
@@ -167,7 +178,10 @@ def judge_station_start(verdict: StartPoseVerdict) -> Finding:
         return Finding(FINDING_ID, "ok", "Start pose is GO", Evidence(sentence, numbers))
     note = f" {verdict.gripper_note}" if verdict.gripper_note else ""
     return Finding(
-        FINDING_ID, "critical", "Start pose is NO-GO", Evidence(f"NO-GO ({distance}): {'; '.join(verdict.moves)}.{note}", numbers),
+        FINDING_ID,
+        "critical",
+        "Start pose is NO-GO",
+        Evidence(f"NO-GO ({distance}): {'; '.join(verdict.moves)}.{note}", numbers),
         "Move the arm home on the Home reset page (automatically or with the leader arm).",
     )
 
@@ -177,7 +191,12 @@ def judge_recorded_starts(episodes: pd.DataFrame, targets: Sequence[JointTarget]
     off = episodes["start_pose_off"].to_numpy(dtype=bool)
     needed = max(1, math.ceil(START_POSE_SHARE * len(episodes)))
     if off.sum() < needed:
-        return Finding(FINDING_ID, "ok", TITLE, Evidence(f"{int(off.sum())} of {len(episodes)} episodes started off the start pose."))
+        return Finding(
+            FINDING_ID,
+            "ok",
+            TITLE,
+            Evidence(f"{int(off.sum())} of {len(episodes)} episodes started off the start pose."),
+        )
     joints = Counter(j for text in episodes.loc[off, "start_off_joints"] for j in text.split(", ") if j)
     by_motor = {target.motor: target for target in targets}
     started_gripper = float(np.nanmedian(episodes["start_gripper"]))
@@ -211,5 +230,7 @@ def judge_recorded_starts(episodes: pd.DataFrame, targets: Sequence[JointTarget]
                 "tolerance": {motor: t.tolerance for motor, t in by_motor.items()},
             },
         ),
-        fix="Before each episode bring the arm to the training start pose (Home reset page): move " + "; ".join(moves) + ".",
+        fix="Before each episode bring the arm to the training start pose (Home reset page): move "
+        + "; ".join(moves)
+        + ".",
     )

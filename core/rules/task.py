@@ -42,8 +42,12 @@ def judge_task(check: TaskCheck, checkpoint: CheckpointInfo | None, *, episodes_
     if episodes_share is not None:
         numbers["episodes_share"] = round(episodes_share, 4)
     if check.exact:
-        return Finding(FINDING_ID, "ok", "Task sentence matches a training task exactly",
-                       Evidence("The sentence is a training task, character for character.", numbers))
+        return Finding(
+            FINDING_ID,
+            "ok",
+            "Task sentence matches a training task exactly",
+            Evidence("The sentence is a training task, character for character.", numbers),
+        )
     shown = render_diff(check.diff)
     fix = f"Use the training sentence exactly: {json.dumps(nearest, ensure_ascii=False)}" + (
         f" (the training tasks: {', '.join(json.dumps(t, ensure_ascii=False) for t in check.training_tasks)})."

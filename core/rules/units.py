@@ -50,7 +50,7 @@ def check_joint_units(training: JointUnits, station_use_degrees: bool, station_n
         raise JointUnitsMismatch(
             f"The training data is in degrees ({training.reason}), but station '{station_name}' reports its arm "
             "joints in -100..100 range units (use_degrees=false). Deltas between the two would be nonsense, so the "
-            "start pose is not judged and the arm is not moved home. Set \"use_degrees\": true in the station's "
+            'start pose is not judged and the arm is not moved home. Set "use_degrees": true in the station\'s '
             "config.json and restart the station, or select training data recorded in range units."
         )
     if training.units == "ambiguous":
@@ -65,17 +65,28 @@ def check_joint_units(training: JointUnits, station_use_degrees: bool, station_n
     )
 
 
-
 def judge_station_units(training: JointUnits, station_use_degrees: bool, station_name: str) -> Finding:
     """Before a run: the training data's units against the station's (critical when provably different)."""
     try:
         caveat = check_joint_units(training, station_use_degrees, station_name)
     except JointUnitsMismatch as error:
-        return Finding(FINDING_ID, "critical", TITLE, Evidence(str(error), _station_numbers(training, station_use_degrees)), FIX)
+        return Finding(
+            FINDING_ID, "critical", TITLE, Evidence(str(error), _station_numbers(training, station_use_degrees)), FIX
+        )
     units = "degrees" if station_use_degrees else "-100..100"
     if caveat:
-        return Finding(FINDING_ID, "info", "Joint units not proven to agree", Evidence(caveat, _station_numbers(training, station_use_degrees)))
-    return Finding(FINDING_ID, "ok", "Joint units agree", Evidence(f"Joints in {units} on both sides.", _station_numbers(training, station_use_degrees)))
+        return Finding(
+            FINDING_ID,
+            "info",
+            "Joint units not proven to agree",
+            Evidence(caveat, _station_numbers(training, station_use_degrees)),
+        )
+    return Finding(
+        FINDING_ID,
+        "ok",
+        "Joint units agree",
+        Evidence(f"Joints in {units} on both sides.", _station_numbers(training, station_use_degrees)),
+    )
 
 
 def _station_numbers(training: JointUnits, station_use_degrees: bool) -> dict[str, object]:
@@ -89,12 +100,18 @@ def judge_recorded_units(train: RecordedValues, deploy: RecordedValues) -> Findi
     def proven(side: RecordedValues, other: RecordedValues) -> list[str]:
         if other.joint_units.units == "degrees":
             return []
-        return [m for m in motors if side.beyond_range_fraction[m] >= UNITS_EVIDENCE_SHARE and other.beyond_range_fraction[m] == 0]
+        return [
+            m
+            for m in motors
+            if side.beyond_range_fraction[m] >= UNITS_EVIDENCE_SHARE and other.beyond_range_fraction[m] == 0
+        ]
 
     in_training, in_deployment = proven(train, deploy), proven(deploy, train)
     if not in_training and not in_deployment:
         return Finding(FINDING_ID, "ok", "Joint units agree", Evidence("No side proves other units than the other."))
-    degrees_side, other_side, joints = ("training", "deployment", in_training) if in_training else ("deployment", "training", in_deployment)
+    degrees_side, other_side, joints = (
+        ("training", "deployment", in_training) if in_training else ("deployment", "training", in_deployment)
+    )
     degrees, other = (train, deploy) if in_training else (deploy, train)
     worst = max(joints, key=lambda m: degrees.beyond_range_fraction[m])
     share = degrees.beyond_range_fraction[worst]

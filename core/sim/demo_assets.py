@@ -70,14 +70,20 @@ def _ensure_dataset(workspace: Workspace, plan: RecordingPlan, report: Report) -
     scratch = workspace.demo_dir / ".dataset.recording"
     shutil.rmtree(scratch, ignore_errors=True)
     started = time.monotonic()
-    report(f"Recording the demo dataset: {plan.episodes} teleoperated episodes of 'Grab the brain' in the simulated lab")
+    report(
+        f"Recording the demo dataset: {plan.episodes} teleoperated episodes of 'Grab the brain' in the simulated lab"
+    )
     summary = record_demo_dataset(
-        scratch, plan, workspace.cache_dir,
+        scratch,
+        plan,
+        workspace.cache_dir,
         progress=lambda done, total: report(f"  episode {done}/{total} ({time.monotonic() - started:.0f} s)"),
     )
     shutil.rmtree(target, ignore_errors=True)
     os.replace(scratch, target)
-    report(f"Dataset ready: {summary.episodes} episodes, {summary.frames} frames, {summary.discarded_episodes} failed takes discarded ({time.monotonic() - started:.0f} s) -> {target}")
+    report(
+        f"Dataset ready: {summary.episodes} episodes, {summary.frames} frames, {summary.discarded_episodes} failed takes discarded ({time.monotonic() - started:.0f} s) -> {target}"
+    )
 
 
 def _describe(run: TrainingRun, evaluation: PolicyEvaluation | None, trained: bool) -> str:
@@ -96,24 +102,39 @@ def _make_checkpoint(workspace: Workspace, recipe: TrainingRecipe, evaluate: boo
     limit = f", at most {recipe.max_minutes:.0f} minutes" if recipe.max_minutes else ""
     report(f"Training ACT with lerobot-train: {recipe.steps} steps x batch {recipe.batch_size} on CPU{limit}")
     run = train_checkpoint(
-        workspace.demo_dataset, scratch, recipe,
+        workspace.demo_dataset,
+        scratch,
+        recipe,
         progress=lambda step, total: report(f"  training step {step}/{total}"),
     )
     evaluation = None
     if evaluate:
         report("Evaluating the policy in the simulated lab (10 seeded episodes)")
         evaluation = evaluate_policy(scratch, cache_dir=workspace.cache_dir)
-        report(f"  reached the brain in {evaluation.reached}/{evaluation.episodes}, grasped and lifted it in {evaluation.grasped}/{evaluation.episodes}")
+        report(
+            f"  reached the brain in {evaluation.reached}/{evaluation.episodes}, grasped and lifted it in {evaluation.grasped}/{evaluation.episodes}"
+        )
     trained = evaluation is not None and evaluation.works
     note = _describe(run, evaluation, trained)
-    info = DemoCheckpointInfo(trained=trained, steps=run.steps, batch_size=recipe.batch_size, train_minutes=round(run.minutes, 2), evaluation=evaluation, note=note)
+    info = DemoCheckpointInfo(
+        trained=trained,
+        steps=run.steps,
+        batch_size=recipe.batch_size,
+        train_minutes=round(run.minutes, 2),
+        evaluation=evaluation,
+        note=note,
+    )
     write_demo_marker(scratch, info)
     shutil.rmtree(workspace.demo_checkpoint, ignore_errors=True)
     os.replace(scratch, workspace.demo_checkpoint)
-    report(f"Checkpoint ready ({'trained' if trained else 'untrained'}, {run.steps} steps in {run.minutes:.1f} min) -> {workspace.demo_checkpoint}")
+    report(
+        f"Checkpoint ready ({'trained' if trained else 'untrained'}, {run.steps} steps in {run.minutes:.1f} min) -> {workspace.demo_checkpoint}"
+    )
 
 
-def ensure_demo_assets(workspace: Workspace | None = None, report: Report | None = None, plan: RecordingPlan = RecordingPlan()) -> DemoAssets:
+def ensure_demo_assets(
+    workspace: Workspace | None = None, report: Report | None = None, plan: RecordingPlan = RecordingPlan()
+) -> DemoAssets:
     """The cached demo dataset and checkpoint, generated first if missing (about 3-4 minutes on 2 cores)."""
     workspace = (workspace or Workspace.default()).ensure()
     report = report or (lambda message: None)
@@ -124,7 +145,9 @@ def ensure_demo_assets(workspace: Workspace | None = None, report: Report | None
     return DemoAssets(workspace.demo_dataset, workspace.demo_checkpoint, read_demo_marker(workspace.demo_checkpoint))
 
 
-def train_demo_policy(workspace: Workspace | None = None, report: Report | None = None, recipe: TrainingRecipe = FIFTEEN_MINUTES) -> DemoAssets:
+def train_demo_policy(
+    workspace: Workspace | None = None, report: Report | None = None, recipe: TrainingRecipe = FIFTEEN_MINUTES
+) -> DemoAssets:
     """Replace the demo checkpoint with the long CPU recipe, evaluated in the sim lab (about 15 minutes)."""
     workspace = (workspace or Workspace.default()).ensure()
     report = report or (lambda message: None)

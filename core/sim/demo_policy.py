@@ -64,7 +64,9 @@ class TrainingRecipe:
     def command(self, dataset_root: Path, output_dir: Path) -> list[str]:
         """The `lerobot-train` command line (run with this interpreter, so it works inside the venv)."""
         return [
-            sys.executable, "-m", "lerobot.scripts.lerobot_train",
+            sys.executable,
+            "-m",
+            "lerobot.scripts.lerobot_train",
             f"--dataset.repo_id={DEMO_REPO_ID}",
             f"--dataset.root={dataset_root}",
             *ACT_POLICY_ARGS,
@@ -127,7 +129,9 @@ class TrainingRun:
     steps: int
 
 
-def train_checkpoint(dataset_root: Path, target: Path, recipe: TrainingRecipe, progress: Callable[[int, int], None] | None = None) -> TrainingRun:
+def train_checkpoint(
+    dataset_root: Path, target: Path, recipe: TrainingRecipe, progress: Callable[[int, int], None] | None = None
+) -> TrainingRun:
     """Train with `lerobot-train` in a scratch folder and move the last saved `pretrained_model` to `target`.
 
     Raises with the end of lerobot's log on failure, or if no checkpoint was saved in time.
@@ -178,7 +182,9 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
-def evaluate_policy(checkpoint_dir: Path, episodes: int = 10, seed: int = 1000, seconds: float = 10.0, cache_dir: Path | None = None) -> PolicyEvaluation:
+def evaluate_policy(
+    checkpoint_dir: Path, episodes: int = 10, seed: int = 1000, seconds: float = 10.0, cache_dir: Path | None = None
+) -> PolicyEvaluation:
     """Run the checkpoint on the simulated follower (lockstep, 30 fps) in seeded episodes of the training distribution.
 
     Reached: the point between the jaws came within 3 cm of the brain's centre. Grasped: the brain
@@ -195,12 +201,16 @@ def evaluate_policy(checkpoint_dir: Path, episodes: int = 10, seed: int = 1000, 
     from core.sim.devices.sim_follower import SimFollower
     from core.sim.expert import TASK
     from core.sim.lab import close_lab, get_lab
-    from core.sim.recording import RecordingPlan, follower_config, dataset_features, start_pose_near_home
+    from core.sim.recording import RecordingPlan, dataset_features, follower_config, start_pose_near_home
 
-    config = PreTrainedConfig.from_pretrained(checkpoint_dir, cli_overrides=["--pretrained_backbone_weights=null", "--device=cpu"])
+    config = PreTrainedConfig.from_pretrained(
+        checkpoint_dir, cli_overrides=["--pretrained_backbone_weights=null", "--device=cpu"]
+    )
     policy = get_policy_class(config.type).from_pretrained(checkpoint_dir, config=config)
     policy.eval()
-    preprocessor, postprocessor = make_pre_post_processors(config, pretrained_path=str(checkpoint_dir), preprocessor_overrides={"device_processor": {"device": "cpu"}})
+    preprocessor, postprocessor = make_pre_post_processors(
+        config, pretrained_path=str(checkpoint_dir), preprocessor_overrides={"device_processor": {"device": "cpu"}}
+    )
     height, width = config.image_features["observation.images.front"].shape[1:]
     plan = RecordingPlan(width=width, height=height)
     features = dataset_features(plan)
@@ -220,7 +230,9 @@ def evaluate_policy(checkpoint_dir: Path, episodes: int = 10, seed: int = 1000, 
             closest_m, held = np.inf, False
             for _ in range(int(seconds * plan.fps)):
                 observation = build_dataset_frame(features, follower.get_observation(), "observation")
-                action = predict_action(observation, policy, torch.device("cpu"), preprocessor, postprocessor, False, TASK, follower.name)
+                action = predict_action(
+                    observation, policy, torch.device("cpu"), preprocessor, postprocessor, False, TASK, follower.name
+                )
                 follower.send_action(make_robot_action(action.squeeze(0), features))
                 lab.advance(1.0 / plan.fps)
                 brain = lab.brain()
@@ -231,4 +243,9 @@ def evaluate_policy(checkpoint_dir: Path, episodes: int = 10, seed: int = 1000, 
     finally:
         follower.disconnect()
         close_lab(lab_id)
-    return PolicyEvaluation(episodes=episodes, reached=reached, grasped=grasped, seconds_per_episode=(time.monotonic() - started) / max(1, episodes))
+    return PolicyEvaluation(
+        episodes=episodes,
+        reached=reached,
+        grasped=grasped,
+        seconds_per_episode=(time.monotonic() - started) / max(1, episodes),
+    )

@@ -84,7 +84,9 @@ class GrabBrainExpert:
         yaw = np.radians(brain.yaw_deg)
         # The jaws close across the brain's narrow side (its local y axis).
         self._jaw_direction = np.array([-np.sin(yaw), np.cos(yaw), 0.0])
-        self._hover, _ = self.kinematics.solve(self._point(self.style.hover_height_m), self._jaw_direction, self._start_arm)
+        self._hover, _ = self.kinematics.solve(
+            self._point(self.style.hover_height_m), self._jaw_direction, self._start_arm
+        )
         self._phase = Phase.APPROACH
         self._frame_in_phase = 0
         self._arm = self._start_arm.copy()
@@ -137,4 +139,6 @@ class GrabBrainExpert:
         elif self._phase is Phase.CLOSE:
             self._gripper = style.open_percent + blend * (style.grip_percent - style.open_percent)
         elif self._phase is Phase.LIFT:
-            self._arm, _ = self.kinematics.solve(self._point(blend * style.lift_height_m), self._jaw_direction, self._arm)
+            self._arm, _ = self.kinematics.solve(
+                self._point(blend * style.lift_height_m), self._jaw_direction, self._arm
+            )

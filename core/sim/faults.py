@@ -17,7 +17,12 @@ from core.sim.lab import DEFAULT_OBJECT_REGION, SIM_HOME_POSE, LabFaults, Object
 from core.so101 import GRIPPER
 
 # The arm left well away from the training start pose (about 25-35 degrees per joint), gripper open.
-DISPLACED_START_OFFSETS_DEG: dict[str, float] = {"shoulder_pan": 25.0, "shoulder_lift": 30.0, "elbow_flex": -35.0, "wrist_flex": -25.0}
+DISPLACED_START_OFFSETS_DEG: dict[str, float] = {
+    "shoulder_pan": 25.0,
+    "shoulder_lift": 30.0,
+    "elbow_flex": -35.0,
+    "wrist_flex": -25.0,
+}
 OPEN_GRIPPER_PERCENT = 60.0
 DIM_LIGHTING = 0.45
 GREEN_TABLE_RGB = (0.30, 0.46, 0.32)
@@ -73,11 +78,15 @@ def restore_start_pose(lab: SimLab) -> None:
     lab.submit(apply)
 
 
-def change_scene_look(lab: SimLab, lighting: float = DIM_LIGHTING, table_rgb: tuple[float, float, float] = GREEN_TABLE_RGB) -> None:
+def change_scene_look(
+    lab: SimLab, lighting: float = DIM_LIGHTING, table_rgb: tuple[float, float, float] = GREEN_TABLE_RGB
+) -> None:
     """Dim (or brighten, above 1) the room's lights and recolour the table."""
     if lighting < 0:
         raise ValueError(f"lighting is a brightness factor (1 = normal); got {lighting}.")
-    lab.submit(lambda lab: lab.set_faults(replace(lab.faults, look=SceneLook(lighting=lighting, table_rgb=tuple(table_rgb)))))
+    lab.submit(
+        lambda lab: lab.set_faults(replace(lab.faults, look=SceneLook(lighting=lighting, table_rgb=tuple(table_rgb))))
+    )
 
 
 def move_object_distribution(lab: SimLab, region: ObjectRegion = SHIFTED_OBJECT_REGION, place_now: bool = True) -> None:

@@ -83,7 +83,9 @@ class ArmKinematics:
             error = np.concatenate([target_m - point, TILT_WEIGHT_M_PER_RAD * tilt])
             if np.linalg.norm(error) < 1e-5:
                 break
-            mujoco.mj_jac(self.model, self.data, jacobian_position, jacobian_rotation, point, self.model.site_bodyid[self._site])
+            mujoco.mj_jac(
+                self.model, self.data, jacobian_position, jacobian_rotation, point, self.model.site_bodyid[self._site]
+            )
             jacobian = np.vstack([jacobian_position[:, columns], TILT_WEIGHT_M_PER_RAD * jacobian_rotation[:, columns]])
             step = np.linalg.solve(jacobian.T @ jacobian + _DAMPING * np.eye(len(columns)), jacobian.T @ error)
             arm[self._positioning] += step

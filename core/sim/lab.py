@@ -151,7 +151,9 @@ class _Stream:
 class SimLab:
     """The simulated lab. Create through `get_lab` so devices of one lab id share it."""
 
-    def __init__(self, lab_id: str = DEFAULT_LAB_ID, clock: Clock = Clock.REALTIME, cache_dir: Path | None = None, seed: int = 0):
+    def __init__(
+        self, lab_id: str = DEFAULT_LAB_ID, clock: Clock = Clock.REALTIME, cache_dir: Path | None = None, seed: int = 0
+    ):
         self.lab_id = lab_id
         self.clock = Clock(clock)
         self.model = scene.build_scene(cache_dir or Workspace.default().cache_dir)
@@ -301,12 +303,16 @@ class SimLab:
             assert self._brain is not None
             return self._brain
 
-    def reset(self, start_pose: dict[str, float] | None = None, brain_placement: tuple[float, float, float] | None = None) -> None:
+    def reset(
+        self, start_pose: dict[str, float] | None = None, brain_placement: tuple[float, float, float] | None = None
+    ) -> None:
         """Put the arm at `start_pose` (default: the lab's start pose) holding still, and the brain
         at `brain_placement` (x_m, y_m, yaw_deg; default: drawn from the object region)."""
         self.submit(lambda lab: lab._reset_now(start_pose or lab.start_pose, lab.rng, brain_placement))
 
-    def _reset_now(self, pose: dict[str, float], rng: np.random.Generator, placement: tuple[float, float, float] | None = None) -> None:
+    def _reset_now(
+        self, pose: dict[str, float], rng: np.random.Generator, placement: tuple[float, float, float] | None = None
+    ) -> None:
         self.place_arm(pose)
         self.place_brain(*(placement or self._faults.object_region.sample(rng)))
         mujoco.mj_forward(self.model, self.data)
@@ -424,7 +430,9 @@ class SimLab:
                     return frame
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or not self.running:
-                    raise TimeoutError(f"No new frame from {device} within {timeout_s * 1000:.0f} ms (lab '{self.lab_id}').")
+                    raise TimeoutError(
+                        f"No new frame from {device} within {timeout_s * 1000:.0f} ms (lab '{self.lab_id}')."
+                    )
                 self._lock.wait(remaining)
 
     def render_now(self, device: str, width: int, height: int) -> np.ndarray:
@@ -516,14 +524,18 @@ def _with_sensor_noise(image: np.ndarray) -> np.ndarray:
             _noise_rng.integers(0, SENSOR_NOISE_LEVELS + 1, size=shape).astype(np.uint8) for _ in range(2)
         )
     (y1, x1), (y2, x2) = _noise_rng.integers(0, _NOISE_MARGIN_PX, size=(2, 2))
-    return cv2.subtract(cv2.add(image, bank[0][y1 : y1 + height, x1 : x1 + width]), bank[1][y2 : y2 + height, x2 : x2 + width])
+    return cv2.subtract(
+        cv2.add(image, bank[0][y1 : y1 + height, x1 : x1 + width]), bank[1][y2 : y2 + height, x2 : x2 + width]
+    )
 
 
 _labs: dict[str, SimLab] = {}
 _labs_lock = threading.Lock()
 
 
-def get_lab(lab_id: str = DEFAULT_LAB_ID, clock: Clock | str | None = None, cache_dir: Path | None = None, seed: int = 0) -> SimLab:
+def get_lab(
+    lab_id: str = DEFAULT_LAB_ID, clock: Clock | str | None = None, cache_dir: Path | None = None, seed: int = 0
+) -> SimLab:
     """The lab registered under `lab_id`, created on first use (realtime unless `clock` says otherwise).
 
     Raises if an existing lab runs another clock mode than the one asked for: a device that

@@ -67,7 +67,9 @@ class CameraMount:
 FRONT_MOUNT = CameraMount(FRONT_CAMERA, "world", (0.50, -0.10, 0.26), look_at_m=(0.14, 0.03, 0.06), fovy_deg=55.0)
 # Above the jaws, looking along them (the gripper body's -z axis) with one jaw on each side
 # of the image, like the SO-101 wrist camera mount.
-WRIST_MOUNT = CameraMount(WRIST_CAMERA, "gripper", (0.003, 0.055, -0.012), look_at_m=(0.015, 0.0, -0.12), up=(0.0, 1.0, 0.0), fovy_deg=75.0)
+WRIST_MOUNT = CameraMount(
+    WRIST_CAMERA, "gripper", (0.003, 0.055, -0.012), look_at_m=(0.015, 0.0, -0.12), up=(0.0, 1.0, 0.0), fovy_deg=75.0
+)
 
 
 def look_at_quat(pos: np.ndarray, target: np.ndarray, up: np.ndarray) -> np.ndarray:
@@ -104,19 +106,61 @@ def _add_world_geom(body: mujoco.MjsBody, **attributes) -> mujoco.MjsGeom:
 
 def _add_table_and_bin(spec: mujoco.MjSpec) -> None:
     world = spec.worldbody
-    _add_world_geom(world, name="mount", type=mujoco.mjtGeom.mjGEOM_BOX, size=[0.05, 0.045, MOUNT_HEIGHT_M / 2], pos=[0.0, 0.0, MOUNT_HEIGHT_M / 2], rgba=[0.2, 0.2, 0.22, 1.0])
-    _add_world_geom(world, name=TABLE_GEOM, type=mujoco.mjtGeom.mjGEOM_BOX, size=[0.5, 0.45, 0.02], pos=[0.2, 0.0, -0.02], rgba=[*TABLE_RGB, 1.0])
+    _add_world_geom(
+        world,
+        name="mount",
+        type=mujoco.mjtGeom.mjGEOM_BOX,
+        size=[0.05, 0.045, MOUNT_HEIGHT_M / 2],
+        pos=[0.0, 0.0, MOUNT_HEIGHT_M / 2],
+        rgba=[0.2, 0.2, 0.22, 1.0],
+    )
+    _add_world_geom(
+        world,
+        name=TABLE_GEOM,
+        type=mujoco.mjtGeom.mjGEOM_BOX,
+        size=[0.5, 0.45, 0.02],
+        pos=[0.2, 0.0, -0.02],
+        rgba=[*TABLE_RGB, 1.0],
+    )
     # Walls instead of a skybox: a textured skybox costs a third of the render time in software GL.
-    _add_world_geom(world, name="back_wall", type=mujoco.mjtGeom.mjGEOM_BOX, size=[0.02, 2.0, 1.0], pos=[-0.45, 0.0, 0.2], rgba=[0.80, 0.82, 0.84, 1])
-    _add_world_geom(world, name="side_wall", type=mujoco.mjtGeom.mjGEOM_BOX, size=[2.0, 0.02, 1.0], pos=[0.0, 0.65, 0.2], rgba=[0.74, 0.76, 0.79, 1])
+    _add_world_geom(
+        world,
+        name="back_wall",
+        type=mujoco.mjtGeom.mjGEOM_BOX,
+        size=[0.02, 2.0, 1.0],
+        pos=[-0.45, 0.0, 0.2],
+        rgba=[0.80, 0.82, 0.84, 1],
+    )
+    _add_world_geom(
+        world,
+        name="side_wall",
+        type=mujoco.mjtGeom.mjGEOM_BOX,
+        size=[2.0, 0.02, 1.0],
+        pos=[0.0, 0.65, 0.2],
+        rgba=[0.74, 0.76, 0.79, 1],
+    )
     bin_x, bin_y = BIN_CENTRE_M
     half_x, half_y, height, wall = 0.06, 0.05, 0.045, 0.004
     bin_rgba = [0.25, 0.45, 0.75, 1.0]
     bin_body = world.add_body(name="bin", pos=[bin_x, bin_y, 0.0])
-    _add_world_geom(bin_body, type=mujoco.mjtGeom.mjGEOM_BOX, size=[half_x, half_y, wall / 2], pos=[0, 0, wall / 2], rgba=bin_rgba)
+    _add_world_geom(
+        bin_body, type=mujoco.mjtGeom.mjGEOM_BOX, size=[half_x, half_y, wall / 2], pos=[0, 0, wall / 2], rgba=bin_rgba
+    )
     for sign in (-1, 1):
-        _add_world_geom(bin_body, type=mujoco.mjtGeom.mjGEOM_BOX, size=[wall / 2, half_y, height / 2], pos=[sign * half_x, 0, height / 2], rgba=bin_rgba)
-        _add_world_geom(bin_body, type=mujoco.mjtGeom.mjGEOM_BOX, size=[half_x, wall / 2, height / 2], pos=[0, sign * half_y, height / 2], rgba=bin_rgba)
+        _add_world_geom(
+            bin_body,
+            type=mujoco.mjtGeom.mjGEOM_BOX,
+            size=[wall / 2, half_y, height / 2],
+            pos=[sign * half_x, 0, height / 2],
+            rgba=bin_rgba,
+        )
+        _add_world_geom(
+            bin_body,
+            type=mujoco.mjtGeom.mjGEOM_BOX,
+            size=[half_x, wall / 2, height / 2],
+            pos=[0, sign * half_y, height / 2],
+            rgba=bin_rgba,
+        )
 
 
 def _add_brain(spec: mujoco.MjSpec) -> None:
@@ -125,14 +169,31 @@ def _add_brain(spec: mujoco.MjSpec) -> None:
     brain = spec.worldbody.add_body(name=BRAIN_BODY, pos=[0.24, 0.0, half_z])
     brain.add_freejoint(name=BRAIN_JOINT)
     _add_world_geom(
-        brain, name=BRAIN_COLLISION_GEOM, type=mujoco.mjtGeom.mjGEOM_BOX, size=list(BRAIN_HALF_SIZE_M),
-        mass=BRAIN_MASS_KG, friction=[1.5, 0.02, 0.002], condim=4, group=3, rgba=[0, 0, 0, 0],
+        brain,
+        name=BRAIN_COLLISION_GEOM,
+        type=mujoco.mjtGeom.mjGEOM_BOX,
+        size=list(BRAIN_HALF_SIZE_M),
+        mass=BRAIN_MASS_KG,
+        friction=[1.5, 0.02, 0.002],
+        condim=4,
+        group=3,
+        rgba=[0, 0, 0, 0],
     )
-    look = {"type": mujoco.mjtGeom.mjGEOM_ELLIPSOID, "contype": 0, "conaffinity": 0, "mass": 0.0, "rgba": [*BRAIN_RGB, 1.0]}
+    look = {
+        "type": mujoco.mjtGeom.mjGEOM_ELLIPSOID,
+        "contype": 0,
+        "conaffinity": 0,
+        "mass": 0.0,
+        "rgba": [*BRAIN_RGB, 1.0],
+    }
     for sign in (-1, 1):
         brain.add_geom(size=[half_x, half_y * 0.62, half_z], pos=[0, sign * half_y * 0.38, 0], **look)
     darker = [channel * 0.8 for channel in BRAIN_RGB]
-    brain.add_geom(**{**look, "rgba": [*darker, 1.0]}, size=[half_x * 0.35, half_y * 0.7, half_z * 0.55], pos=[-half_x * 0.8, 0, -half_z * 0.35])
+    brain.add_geom(
+        **{**look, "rgba": [*darker, 1.0]},
+        size=[half_x * 0.35, half_y * 0.7, half_z * 0.55],
+        pos=[-half_x * 0.8, 0, -half_z * 0.35],
+    )
 
 
 def _add_cameras_and_lights(spec: mujoco.MjSpec) -> None:
@@ -140,7 +201,14 @@ def _add_cameras_and_lights(spec: mujoco.MjSpec) -> None:
         body = spec.worldbody if mount.body == "world" else spec.body(mount.body)
         quat = look_at_quat(np.array(mount.pos_m), np.array(mount.look_at_m), np.array(mount.up))
         body.add_camera(name=mount.name, pos=list(mount.pos_m), quat=list(quat), fovy=mount.fovy_deg)
-    spec.worldbody.add_light(name=KEY_LIGHT, pos=[0.3, -0.3, 1.2], dir=[-0.1, 0.25, -1.0], diffuse=[0.75, 0.75, 0.72], specular=[0.15, 0.15, 0.15], castshadow=False)
+    spec.worldbody.add_light(
+        name=KEY_LIGHT,
+        pos=[0.3, -0.3, 1.2],
+        dir=[-0.1, 0.25, -1.0],
+        diffuse=[0.75, 0.75, 0.72],
+        specular=[0.15, 0.15, 0.15],
+        castshadow=False,
+    )
 
 
 def _configure_physics_and_rendering(spec: mujoco.MjSpec) -> None:

@@ -67,7 +67,10 @@ def start_pose_near_home(rng: np.random.Generator, spread_deg: float) -> dict[st
     from core.sim.lab import SIM_HOME_POSE
     from core.sim.units import clip_to_limits
 
-    pose = {joint: SIM_HOME_POSE[joint] + float(np.clip(rng.normal(0.0, spread_deg), -2 * spread_deg, 2 * spread_deg)) for joint in ARM_JOINTS}
+    pose = {
+        joint: SIM_HOME_POSE[joint] + float(np.clip(rng.normal(0.0, spread_deg), -2 * spread_deg, 2 * spread_deg))
+        for joint in ARM_JOINTS
+    }
     pose[GRIPPER] = float(rng.uniform(0.0, 2.0))
     return clip_to_limits(pose)
 
@@ -89,11 +92,21 @@ def follower_config(lab_id: str, plan: RecordingPlan):
     """A lockstep follower in lab `lab_id` with the plan's `front` and `wrist` cameras."""
     from core.sim.devices import SimCameraConfig, SimFollowerConfig
 
-    cameras = {name: SimCameraConfig(device=device, width=plan.width, height=plan.height, fps=plan.fps) for name, device in CAMERA_DEVICES.items()}
+    cameras = {
+        name: SimCameraConfig(device=device, width=plan.width, height=plan.height, fps=plan.fps)
+        for name, device in CAMERA_DEVICES.items()
+    }
     return SimFollowerConfig(lab_id=lab_id, clock="lockstep", cameras=cameras)
 
 
-def record_episodes(part_root: Path, first_episode: int, count: int, plan: RecordingPlan, cache_dir: Path, report: Callable[[str, int], None]) -> None:
+def record_episodes(
+    part_root: Path,
+    first_episode: int,
+    count: int,
+    plan: RecordingPlan,
+    cache_dir: Path,
+    report: Callable[[str, int], None],
+) -> None:
     """Record `count` successful episodes (numbered from `first_episode` for their seeds) into a new dataset."""
     from lerobot.configs.video import RGBEncoderConfig
     from lerobot.datasets import LeRobotDataset
@@ -111,8 +124,16 @@ def record_episodes(part_root: Path, first_episode: int, count: int, plan: Recor
     leader = SimLeader(SimLeaderConfig())
     features = dataset_features(plan)
     dataset = LeRobotDataset.create(
-        DEMO_REPO_ID, plan.fps, features, root=part_root, robot_type=follower.name, use_videos=True,
-        streaming_encoding=True, encoder_queue_maxsize=_ENCODER_QUEUE_FRAMES, encoder_threads=1, rgb_encoder=RGBEncoderConfig(**VIDEO_CODEC),
+        DEMO_REPO_ID,
+        plan.fps,
+        features,
+        root=part_root,
+        robot_type=follower.name,
+        use_videos=True,
+        streaming_encoding=True,
+        encoder_queue_maxsize=_ENCODER_QUEUE_FRAMES,
+        encoder_threads=1,
+        rgb_encoder=RGBEncoderConfig(**VIDEO_CODEC),
     )
     follower.connect()
     leader.connect()
@@ -128,7 +149,10 @@ def record_episodes(part_root: Path, first_episode: int, count: int, plan: Recor
                 while not expert.done:
                     observation = follower.get_observation()
                     sent = follower.send_action(leader.get_action())
-                    frame = {**build_dataset_frame(features, observation, "observation"), **build_dataset_frame(features, sent, "action")}
+                    frame = {
+                        **build_dataset_frame(features, observation, "observation"),
+                        **build_dataset_frame(features, sent, "action"),
+                    }
                     dataset.add_frame({**frame, "task": TASK})
                     lab.advance(1.0 / plan.fps)
                 if lab.brain().grasped_and_lifted:
@@ -138,7 +162,9 @@ def record_episodes(part_root: Path, first_episode: int, count: int, plan: Recor
                 dataset.clear_episode_buffer()
                 report("discarded", episode)
             else:
-                raise RuntimeError(f"The scripted expert failed {_MAX_ATTEMPTS} times in a row at episode {episode}; the scene is broken.")
+                raise RuntimeError(
+                    f"The scripted expert failed {_MAX_ATTEMPTS} times in a row at episode {episode}; the scene is broken."
+                )
     finally:
         leader.disconnect()
         follower.disconnect()
@@ -152,7 +178,14 @@ def _worker(part_root: str, first_episode: int, count: int, plan: RecordingPlan,
     os.dup2(log, 1)
     os.dup2(log, 2)
     try:
-        record_episodes(Path(part_root), first_episode, count, plan, Path(cache_dir), lambda kind, episode: messages.put((kind, episode)))
+        record_episodes(
+            Path(part_root),
+            first_episode,
+            count,
+            plan,
+            Path(cache_dir),
+            lambda kind, episode: messages.put((kind, episode)),
+        )
         messages.put(("done", first_episode))
     except BaseException as error:
         messages.put(("error", f"{type(error).__name__}: {error} (log: {part_root}.log)"))
@@ -166,7 +199,9 @@ def _log_tail(path: Path, lines: int = 15) -> str:
         return ""
 
 
-def record_demo_dataset(root: Path, plan: RecordingPlan, cache_dir: Path, progress: Progress | None = None) -> RecordingSummary:
+def record_demo_dataset(
+    root: Path, plan: RecordingPlan, cache_dir: Path, progress: Progress | None = None
+) -> RecordingSummary:
     """Record the plan into a new dataset at `root` (which must not exist), using `plan.workers` processes."""
     from lerobot.datasets import LeRobotDataset
     from lerobot.datasets.aggregate import aggregate_datasets
@@ -182,7 +217,9 @@ def record_demo_dataset(root: Path, plan: RecordingPlan, cache_dir: Path, progre
     context = multiprocessing.get_context("spawn")
     messages = context.Queue()
     processes = [
-        context.Process(target=_worker, args=(str(part), int(share[0]), len(share), plan, str(cache_dir), messages), daemon=True)
+        context.Process(
+            target=_worker, args=(str(part), int(share[0]), len(share), plan, str(cache_dir), messages), daemon=True
+        )
         for part, share in zip(parts, shares)
     ]
     for process in processes:
@@ -198,7 +235,9 @@ def record_demo_dataset(root: Path, plan: RecordingPlan, cache_dir: Path, progre
                     raise RuntimeError(f"A recording worker died:\n{_log_tail(Path(f'{dead[0]}.log'))}") from None
                 continue
             if kind == "error":
-                raise RuntimeError(f"Recording failed: {detail}\n{_log_tail(Path(str(detail).rsplit('log: ', 1)[-1].rstrip(')')))}")
+                raise RuntimeError(
+                    f"Recording failed: {detail}\n{_log_tail(Path(str(detail).rsplit('log: ', 1)[-1].rstrip(')')))}"
+                )
             if kind == "episode":
                 recorded += 1
                 if progress:
@@ -216,4 +255,6 @@ def record_demo_dataset(root: Path, plan: RecordingPlan, cache_dir: Path, progre
                 process.terminate()
         shutil.rmtree(scratch, ignore_errors=True)
     merged = LeRobotDataset(DEMO_REPO_ID, root=root)
-    return RecordingSummary(root=root, episodes=merged.num_episodes, frames=merged.num_frames, discarded_episodes=discarded)
+    return RecordingSummary(
+        root=root, episodes=merged.num_episodes, frames=merged.num_frames, discarded_episodes=discarded
+    )

@@ -41,7 +41,9 @@ class MoveHomePlan:
         return self.arm_duration_s + self.gripper_duration_s
 
 
-def plan_move_home(start: dict[str, float], target: dict[str, float], max_speed_deg_s: float, gripper_speed: float) -> MoveHomePlan:
+def plan_move_home(
+    start: dict[str, float], target: dict[str, float], max_speed_deg_s: float, gripper_speed: float
+) -> MoveHomePlan:
     arm = [abs(target[m] - start[m]) for m in target if m != GRIPPER and m in start]
     arm_duration = MIN_JERK_PEAK * max(arm, default=0.0) / max_speed_deg_s
     gripper_distance = abs(target.get(GRIPPER, 0.0) - start.get(GRIPPER, 0.0)) if GRIPPER in target else 0.0
@@ -54,10 +56,16 @@ class MoveHome:
     mode = "move_home"
 
     def __init__(
-        self, target: dict[str, float], fps: float, max_speed_deg_s: float = DEFAULT_MAX_SPEED_DEG_S, gripper_speed: float = GRIPPER_SPEED
+        self,
+        target: dict[str, float],
+        fps: float,
+        max_speed_deg_s: float = DEFAULT_MAX_SPEED_DEG_S,
+        gripper_speed: float = GRIPPER_SPEED,
     ) -> None:
         if not 0 < max_speed_deg_s <= MAX_SPEED_DEG_S:
-            raise StationError(f"A move home needs a speed above 0 and at most {MAX_SPEED_DEG_S:.0f}°/s; got {max_speed_deg_s}.")
+            raise StationError(
+                f"A move home needs a speed above 0 and at most {MAX_SPEED_DEG_S:.0f}°/s; got {max_speed_deg_s}."
+            )
         self.target = dict(target)
         self.fps = fps
         self.max_speed_deg_s = max_speed_deg_s
@@ -82,10 +90,13 @@ class MoveHome:
             return None if settled or t >= plan.duration_s + SETTLE_TIMEOUT_S else self._commanded(dict(self.target))
         arm_fraction = min_jerk(t / plan.arm_duration_s) if plan.arm_duration_s > 0 else 1.0
         gripper_fraction = _gripper_fraction(t - plan.arm_duration_s, plan.gripper_duration_s)
-        return self._commanded({
-            motor: plan.start[motor] + (gripper_fraction if motor == GRIPPER else arm_fraction) * (self.target[motor] - plan.start[motor])
-            for motor in self.target
-        })
+        return self._commanded(
+            {
+                motor: plan.start[motor]
+                + (gripper_fraction if motor == GRIPPER else arm_fraction) * (self.target[motor] - plan.start[motor])
+                for motor in self.target
+            }
+        )
 
     def _commanded(self, target: dict[str, float]) -> dict[str, float]:
         """Track the largest step between consecutive targets: the speed limit, observable from outside."""

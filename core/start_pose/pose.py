@@ -6,8 +6,9 @@ the units check is `core.rules.units`. Both refuse rather than judge with nonsen
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from core.errors import PreflightError
 from core.rules.start_pose import JointTarget, StartPoseVerdict, judge_start_pose, start_pose_targets
@@ -32,7 +33,9 @@ class StartPoseError(PreflightError):
     """The start pose cannot be judged or reached on this station (none in training, other joints, out of range)."""
 
 
-def station_targets(profile: "TrainingProfile", overrides: Mapping[str, float] | None = None) -> tuple[JointTarget, ...]:
+def station_targets(
+    profile: TrainingProfile, overrides: Mapping[str, float] | None = None
+) -> tuple[JointTarget, ...]:
     """The profile's start-pose targets, refusing a profile that has none."""
     if not profile.start_pose:
         raise StartPoseError(
@@ -43,7 +46,7 @@ def station_targets(profile: "TrainingProfile", overrides: Mapping[str, float] |
 
 
 def verdict_for_station(
-    state: "ArmReading", profile: "TrainingProfile", overrides: Mapping[str, float] | None = None
+    state: ArmReading, profile: TrainingProfile, overrides: Mapping[str, float] | None = None
 ) -> StartPoseVerdict:
     """The GO / NO-GO verdict of a station's follower against the training start pose.
 
@@ -60,7 +63,7 @@ def verdict_for_station(
     return replace(verdict, units_note=caveat)
 
 
-def move_home_target(state: "ArmReading", profile: "TrainingProfile") -> dict[str, float]:
+def move_home_target(state: ArmReading, profile: TrainingProfile) -> dict[str, float]:
     """The training mean start pose (motor -> position) for the automatic move home.
 
     Refused when the units differ (as for the verdict) or when a joint's training mean lies
@@ -84,7 +87,7 @@ def move_home_target(state: "ArmReading", profile: "TrainingProfile") -> dict[st
     return pose
 
 
-def _require_shared_joints(targets: Sequence[JointTarget], state: "ArmReading") -> None:
+def _require_shared_joints(targets: Sequence[JointTarget], state: ArmReading) -> None:
     if not any(t.motor in state.follower_pos for t in targets):
         raise StartPoseError(
             f"The training start pose names the joints {', '.join(t.motor for t in targets)}, but station "

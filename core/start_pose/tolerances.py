@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 from core.start_pose.pose import StartPoseError
 from core.workspace import Workspace
@@ -57,5 +57,7 @@ def _read_all(workspace: Workspace) -> dict[str, dict[str, float]]:
             f"The start-pose tolerances file {path} cannot be read ({error}). Fix it, or delete it to use the default tolerances."
         ) from error
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
-        raise StartPoseError(f"The start-pose tolerances file {path} is not a mapping of profile -> {{joint: tolerance}}. Fix it or delete it.")
+        raise StartPoseError(
+            f"The start-pose tolerances file {path} is not a mapping of profile -> {{joint: tolerance}}. Fix it or delete it."
+        )
     return data

@@ -71,7 +71,9 @@ class StationClient:
         for camera in cameras:
             frame = self.frame(camera, after_seq=0, wait_s=1.0)
             if frame is not None:
-                images[camera] = cv2.cvtColor(cv2.imdecode(np.frombuffer(frame.jpeg, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+                images[camera] = cv2.cvtColor(
+                    cv2.imdecode(np.frombuffer(frame.jpeg, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB
+                )
         return images
 
     def timings(self) -> StationTimings:
@@ -142,7 +144,7 @@ class StationClient:
         """Simulated stations: which faults are active."""
         return self._call(Command.SIM_FAULTS)
 
-    def open_stream(self, camera: str) -> "FrameStream":
+    def open_stream(self, camera: str) -> FrameStream:
         """A connection of its own for one camera's frames (MJPEG routes hold it for minutes)."""
         return FrameStream(self.address, camera)
 
@@ -160,11 +162,15 @@ class StationClient:
             connection.send({"op": command.value, **arguments})
             if not connection.poll(timeout_s):
                 _discard(connection)
-                raise StationUnreachable(f"Station '{self.name}' did not answer '{command.value}' within {timeout_s:.0f} s.")
+                raise StationUnreachable(
+                    f"Station '{self.name}' did not answer '{command.value}' within {timeout_s:.0f} s."
+                )
             status, value = connection.recv()
         except (EOFError, OSError) as error:
             _discard(connection)
-            raise StationUnreachable(f"Lost the connection to station '{self.name}' ({type(error).__name__}); it may have stopped or crashed.") from error
+            raise StationUnreachable(
+                f"Lost the connection to station '{self.name}' ({type(error).__name__}); it may have stopped or crashed."
+            ) from error
         _give_back(self.address, connection)
         if status == "error":
             raise StationError(value)
@@ -180,7 +186,9 @@ def _connect(address: StationAddress) -> Connection:
     try:
         connection = Client((address.host, address.port), authkey=address.authkey)
     except OSError as error:
-        raise StationUnreachable(f"Station '{address.name}' is not answering on port {address.port}: {error}.") from error
+        raise StationUnreachable(
+            f"Station '{address.name}' is not answering on port {address.port}: {error}."
+        ) from error
     send_without_delay(connection)
     return connection
 

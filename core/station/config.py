@@ -58,7 +58,7 @@ class StationConfig:
         """What the exclusive lock is taken on: the serial port, or this station's own simulated lab."""
         return f"sim-{workspace.root}-{self.name}" if self.is_sim else str(Path(self.robot_port).resolve())
 
-    def with_camera_mapping(self, mapping: dict[str, str]) -> "StationConfig":
+    def with_camera_mapping(self, mapping: dict[str, str]) -> StationConfig:
         """The same station with devices re-assigned to camera names (a swap, or a new cable)."""
         if set(mapping) != {camera.name for camera in self.cameras}:
             raise StationError(
@@ -77,10 +77,12 @@ class StationConfig:
         return path
 
     @classmethod
-    def load(cls, workspace: Workspace, name: str) -> "StationConfig":
+    def load(cls, workspace: Workspace, name: str) -> StationConfig:
         path = config_path(workspace, name)
         if not path.exists():
-            raise StationError(f"No station named '{name}' in {workspace.stations_dir}. Create one on the Overview page first.")
+            raise StationError(
+                f"No station named '{name}' in {workspace.stations_dir}. Create one on the Overview page first."
+            )
         return codec.from_json(cls, json.loads(path.read_text()))
 
 

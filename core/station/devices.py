@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import StationError
-from core.station.safety import JointLimits, limits_from_calibration
 from core.station.config import SIM_DEVICE_PREFIX, CameraSpec, StationConfig
+from core.station.safety import JointLimits, limits_from_calibration
 
 
 def camera_config(spec: CameraSpec):
@@ -41,10 +41,16 @@ def build_robot(config: StationConfig):
     from lerobot.robots.so_follower import SO101Follower, SO101FollowerConfig
 
     if not config.robot_port:
-        raise StationError(f"Station '{config.name}' has no serial port for its follower arm. Set it on the Overview page (e.g. /dev/ttyACM0; `lerobot-find-port` finds it).")
+        raise StationError(
+            f"Station '{config.name}' has no serial port for its follower arm. Set it on the Overview page (e.g. /dev/ttyACM0; `lerobot-find-port` finds it)."
+        )
     return SO101Follower(
         SO101FollowerConfig(
-            port=config.robot_port, id=config.robot_id, cameras=cameras, use_degrees=config.use_degrees, max_relative_target=max_step
+            port=config.robot_port,
+            id=config.robot_id,
+            cameras=cameras,
+            use_degrees=config.use_degrees,
+            max_relative_target=max_step,
         )
     )
 
@@ -69,7 +75,9 @@ def connect(device, kind: str, config: StationConfig) -> None:
     except StationError:
         raise
     except Exception as error:
-        raise StationError(f"Could not connect the {kind} of station '{config.name}': {type(error).__name__}: {error}") from error
+        raise StationError(
+            f"Could not connect the {kind} of station '{config.name}': {type(error).__name__}: {error}"
+        ) from error
     if not device.is_calibrated:
         device.disconnect()
         port = config.robot_port if kind == "follower" else config.leader_port
@@ -118,5 +126,13 @@ def discover_cameras(kind: str) -> list[CameraDevice]:
     devices = []
     for info in found:
         profile = info.get("default_stream_profile") or {}
-        devices.append(CameraDevice(str(info["id"]), info.get("name", str(info["id"])), profile.get("width"), profile.get("height"), profile.get("fps")))
+        devices.append(
+            CameraDevice(
+                str(info["id"]),
+                info.get("name", str(info["id"])),
+                profile.get("width"),
+                profile.get("height"),
+                profile.get("fps"),
+            )
+        )
     return devices

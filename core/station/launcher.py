@@ -35,7 +35,9 @@ class StationProcess:
     log_tail: str
 
 
-def start(config: StationConfig, workspace: Workspace, timeout_s: float = 60.0, stop_with_this_process: bool = True) -> StationClient:
+def start(
+    config: StationConfig, workspace: Workspace, timeout_s: float = 60.0, stop_with_this_process: bool = True
+) -> StationClient:
     """Save the config and start its station process; return a client once it answers.
 
     With `stop_with_this_process` (the app, tests) the station stops when this process is
@@ -48,10 +50,22 @@ def start(config: StationConfig, workspace: Workspace, timeout_s: float = 60.0, 
     for stale in (runtime_path(workspace, config.name), exit_path(workspace, config.name)):
         stale.unlink(missing_ok=True)
     log_file = open(log_path(workspace, config.name), "ab")
-    command = [sys.executable, "-m", "core", "station", "run", "--name", config.name, "--workspace", str(workspace.root)]
+    command = [
+        sys.executable,
+        "-m",
+        "core",
+        "station",
+        "run",
+        "--name",
+        config.name,
+        "--workspace",
+        str(workspace.root),
+    ]
     if stop_with_this_process:
         command += ["--parent-pid", str(os.getpid())]
-    process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        command, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+    )
     log_file.close()
     _children[_key(workspace, config.name)] = process
     deadline = time.monotonic() + timeout_s
@@ -63,7 +77,9 @@ def start(config: StationConfig, workspace: Workspace, timeout_s: float = 60.0, 
             raise StationError(status(config.name, workspace).message)
         time.sleep(0.1)
     stop(config.name, workspace)
-    raise StationError(f"Station '{config.name}' did not start within {timeout_s:.0f} s; see {log_path(workspace, config.name)}.")
+    raise StationError(
+        f"Station '{config.name}' did not start within {timeout_s:.0f} s; see {log_path(workspace, config.name)}."
+    )
 
 
 def connect(name: str, workspace: Workspace) -> StationClient | None:
@@ -106,7 +122,13 @@ def status(name: str, workspace: Workspace) -> StationProcess:
         return StationProcess(name, "failed", exit_info.get("pid"), exit_info.get("error", ""), tail)
     if address is not None or (child is not None and exit_code is not None):
         code = f" with exit code {exit_code}" if exit_code is not None else ""
-        return StationProcess(name, "crashed", address.pid if address else None, f"Station '{name}' crashed{code}. The arm is no longer controlled; check it, read the log below, then start the station again.", tail)
+        return StationProcess(
+            name,
+            "crashed",
+            address.pid if address else None,
+            f"Station '{name}' crashed{code}. The arm is no longer controlled; check it, read the log below, then start the station again.",
+            tail,
+        )
     return StationProcess(name, "stopped", None, "", tail)
 
 

@@ -10,18 +10,18 @@ import queue
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
-from core.station.run_settings import RunSettings
 from core.errors import PreflightError, StationError
-from core.station.commands import Command
-from core.station.safety import UnsafeActionError
 from core.so101 import GRIPPER, motor_of
+from core.station.commands import Command
 from core.station.config_station_robot import StationRobotConfig
 from core.station.real_time import POLICY_NICE, favoured
+from core.station.run_settings import RunSettings
+from core.station.safety import UnsafeActionError
 from core.station.state import EpisodeOutcome, RunStatus
 from core.station.station_robot import EmergencyStopped, expose
 
@@ -148,12 +148,25 @@ class PolicyRuns:
 
             from core.station.rollout_config import rollout_config
 
-            config, dataset_root, plan = rollout_config(settings, self.station.config, StationRobotConfig(station=self.station.config.name), self.station.workspace)
+            config, dataset_root, plan = rollout_config(
+                settings,
+                self.station.config,
+                StationRobotConfig(station=self.station.config.name),
+                self.station.workspace,
+            )
             ctx = build_rollout_context(config, self._shutdown)
             run_id = self._register_run(settings, dataset_root, plan)
             strategy = _station_episodes(EpisodicStrategy)(config.strategy, self)
             strategy.setup(ctx)
-            self._set(replace(self._status, phase="ready", message="Ready: start an episode.", run_id=run_id, dataset_root=str(dataset_root)))
+            self._set(
+                replace(
+                    self._status,
+                    phase="ready",
+                    message="Ready: start an episode.",
+                    run_id=run_id,
+                    dataset_root=str(dataset_root),
+                )
+            )
             strategy.run(ctx)
             self._set(replace(self._status, phase="ended", message="Run ended; the recording is finalised."))
         except Exception as error:  # noqa: BLE001 - shown on the page; the arm was already held
@@ -213,7 +226,11 @@ class PolicyRuns:
         follower = self.station.state().follower_pos
         self.station.begin_rollout()
         self._episode_started = time.monotonic()
-        self._set(replace(self._status, phase="episode", message=f"Episode {episode_index} running.", episode_index=episode_index))
+        self._set(
+            replace(
+                self._status, phase="episode", message=f"Episode {episode_index} running.", episode_index=episode_index
+            )
+        )
         return follower
 
     def record_frame(self, action: dict[str, float], observation: dict) -> None:
@@ -226,12 +243,16 @@ class PolicyRuns:
         if state is not None:
             self._trace_state.append(round(float(state), 2))
         if self._previous_action is not None:
-            self._last_jump = {m: round(abs(action[m] - self._previous_action[m]), 3) for m in action if m in self._previous_action}
+            self._last_jump = {
+                m: round(abs(action[m] - self._previous_action[m]), 3) for m in action if m in self._previous_action
+            }
             for motor, jump in self._last_jump.items():
                 self._jumps[motor] = max(self._jumps.get(motor, 0.0), jump)
         self._previous_action = action
 
-    def episode_ended(self, dataset, settings: RunSettings, episode_index: int, follower_at_start: dict, status: str, reason: str) -> None:
+    def episode_ended(
+        self, dataset, settings: RunSettings, episode_index: int, follower_at_start: dict, status: str, reason: str
+    ) -> None:
         """Hold the arm, save what was recorded, register the episode, start the reset."""
         from core.registry import Registry
         from core.rules.start_pose import start_pose_deltas, start_pose_distance
@@ -248,16 +269,26 @@ class PolicyRuns:
             dataset.save_episode()
             deltas = start_pose_deltas(settings.start_pose, follower_at_start) if settings.start_pose else None
             record = Registry.open().record_episode(
-                self._status.run_id, self._status.dataset_root, episode_index,
+                self._status.run_id,
+                self._status.dataset_root,
+                episode_index,
                 length_frames=frames,
-                started_at=datetime.fromtimestamp(time.time() - duration, tz=timezone.utc),
+                started_at=datetime.fromtimestamp(time.time() - duration, tz=UTC),
                 status=status,
                 abort_reason=reason or None,
                 start_pose_distance_deg=distance,
                 start_pose_deltas_deg=deltas,
             )
             registry_id = record.id
-        outcome = EpisodeOutcome(episode_index, registry_id, status, reason or ("no frame was recorded" if not frames else ""), frames, round(duration, 2), distance)
+        outcome = EpisodeOutcome(
+            episode_index,
+            registry_id,
+            status,
+            reason or ("no frame was recorded" if not frames else ""),
+            frames,
+            round(duration, 2),
+            distance,
+        )
         message = _ended_message(outcome)
         if not self.station.estopped:
             try:  # the reset starts before the run says "ready", so nobody sees an idle arm in between
@@ -267,7 +298,15 @@ class PolicyRuns:
                     self.station.set_mirror(True)
             except StationError as error:
                 message = f"{message} The reset did not start: {error}"
-        self._set(replace(self._status, phase="ready", message=message, episodes=(*self._status.episodes, outcome), episode_index=None))
+        self._set(
+            replace(
+                self._status,
+                phase="ready",
+                message=message,
+                episodes=(*self._status.episodes, outcome),
+                episode_index=None,
+            )
+        )
 
     def _set(self, status: RunStatus) -> None:
         with self._lock:
@@ -327,8 +366,14 @@ def _station_episodes(base):
                     try:
                         with favoured(POLICY_NICE):
                             self._policy_loop(
-                                ctx=ctx, robot=ctx.hardware.robot_wrapper, events=self._events, features=ctx.data.dataset_features,
-                                fps=cfg.fps, control_time_s=settings.episode_time_s, dataset=dataset, single_task=settings.task,
+                                ctx=ctx,
+                                robot=ctx.hardware.robot_wrapper,
+                                events=self._events,
+                                features=ctx.data.dataset_features,
+                                fps=cfg.fps,
+                                control_time_s=settings.episode_time_s,
+                                dataset=dataset,
+                                single_task=settings.task,
                             )
                     except Exception as error:  # noqa: BLE001 - every failure ends the episode the same safe way
                         log.warning("episode %s aborted: %s", episode_index, error)

@@ -10,12 +10,12 @@ import re
 import time
 from pathlib import Path
 
-from core.policy.checkpoint import find_pretrained_model, read_checkpoint
-from core.station.run_settings import RunSettings
 from core.errors import CheckpointError
+from core.policy.checkpoint import find_pretrained_model, read_checkpoint
 from core.policy.inference_settings import apply_policy_overrides, inference_config, plan_inference
 from core.policy.vlm_backbone import require_backbone
 from core.station.config import StationConfig
+from core.station.run_settings import RunSettings
 from core.workspace import Workspace
 
 ENCODER_THREADS = 1  # per camera encoder; H.264 or AV1 at camera resolution keeps up on one
@@ -43,8 +43,13 @@ def rollout_config(settings: RunSettings, station: StationConfig, robot_config, 
     policy_dir = find_pretrained_model(settings.policy_dir)
     info = read_checkpoint(policy_dir)
     require_backbone(info)
-    plan = plan_inference(info, station.fps, settings.inference, n_action_steps=settings.n_action_steps,
-                          rtc_execution_horizon=settings.rtc_execution_horizon)
+    plan = plan_inference(
+        info,
+        station.fps,
+        settings.inference,
+        n_action_steps=settings.n_action_steps,
+        rtc_execution_horizon=settings.rtc_execution_horizon,
+    )
     if plan.blocking:
         raise CheckpointError("These chunk settings cannot work: " + " ".join(plan.problems))
     device = "cuda" if torch.cuda.is_available() else "cpu"

@@ -64,7 +64,6 @@ class SafetyGate:
         return ClippedAction(safe, tuple(clipped))
 
 
-
 class GuardedArm:
     """The follower behind the safety gate: one hardware access at a time, every command clamped,
     nothing sent while the emergency stop is latched. `gate` is set once the arm is connected."""

@@ -16,10 +16,10 @@ import signal
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from multiprocessing.connection import Connection, Listener
 from pathlib import Path
-from typing import Callable, Iterator
 
 from core.errors import PreflightError, StationError
 from core.station.client import send_without_delay
@@ -57,7 +57,9 @@ def robot_lock(identity: str, station_name: str) -> Iterator[None]:
         handle.seek(0)
         holder = handle.read().strip() or "another process"
         handle.close()
-        raise StationError(f"The robot {identity} is already driven by {holder}. Stop that station first; only one process may drive an arm.")
+        raise StationError(
+            f"The robot {identity} is already driven by {holder}. Stop that station first; only one process may drive an arm."
+        )
     handle.seek(0)
     handle.truncate()
     handle.write(f"station '{station_name}' (pid {os.getpid()})")
@@ -68,7 +70,9 @@ def robot_lock(identity: str, station_name: str) -> Iterator[None]:
         handle.close()
 
 
-def serve(name: str, workspace: Workspace, parent_pid: int | None = None, setup: Callable[[Station], None] | None = None) -> int:
+def serve(
+    name: str, workspace: Workspace, parent_pid: int | None = None, setup: Callable[[Station], None] | None = None
+) -> int:
     """Run the station until asked to stop, the parent dies or SIGTERM arrives. Returns the exit status."""
     raise_station_priority()  # before any thread starts: they all inherit it
     shutdown = threading.Event()
@@ -167,7 +171,13 @@ def _answer(connection: Connection, handlers: dict[Command, Callable]) -> None:
 def _write_runtime(workspace: Workspace, name: str, address: tuple[str, int], authkey: bytes) -> None:
     path = runtime_path(workspace, name)
     tmp = path.with_suffix(".tmp")
-    payload = {"pid": os.getpid(), "host": address[0], "port": address[1], "authkey": authkey.hex(), "started_at": time.time()}
+    payload = {
+        "pid": os.getpid(),
+        "host": address[0],
+        "port": address[1],
+        "authkey": authkey.hex(),
+        "started_at": time.time(),
+    }
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         json.dump(payload, handle)
@@ -193,4 +203,3 @@ def _exit_with_parent(parent_pid: int | None, shutdown: threading.Event) -> None
             time.sleep(0.2)
 
     threading.Thread(target=watch, daemon=True).start()
-

@@ -6,12 +6,12 @@ lab takes both as commands, so demos and tests can show every failure on purpose
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from core.errors import StationError
 from core.sim import faults
-from core.station.commands import Command
 from core.so101 import motor_of
+from core.station.commands import Command
 
 FAULTS: dict[str, Callable] = {
     "swap_cables": faults.swap_camera_cables,
@@ -49,4 +49,8 @@ class SimControls:
 
     def active_faults(self) -> dict:
         state = self.station.arm.robot.lab.faults
-        return {"cables_swapped": state.cables_swapped, "start_pose_displaced": state.start_pose_displaced, "any": state.any}
+        return {
+            "cables_swapped": state.cables_swapped,
+            "start_pose_displaced": state.start_pose_displaced,
+            "any": state.any,
+        }

@@ -78,7 +78,7 @@ class StationState:
     error: str = ""  # why the station is in mode "error", or the last refused command
     events: tuple[StationEvent, ...] = field(default_factory=tuple)
     activity: dict = field(default_factory=dict)  # progress of the running motion (move home)
-    run: "RunStatus | None" = None  # the open policy run, if any
+    run: RunStatus | None = None  # the open policy run, if any
 
     def camera(self, name: str) -> CameraStatus | None:
         return next((camera for camera in self.cameras if camera.name == name), None)

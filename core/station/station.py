@@ -9,7 +9,8 @@ import logging
 import threading
 import time
 from collections import deque
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 from core.errors import StationError
 from core.so101 import motor_of
@@ -68,7 +69,9 @@ class MirrorLeader:
             return dict(leader)
         previous = self._target or follower
         limit = self.catch_up_deg_per_tick
-        self._target = {m: previous[m] + min(max(leader[m] - previous[m], -limit), limit) for m in leader if m in previous}
+        self._target = {
+            m: previous[m] + min(max(leader[m] - previous[m], -limit), limit) for m in leader if m in previous
+        }
         self.caught_up = all(abs(self._target[m] - leader[m]) <= self.caught_up_within for m in self._target)
         return dict(self._target)
 
@@ -202,7 +205,9 @@ class Station:
         self.note("camera_mapping", f"camera mapping {before} -> {new_config.camera_mapping}")
         from core.registry import Registry
 
-        Registry.open().log_event(self.config.name, "camera_mapping_changed", {"before": before, "after": new_config.camera_mapping})
+        Registry.open().log_event(
+            self.config.name, "camera_mapping_changed", {"before": before, "after": new_config.camera_mapping}
+        )
         return new_config
 
     @property

@@ -77,7 +77,9 @@ def _edge_histograms(rgb: np.ndarray) -> np.ndarray:
     orientation = np.mod(np.arctan2(gy, gx), np.pi)  # unsigned: a dark-to-light edge equals light-to-dark
     bins = np.minimum((orientation / np.pi * ORIENTATIONS).astype(int), ORIENTATIONS - 1)
     rows, cols = gray.shape[0] // CELL_PX, gray.shape[1] // CELL_PX
-    cell_of_pixel = (np.arange(gray.shape[0]) // CELL_PX)[:, None] * cols + (np.arange(gray.shape[1]) // CELL_PX)[None, :]
+    cell_of_pixel = (np.arange(gray.shape[0]) // CELL_PX)[:, None] * cols + (np.arange(gray.shape[1]) // CELL_PX)[
+        None, :
+    ]
     hist = np.bincount(
         (cell_of_pixel * ORIENTATIONS + bins).ravel(), weights=magnitude.ravel(), minlength=rows * cols * ORIENTATIONS
     ).reshape(rows, cols, ORIENTATIONS)

@@ -60,7 +60,9 @@ class FileColumns:
     def paths(self, root: Path, template: str, video_key: str = "") -> list[Path]:
         """The file of each episode, one Path object per distinct file (hundreds of episodes share a few files)."""
         keys = list(zip(self.chunk_index.tolist(), self.file_index.tolist()))
-        distinct = {key: root / template.format(video_key=video_key, chunk_index=key[0], file_index=key[1]) for key in set(keys)}
+        distinct = {
+            key: root / template.format(video_key=video_key, chunk_index=key[0], file_index=key[1]) for key in set(keys)
+        }
         return [distinct[key] for key in keys]
 
     def distinct_paths(self, root: Path, template: str, video_key: str = "") -> list[Path]:
@@ -133,12 +135,21 @@ class DatasetFiles:
             ]
             for key in self.video_keys
         ]
-        videos = [dict(zip(self.video_keys, segments)) for segments in zip(*segments_of)] if self.video_keys else [{} for _ in data_paths]
+        videos = (
+            [dict(zip(self.video_keys, segments)) for segments in zip(*segments_of)]
+            if self.video_keys
+            else [{} for _ in data_paths]
+        )
         return tuple(
             Episode(*row)
             for row in zip(
-                table.index.tolist(), table.tasks, table.length.tolist(), table.dataset_from_index.tolist(),
-                table.dataset_to_index.tolist(), data_paths, videos,
+                table.index.tolist(),
+                table.tasks,
+                table.length.tolist(),
+                table.dataset_from_index.tolist(),
+                table.dataset_to_index.tolist(),
+                data_paths,
+                videos,
             )
         )
 
@@ -170,7 +181,9 @@ class DatasetFiles:
         """The per-dimension names of a vector feature (e.g. `shoulder_pan.pos`), `<key>_<i>` if unnamed."""
         feature = self.features.get(key)
         if feature is None:
-            raise DatasetError(f"The dataset at {self.root} has no feature '{key}'. It has: {', '.join(self.features)}.")
+            raise DatasetError(
+                f"The dataset at {self.root} has no feature '{key}'. It has: {', '.join(self.features)}."
+            )
         names = feature.get("names")
         if isinstance(names, Mapping):  # older datasets: {"motors": [...]}
             names = next(iter(names.values()), None)
@@ -230,14 +243,18 @@ def open_dataset(path: str | Path, *, check_videos: bool = True, prefetch: Seque
     """
     root = Path(path).expanduser()
     if not root.exists():
-        raise DatasetError(f"The dataset folder {root} does not exist. Check the path (it is the folder that holds meta/).")
+        raise DatasetError(
+            f"The dataset folder {root} does not exist. Check the path (it is the folder that holds meta/)."
+        )
     if not root.is_dir():
         raise DatasetError(f"{root} is a file, not a dataset folder. Give the folder that holds meta/info.json.")
     root = root.resolve()
     info = _read_info(root)
     _check_version(root, info)
     early = _prefetch(root, prefetch)
-    dataset = DatasetFiles(root=root, info=info, tasks=_read_tasks(root), episode_table=_read_episodes(root, info), prefetched=early)
+    dataset = DatasetFiles(
+        root=root, info=info, tasks=_read_tasks(root), episode_table=_read_episodes(root, info), prefetched=early
+    )
     _check_files_exist(root, dataset.data_files(), "data")
     if check_videos:
         _check_files_exist(root, dataset.video_files(), "video")
@@ -254,10 +271,14 @@ def _read_info(root: Path) -> dict[str, Any]:
     try:
         info = json.loads(info_path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise DatasetError(f"{info_path} is not valid JSON ({error}). Copy the dataset again from its source.") from error
+        raise DatasetError(
+            f"{info_path} is not valid JSON ({error}). Copy the dataset again from its source."
+        ) from error
     for key in ("codebase_version", "fps", "features"):
         if key not in info:
-            raise DatasetError(f"{info_path} has no '{key}' entry, so it is not a LeRobot dataset's info file. Copy the dataset again.")
+            raise DatasetError(
+                f"{info_path} has no '{key}' entry, so it is not a LeRobot dataset's info file. Copy the dataset again."
+            )
     return info
 
 
@@ -271,7 +292,9 @@ def _check_version(root: Path, info: Mapping[str, Any]) -> None:
         advice = f"Convert it offline with lerobot (it keeps the old copy as {root.name}_old):\n  {command}"
         if minor != "1":
             advice = f"Update it to v2.1 first, then convert it to v3.0 ({command})."
-        raise DatasetError(f"The dataset at {root} is LeRobot format {version}; Preflight reads v3.0 (lerobot 0.6.1). {advice}")
+        raise DatasetError(
+            f"The dataset at {root} is LeRobot format {version}; Preflight reads v3.0 (lerobot 0.6.1). {advice}"
+        )
     raise DatasetError(
         f"The dataset at {root} is LeRobot format {version}; Preflight reads v3.0 (lerobot 0.6.1). "
         "Export or convert it to v3.0 with the lerobot version that wrote it."
@@ -290,7 +313,15 @@ def _read_tasks(root: Path) -> tuple[str, ...]:
     return tuple(by_index[i] for i in sorted(by_index))
 
 
-_EPISODE_COLUMNS = ("episode_index", "tasks", "length", "dataset_from_index", "dataset_to_index", "data/chunk_index", "data/file_index")
+_EPISODE_COLUMNS = (
+    "episode_index",
+    "tasks",
+    "length",
+    "dataset_from_index",
+    "dataset_to_index",
+    "data/chunk_index",
+    "data/file_index",
+)
 
 
 def _read_episodes(root: Path, info: Mapping[str, Any]) -> EpisodeTable:
@@ -301,7 +332,11 @@ def _read_episodes(root: Path, info: Mapping[str, Any]) -> EpisodeTable:
             "the dataset was not finalized; otherwise copy the complete dataset folder again."
         )
     video_keys = [key for key, feature in info["features"].items() if feature.get("dtype") == "video"]
-    video_columns = [f"videos/{key}/{field}" for key in video_keys for field in ("chunk_index", "file_index", "from_timestamp", "to_timestamp")]
+    video_columns = [
+        f"videos/{key}/{field}"
+        for key in video_keys
+        for field in ("chunk_index", "file_index", "from_timestamp", "to_timestamp")
+    ]
     columns = [*_EPISODE_COLUMNS, *video_columns]
     table = pa.concat_tables(_read_table(path, root, columns, small=True) for path in files).sort_by("episode_index")
 
@@ -316,7 +351,9 @@ def _read_episodes(root: Path, info: Mapping[str, Any]) -> EpisodeTable:
         dataset_to_index=column("dataset_to_index", np.int64),
         data_files=FileColumns(column("data/chunk_index", np.int64), column("data/file_index", np.int64)),
         video_files={
-            key: FileColumns(column(f"videos/{key}/chunk_index", np.int64), column(f"videos/{key}/file_index", np.int64))
+            key: FileColumns(
+                column(f"videos/{key}/chunk_index", np.int64), column(f"videos/{key}/file_index", np.int64)
+            )
             for key in video_keys
         },
         video_from_s={key: column(f"videos/{key}/from_timestamp", np.float64) for key in video_keys},

@@ -205,7 +205,9 @@ def gripper_closed_threshold(values: np.ndarray) -> ClosedThreshold:
         low, high = (float(values.min()), float(values.max())) if values.size else (0.0, 0.0)
     if high - low <= 1e-9:
         return ClosedThreshold(value=FIXED_CLOSED_THRESHOLD, rule="fixed", separability=0.0)
-    bins = ((values - low) * (OTSU_BINS / (high - low))).astype(np.int32)  # float to int32 is SIMD, to int64 ten times slower
+    bins = ((values - low) * (OTSU_BINS / (high - low))).astype(
+        np.int32
+    )  # float to int32 is SIMD, to int64 ten times slower
     np.minimum(bins, OTSU_BINS - 1, out=bins)
     counts = np.bincount(bins, minlength=OTSU_BINS)  # np.histogram's bins, three times faster
     edges = np.linspace(low, high, OTSU_BINS + 1)

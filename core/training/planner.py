@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from core.training.dataset_files import DatasetFiles, open_dataset
 from core.errors import PreflightError
+from core.training.dataset_files import DatasetFiles, open_dataset
 from core.workspace import Workspace
 
 MERGED_DIR = "merged"  # under the workspace: merged training sets
@@ -150,7 +150,9 @@ def plan_training(
         raise PreflightError("Give either the steps or the target epochs, not both and not neither.")
     if steps is None:
         steps = steps_for_epochs(float(target_epochs), batch_size, frames, processes)
-    return TrainingPlan(frames, batch_size, steps, epochs(steps, batch_size, frames, processes), guidance_for(policy_type))
+    return TrainingPlan(
+        frames, batch_size, steps, epochs(steps, batch_size, frames, processes), guidance_for(policy_type)
+    )
 
 
 # Mixed-dataset merges
@@ -280,7 +282,9 @@ def merge_recordings(
     """
     output_root = Path(output_root).expanduser().resolve()
     if output_root.exists():
-        raise PreflightError(f"{output_root} already exists. Pick a new name for the merged dataset; existing data is never overwritten.")
+        raise PreflightError(
+            f"{output_root} already exists. Pick a new name for the merged dataset; existing data is never overwritten."
+        )
     check = check_merge(training_root, recording_roots)
     if not check.ok:
         raise PreflightError("lerobot cannot merge these datasets:\n- " + "\n- ".join(check.problems))
@@ -297,7 +301,9 @@ def merge_recordings(
         return _merge(training, selections, skipped, output_root, repo_id, scratch)
     except (ValueError, FileNotFoundError, KeyError) as error:
         shutil.rmtree(output_root, ignore_errors=True)
-        raise PreflightError(f"lerobot could not merge the datasets: {error}. Nothing was changed in the sources.") from error
+        raise PreflightError(
+            f"lerobot could not merge the datasets: {error}. Nothing was changed in the sources."
+        ) from error
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -379,7 +385,9 @@ def train_command(
 ) -> str:
     """The `lerobot-train` command line that trains on a (merged) dataset; `policy_path` fine-tunes a checkpoint."""
     if (policy_type is None) == (policy_path is None):
-        raise PreflightError("Give a policy type to train from scratch (act, smolvla) or a checkpoint path to fine-tune, not both.")
+        raise PreflightError(
+            "Give a policy type to train from scratch (act, smolvla) or a checkpoint path to fine-tune, not both."
+        )
     job_name = job_name or re.sub(r"[^A-Za-z0-9_-]+", "_", f"{policy_type or 'finetune'}_{Path(dataset_root).name}")
     output_dir = output_dir or f"outputs/train/{job_name}"
     arguments = [

@@ -25,13 +25,13 @@ from typing import Any
 import numpy as np
 
 from core import codec
+from core.errors import DatasetError
+from core.policy.checkpoint import CheckpointInfo, read_checkpoint
+from core.so101 import GRIPPER, motor_of
 from core.training import frame_stats
 from core.training.appearance import AppearanceSignature, signature_of
-from core.policy.checkpoint import CheckpointInfo, read_checkpoint
 from core.training.dataset_files import DatasetFiles, open_dataset
-from core.errors import DatasetError
 from core.training.frame_stats import ClosedThreshold, JointSpread, JointUnits, JumpStats
-from core.so101 import GRIPPER, motor_of
 from core.training.video_frames import decode_frame, from_jpeg, to_jpeg
 from core.workspace import Workspace
 
@@ -136,17 +136,21 @@ class TrainingProfile:
         return path
 
     @classmethod
-    def load(cls, path: str | Path) -> "TrainingProfile":
+    def load(cls, path: str | Path) -> TrainingProfile:
         """Read a profile file, or the profile.json in a profile folder."""
         path = Path(path)
         if path.is_dir():
             path = path / PROFILE_FILE
         if not path.is_file():
-            raise DatasetError(f"No saved profile at {path}. Build it with: python -m core profile --dataset DIR --out {path}")
+            raise DatasetError(
+                f"No saved profile at {path}. Build it with: python -m core profile --dataset DIR --out {path}"
+            )
         try:
             return profile_from_json(json.loads(path.read_text()))
         except ValueError as error:  # not JSON, or a field missing or of the wrong type
-            raise DatasetError(f"The saved profile {path} is damaged ({error!r}): build it again from its dataset.") from error
+            raise DatasetError(
+                f"The saved profile {path} is damaged ({error!r}): build it again from its dataset."
+            ) from error
 
 
 def profile_from_json(data: Mapping[str, Any]) -> TrainingProfile:
@@ -225,7 +229,9 @@ def build_profile(
 
 def _task_counts(dataset: DatasetFiles, task_index: np.ndarray) -> tuple[TaskCount, ...]:
     episodes = Counter(task for tasks in dataset.episode_table.tasks for task in tasks)
-    frames = np.bincount(task_index.astype(np.int64, copy=False), minlength=len(dataset.tasks)) if len(task_index) else []
+    frames = (
+        np.bincount(task_index.astype(np.int64, copy=False), minlength=len(dataset.tasks)) if len(task_index) else []
+    )
     counts = [
         TaskCount(task=task, episodes=episodes.get(task, 0), frames=int(frames[i]) if i < len(frames) else 0)
         for i, task in enumerate(dataset.tasks)

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 
 from core.policy.checkpoint import CheckpointInfo
 from core.policy.inference_settings import supports_rtc
-from core.training.profile import TrainingProfile
 from core.policy.vlm_backbone import backbone_status
+from core.training.profile import TrainingProfile
 
 
 def format_profile(profile: TrainingProfile) -> str:
@@ -25,7 +25,10 @@ def format_profile(profile: TrainingProfile) -> str:
         "",
         "## Tasks (exact strings)",
         "",
-        _table(["episodes", "frames", "task"], [[t.episodes, t.frames, json.dumps(t.task, ensure_ascii=False)] for t in profile.tasks]),
+        _table(
+            ["episodes", "frames", "task"],
+            [[t.episodes, t.frames, json.dumps(t.task, ensure_ascii=False)] for t in profile.tasks],
+        ),
         "",
         "## Cameras",
         "",
@@ -98,10 +101,16 @@ def _checkpoint_lines(profile: TrainingProfile) -> list[str]:
     training = checkpoint.training
     if training is None:
         return [*lines, "- no train_config.json: steps, batch size and epochs unknown"]
-    at_step = f"step {training.checkpoint_step} of {training.steps}" if training.checkpoint_step is not None else f"{training.steps} steps"
+    at_step = (
+        f"step {training.checkpoint_step} of {training.steps}"
+        if training.checkpoint_step is not None
+        else f"{training.steps} steps"
+    )
     processes = f" x {training.num_processes} processes" if training.num_processes != 1 else ""
     epochs = f"{profile.epochs:.1f} epochs" if profile.epochs is not None else "epochs unknown"
-    lines.append(f"- trained {at_step} x batch {training.batch_size}{processes} over {profile.training_frames} frames = {epochs}")
+    lines.append(
+        f"- trained {at_step} x batch {training.batch_size}{processes} over {profile.training_frames} frames = {epochs}"
+    )
     if profile.dataset_match is not None:
         lines.append(f"- training dataset: {profile.dataset_match.status}: {profile.dataset_match.detail}")
     return lines
@@ -130,9 +139,13 @@ def _smolvla_lines(checkpoint: CheckpointInfo) -> list[str]:
     status = backbone_status(checkpoint)
     if status is not None:
         weights = ", its weights too (load_vlm_weights)" if checkpoint.load_vlm_weights else ""
-        lines.append(f"- vision-language backbone {status.vlm_model_name} (config, processor, tokenizer{weights}): {status.summary}")
+        lines.append(
+            f"- vision-language backbone {status.vlm_model_name} (config, processor, tokenizer{weights}): {status.summary}"
+        )
         lines += [f"  {line}" for line in status.message.splitlines()]
-    lines.append(f"- inference: sync{', or RTC (real-time chunking)' if supports_rtc(checkpoint) else ' only (no RTC for this policy type)'}")
+    lines.append(
+        f"- inference: sync{', or RTC (real-time chunking)' if supports_rtc(checkpoint) else ' only (no RTC for this policy type)'}"
+    )
     return lines
 
 

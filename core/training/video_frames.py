@@ -22,7 +22,9 @@ def decode_frame(path: Path, timestamp_s: float) -> np.ndarray:
         with av.open(str(path)) as container:
             stream = container.streams.video[0]
             period_s = 1.0 / float(stream.average_rate or stream.guessed_rate or 30)
-            container.seek(max(0, int(round(timestamp_s / stream.time_base)) - 1), backward=True, any_frame=False, stream=stream)
+            container.seek(
+                max(0, int(round(timestamp_s / stream.time_base)) - 1), backward=True, any_frame=False, stream=stream
+            )
             chosen = None
             for frame in container.decode(stream):
                 if frame.pts is None:
@@ -31,9 +33,13 @@ def decode_frame(path: Path, timestamp_s: float) -> np.ndarray:
                     break
                 chosen = frame
     except (av.error.FFmpegError, OSError) as error:
-        raise DatasetError(f"Cannot decode {path} ({error}). The video file is damaged: copy the dataset again from its source.") from error
+        raise DatasetError(
+            f"Cannot decode {path} ({error}). The video file is damaged: copy the dataset again from its source."
+        ) from error
     if chosen is None:
-        raise DatasetError(f"{path} has no frame at {timestamp_s:.3f} s. The video is shorter than its episodes say: copy it again.")
+        raise DatasetError(
+            f"{path} has no frame at {timestamp_s:.3f} s. The video is shorter than its episodes say: copy it again."
+        )
     return chosen.to_ndarray(format="rgb24")
 
 

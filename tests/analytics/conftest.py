@@ -16,13 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from core.training.profile import TrainingProfile, build_profile
 from core.so101 import HOME_POSE, MOTOR_NAMES
+from core.training.profile import TrainingProfile, build_profile
 from testkit.builders import EpisodeData, camera_image, write_act_checkpoint, write_dataset
 
 TASK = "Grab the brain"
@@ -70,7 +71,9 @@ def training_episodes() -> list[EpisodeData]:
 
 
 def clean_episodes(**changes) -> list[EpisodeData]:
-    return [episode(offset, closed, **changes) for offset, closed in zip(CLEAN_OFFSETS, CLEAN_CLOSED_FRAMES, strict=True)]
+    return [
+        episode(offset, closed, **changes) for offset, closed in zip(CLEAN_OFFSETS, CLEAN_CLOSED_FRAMES, strict=True)
+    ]
 
 
 def later_session(camera: str, episode_index: int, frame: int, shape: tuple[int, int, int]) -> np.ndarray:
@@ -149,14 +152,20 @@ def training_dir(data_dir: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def clean_dir(data_dir: Path) -> Path:
-    return write_dataset(data_dir / "rollout_clean", clean_episodes(), image_of=later_session, repo_id="local/rollout_clean")
+    return write_dataset(
+        data_dir / "rollout_clean", clean_episodes(), image_of=later_session, repo_id="local/rollout_clean"
+    )
 
 
 @pytest.fixture(scope="session")
 def fault_dirs(data_dir: Path) -> dict[str, Path]:
     return {
         name: write_dataset(
-            data_dir / f"rollout_{name}", fault.episodes(), image_of=fault.image_of, fps=fault.fps, repo_id=f"local/rollout_{name}"
+            data_dir / f"rollout_{name}",
+            fault.episodes(),
+            image_of=fault.image_of,
+            fps=fault.fps,
+            repo_id=f"local/rollout_{name}",
         )
         for name, fault in FAULTS.items()
     }
@@ -188,21 +197,27 @@ def profile(training_dir: Path) -> TrainingProfile:
 def prepare_workspace(root: Path, training_dir: Path, recordings: dict[str, Path], checkpoint: Path) -> Path:
     """A workspace as the app leaves it: a saved training profile, recordings, and registry rows with tags."""
     import shutil
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    from core.training.profile import save_profile
     from core.registry import Registry
+    from core.training.profile import save_profile
     from core.workspace import Workspace
 
     workspace = Workspace(root).ensure()
     save_profile(build_profile(training_dir, checkpoint), workspace)
     registry = Registry.open(f"sqlite:///{workspace.registry_path}")
     policy = registry.register_policy(checkpoint)
-    started = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    started = datetime(2026, 1, 1, tzinfo=UTC)
     for i, (name, source) in enumerate(recordings.items()):
         target = shutil.copytree(source, workspace.recordings_dir / name)
         run = registry.start_run(
-            policy.id, station="lab", dataset_root=target, task=TASK, chunk_size=10, n_action_steps=5 + i, fps=30,
+            policy.id,
+            station="lab",
+            dataset_root=target,
+            task=TASK,
+            chunk_size=10,
+            n_action_steps=5 + i,
+            fps=30,
             camera_mapping={"front": "0", "wrist": "1"},
         )
         for episode_index in range(3):

@@ -44,7 +44,9 @@ class _Collector(HTMLParser):
 def test_page_renders_and_exports_png_and_report(
     page, tmp_path: Path, training_dir: Path, clean_dir: Path, fault_dirs: dict[str, Path], sane_checkpoint: Path
 ) -> None:
-    root = prepare_workspace(tmp_path / "workspace", training_dir, {"rollout_jumpy": fault_dirs["action_jumps"]}, sane_checkpoint)
+    root = prepare_workspace(
+        tmp_path / "workspace", training_dir, {"rollout_jumpy": fault_dirs["action_jumps"]}, sane_checkpoint
+    )
     with running_app(root) as url:
         page.set_default_timeout(TIMEOUT_MS)
         page.goto(f"{url}/analytics")
@@ -72,9 +74,18 @@ def test_page_renders_and_exports_png_and_report(
     collector.feed(report)
     collector.close()
     assert report.startswith("<!DOCTYPE html>") and report.rstrip().endswith("</html>")
-    figures = {"plot-gripper_closed", "plot-gripper_action", "plot-action_jumps", "plot-start_pose", "plot-success_rate", "plot-episode"}
+    figures = {
+        "plot-gripper_closed",
+        "plot-gripper_action",
+        "plot-action_jumps",
+        "plot-start_pose",
+        "plot-success_rate",
+        "plot-episode",
+    }
     assert figures <= collector.ids
-    assert "Plotly.newPlot" in report and "plotly.js" in report.lower()  # the library itself is inlined: no network needed
+    assert (
+        "Plotly.newPlot" in report and "plotly.js" in report.lower()
+    )  # the library itself is inlined: no network needed
     assert not re.search(r"<script[^>]+src=", report)
     jpegs = [src for src in collector.images if src.startswith("data:image/jpeg;base64,")]
     assert len(jpegs) == 2 * 3 + 2 * 4  # drill-down: 2 cameras x start, middle, end; training: 2 cameras x 4 references

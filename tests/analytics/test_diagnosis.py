@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from core.analytics.diagnosis import FINDING_IDS, Diagnosis, camera_views, diagnose
+from core.analytics.metrics import Reference, dataset_metrics
 from core.codec import from_json, to_json
+from core.policy.checkpoint import read_checkpoint
 from core.rules.epochs import trained_epochs
 from core.rules.finding import Finding
-from core.analytics.metrics import Reference, dataset_metrics
-from core.policy.checkpoint import read_checkpoint
 from core.training.dataset_files import open_dataset
 from core.workspace import REPO_ROOT
 from tests.analytics.conftest import FAULTS
@@ -46,7 +46,9 @@ def run_diagnosis(profile, training, reference):
     return run
 
 
-def test_clean_deployment_gives_no_findings_and_every_check_ran(run_diagnosis, clean_dir: Path, sane_checkpoint: Path) -> None:
+def test_clean_deployment_gives_no_findings_and_every_check_ran(
+    run_diagnosis, clean_dir: Path, sane_checkpoint: Path
+) -> None:
     diagnosis = run_diagnosis(clean_dir, sane_checkpoint)
     assert diagnosis.findings == ()
     assert sorted(diagnosis.checked) == sorted(FINDING_IDS)
@@ -78,7 +80,9 @@ def test_evidence_names_the_numbers(run_diagnosis, fault_dirs: dict[str, Path], 
     assert task.evidence.numbers["deployment_task"] == "Grab the brain "
     assert task.evidence.numbers["nearest_training_task"] == "Grab the brain"
     assert task.evidence.numbers["difference"] == "only in leading or trailing spaces"
-    assert run_diagnosis(fault_dirs["task_mismatch"], sane_checkpoint).findings[0].severity == "info"  # ACT ignores the task
+    assert (
+        run_diagnosis(fault_dirs["task_mismatch"], sane_checkpoint).findings[0].severity == "info"
+    )  # ACT ignores the task
 
     swap = run_diagnosis(fault_dirs["camera_swap"]).findings[0]
     assert swap.evidence.numbers["shows"] == {"front": "wrist", "wrist": "front"}
@@ -100,11 +104,27 @@ def test_findings_round_trip_through_json(run_diagnosis, fault_dirs: dict[str, P
     assert from_json(Finding, json.loads(json.dumps(to_json(finding)))) == finding
 
 
-def test_command_prints_the_documented_json(training_dir: Path, fault_dirs: dict[str, Path], sane_checkpoint: Path) -> None:
+def test_command_prints_the_documented_json(
+    training_dir: Path, fault_dirs: dict[str, Path], sane_checkpoint: Path
+) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "core", "diagnose", "--training", str(training_dir), "--deployment", str(fault_dirs["fps_mismatch"]),
-         "--policy", str(sane_checkpoint), "--json"],
-        cwd=REPO_ROOT, capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-m",
+            "core",
+            "diagnose",
+            "--training",
+            str(training_dir),
+            "--deployment",
+            str(fault_dirs["fps_mismatch"]),
+            "--policy",
+            str(sane_checkpoint),
+            "--json",
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     report = json.loads(result.stdout)
     assert set(report) == {"version", "training", "deployment", "policy", "findings", "checks"}
@@ -117,8 +137,19 @@ def test_command_prints_the_documented_json(training_dir: Path, fault_dirs: dict
 
 def test_command_explains_bad_input(tmp_path: Path, training_dir: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "core", "diagnose", "--training", str(training_dir), "--deployment", str(tmp_path / "nope")],
-        cwd=REPO_ROOT, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "core",
+            "diagnose",
+            "--training",
+            str(training_dir),
+            "--deployment",
+            str(tmp_path / "nope"),
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 2
     assert "does not exist" in result.stderr and "Traceback" not in result.stderr

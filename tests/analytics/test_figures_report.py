@@ -10,20 +10,25 @@ import pytest
 from core.analytics.diagnosis import Diagnosis, camera_views, diagnose
 from core.analytics.export import PNG_SCALE, ReportFrame, modebar_config, report_html
 from core.analytics.figures import WIDTH_PX
+from core.analytics.stats import wilson_interval
 from core.analytics.view import FIGURE_TITLES, figures, load_analytics, run_settings, summary_table
-from core.training.dataset_files import open_dataset
-from core.training.profile import TrainingProfile
 from core.registry import Registry
 from core.registry.weights import weights_sha256
-from core.analytics.stats import wilson_interval
+from core.training.dataset_files import open_dataset
+from core.training.profile import TrainingProfile
 from core.training.video_frames import to_jpeg
-from tests.analytics.conftest import prepare_workspace
 from testkit.builders import camera_image
+from tests.analytics.conftest import prepare_workspace
 
 
 @pytest.fixture
 def data(tmp_path: Path, training_dir: Path, clean_dir: Path, fault_dirs: dict[str, Path], sane_checkpoint: Path):
-    root = prepare_workspace(tmp_path / "workspace", training_dir, {"rollout_clean": clean_dir, "rollout_jumpy": fault_dirs["action_jumps"]}, sane_checkpoint)
+    root = prepare_workspace(
+        tmp_path / "workspace",
+        training_dir,
+        {"rollout_clean": clean_dir, "rollout_jumpy": fault_dirs["action_jumps"]},
+        sane_checkpoint,
+    )
     profile = TrainingProfile.load(next((root / "profiles").glob("*/profile.json")))
     rows = Registry.open(f"sqlite:///{root / 'registry.sqlite'}").episode_rows()
     return load_analytics(profile, [root / "recordings" / "rollout_clean", root / "recordings" / "rollout_jumpy"], rows)
@@ -40,7 +45,9 @@ def test_figures_show_the_metrics(data) -> None:
     bars = charts["success_rate"].data[0]
     low, high = wilson_interval(1, 2)
     assert list(bars.y) == [0.5, 0.5] and bars.error_y.array[0] == pytest.approx(high - 0.5)
-    assert charts["success_rate"].layout.template.layout.font.family.startswith("DejaVu Sans")  # pinned, not the default
+    assert charts["success_rate"].layout.template.layout.font.family.startswith(
+        "DejaVu Sans"
+    )  # pinned, not the default
 
 
 def test_summary_and_run_settings(data, sane_checkpoint: Path) -> None:
@@ -54,15 +61,19 @@ def test_summary_and_run_settings(data, sane_checkpoint: Path) -> None:
 
 def test_report_is_self_contained_with_metadata_and_findings(data, sane_checkpoint: Path) -> None:
     jumpy = data.runs[1]
-    found: Diagnosis = diagnose(data.profile, jumpy, training=data.training, views=camera_views(open_dataset(jumpy.root)))
+    found: Diagnosis = diagnose(
+        data.profile, jumpy, training=data.training, views=camera_views(open_dataset(jumpy.root))
+    )
     frame = ReportFrame("front at 0.0 s", to_jpeg(camera_image("front", 0, 0)))
     report = report_html(data, figures(data), diagnoses={jumpy.name: found}, frames=[frame])
     assert not re.search(r"<script[^>]+src=", report) and not re.search(r"<link[^>]+href=", report)
     for key in FIGURE_TITLES:
-        assert f"id=\"plot-{key}\"" in report
+        assert f'id="plot-{key}"' in report
     assert str(sane_checkpoint.resolve()) in report and weights_sha256(sane_checkpoint) in report
     assert "[critical] action_jumps" in report and "Fix:" in report
-    assert "alt='front at 0.0 s'" in report and report.count("data:image/jpeg;base64,") >= 1 + 8  # + training references
+    assert (
+        "alt='front at 0.0 s'" in report and report.count("data:image/jpeg;base64,") >= 1 + 8
+    )  # + training references
     assert data.profile.name in report and "Grab the brain" in report
 
 

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from core.analytics.metrics import Reference, _grouped_percentile, dataset_metrics, dataset_fingerprint, episode_frames
+from core.analytics.metrics import Reference, _grouped_percentile, dataset_fingerprint, dataset_metrics, episode_frames
 from core.analytics.runs import find_recordings, join_registry, success_table
+from core.analytics.stats import wilson_interval
 from core.errors import DatasetError
 from core.registry import Registry
 from core.rules.start_pose import start_pose_distance, start_pose_targets
-from core.analytics.stats import wilson_interval
 from tests.analytics.conftest import CLOSED_ACTION_FRAMES, FRAMES, SPIKE_EPISODE, START_OFFSETS
 
 
@@ -113,14 +113,22 @@ def test_episode_frames_and_fingerprint(training_dir: Path) -> None:
     assert "file-000.parquet" in dataset_fingerprint(training_dir)
 
 
-def test_registry_tags_join_episodes_and_give_success_rates(workspace, clean_dir: Path, sane_checkpoint: Path, reference) -> None:
+def test_registry_tags_join_episodes_and_give_success_rates(
+    workspace, clean_dir: Path, sane_checkpoint: Path, reference
+) -> None:
     registry = Registry.open()
     policy = registry.register_policy(sane_checkpoint)
     run = registry.start_run(
-        policy.id, station="lab", dataset_root=clean_dir, task="Grab the brain", chunk_size=10, n_action_steps=5,
-        fps=30, camera_mapping={"front": "0", "wrist": "1"},
+        policy.id,
+        station="lab",
+        dataset_root=clean_dir,
+        task="Grab the brain",
+        chunk_size=10,
+        n_action_steps=5,
+        fps=30,
+        camera_mapping={"front": "0", "wrist": "1"},
     )
-    started = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    started = datetime(2026, 1, 1, tzinfo=UTC)
     ids = [registry.record_episode(run.id, clean_dir, i, length_frames=FRAMES, started_at=started).id for i in range(3)]
     registry.tag_episode(ids[0], "success")
     registry.tag_episode(ids[1], "failure", note="dropped it")

@@ -6,15 +6,15 @@ import json
 import shlex
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from core.training import planner
-from core.training.dataset_files import open_dataset
 from core.errors import PreflightError
 from core.registry import Registry
+from core.training import planner
+from core.training.dataset_files import open_dataset
 from core.workspace import REPO_ROOT
 
 
@@ -34,7 +34,9 @@ def test_plan_says_where_the_epochs_fall() -> None:
     assert plan.epochs == 16.0 and plan.verdict == "above"
     assert planner.plan_training(100_000, 8, target_epochs=5, policy_type="act").verdict == "typical"
     smolvla = planner.plan_training(11_939, 64, steps=20_000, policy_type="smolvla")
-    assert smolvla.epochs == pytest.approx(107.2, abs=0.1) and smolvla.verdict == "above"  # the published recipe, past the lab's evidence
+    assert (
+        smolvla.epochs == pytest.approx(107.2, abs=0.1) and smolvla.verdict == "above"
+    )  # the published recipe, past the lab's evidence
     lab = planner.plan_training(100_000, 64, steps=24_844, policy_type="smolvla")
     assert lab.epochs == pytest.approx(15.9, abs=0.01) and lab.verdict == "above"  # the lab's memorising run is flagged
     assert planner.guidance_for("diffusion") is planner.ACT_GUIDANCE
@@ -57,13 +59,21 @@ def test_merge_check_explains_mismatches(training_dir: Path, clean_dir: Path, fa
     assert task.frames == 6 * 24 + 3 * 24
 
 
-def test_merge_keeps_successful_episodes_through_lerobot(workspace, training_dir: Path, clean_dir: Path, sane_checkpoint: Path) -> None:
+def test_merge_keeps_successful_episodes_through_lerobot(
+    workspace, training_dir: Path, clean_dir: Path, sane_checkpoint: Path
+) -> None:
     registry = Registry.open()
     run = registry.start_run(
-        registry.register_policy(sane_checkpoint).id, station="lab", dataset_root=clean_dir, task="Grab the brain",
-        chunk_size=10, n_action_steps=5, fps=30, camera_mapping={},
+        registry.register_policy(sane_checkpoint).id,
+        station="lab",
+        dataset_root=clean_dir,
+        task="Grab the brain",
+        chunk_size=10,
+        n_action_steps=5,
+        fps=30,
+        camera_mapping={},
     )
-    started = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    started = datetime(2026, 1, 1, tzinfo=UTC)
     ids = [registry.record_episode(run.id, clean_dir, i, length_frames=24, started_at=started).id for i in range(3)]
     registry.tag_episode(ids[0], "success")
     registry.tag_episode(ids[1], "failure")
@@ -91,7 +101,9 @@ def test_merge_refuses_what_lerobot_cannot_merge(workspace, training_dir: Path, 
     with pytest.raises(PreflightError, match="15 fps"):
         planner.merge_recordings(training_dir, [fault_dirs["fps_mismatch"]], planner.merged_root("bad"), keep="all")
     with pytest.raises(PreflightError, match="tagged success"):
-        planner.merge_recordings(training_dir, [fault_dirs["start_pose"]], planner.merged_root("none"), keep="success", successes={})
+        planner.merge_recordings(
+            training_dir, [fault_dirs["start_pose"]], planner.merged_root("none"), keep="success", successes={}
+        )
     assert not planner.merged_root("bad").exists()
 
 
@@ -100,15 +112,40 @@ def test_train_command_line(tmp_path: Path) -> None:
     arguments = shlex.split(command)
     assert arguments[0] == "lerobot-train"
     assert f"--dataset.root={tmp_path / 'my set'}" in arguments
-    assert {"--dataset.repo_id=local/my_set", "--policy.type=act", "--steps=62500", "--batch_size=8", "--policy.push_to_hub=false"} <= set(arguments)
-    finetune = shlex.split(planner.train_command(tmp_path, "local/x", steps=10, batch_size=4, policy_path="/ckpt/pretrained_model"))
-    assert "--policy.path=/ckpt/pretrained_model" in finetune and not any(a.startswith("--policy.type") for a in finetune)
+    assert {
+        "--dataset.repo_id=local/my_set",
+        "--policy.type=act",
+        "--steps=62500",
+        "--batch_size=8",
+        "--policy.push_to_hub=false",
+    } <= set(arguments)
+    finetune = shlex.split(
+        planner.train_command(tmp_path, "local/x", steps=10, batch_size=4, policy_path="/ckpt/pretrained_model")
+    )
+    assert "--policy.path=/ckpt/pretrained_model" in finetune and not any(
+        a.startswith("--policy.type") for a in finetune
+    )
 
 
 def test_plan_command(training_dir: Path, clean_dir: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "core", "plan", "--dataset", str(training_dir), "--add", str(clean_dir), "--epochs", "5", "--json"],
-        cwd=REPO_ROOT, capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-m",
+            "core",
+            "plan",
+            "--dataset",
+            str(training_dir),
+            "--add",
+            str(clean_dir),
+            "--epochs",
+            "5",
+            "--json",
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     plan = json.loads(result.stdout)
     assert plan["frames"] == 9 * 24 and plan["steps"] == 135 and plan["epochs"] == 5.0

@@ -21,7 +21,9 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     "station": frozenset({"rules", "start_pose", "training", "policy", "registry", "sim"}),
     "deploy": frozenset({"station", "rules", "start_pose", "training", "policy", "registry"}),
     "analytics": frozenset({"rules", "start_pose", "training", "policy", "registry"}),
-    "cli": frozenset({"deploy", "analytics", "station", "rules", "start_pose", "training", "policy", "registry", "sim"}),
+    "cli": frozenset(
+        {"deploy", "analytics", "station", "rules", "start_pose", "training", "policy", "registry", "sim"}
+    ),
 }
 MAX_LOOSE_MODULES = 6
 
@@ -55,13 +57,17 @@ def test_core_imports_point_downward_only(path: Path) -> None:
         own = "cli" if path.name == "__main__.py" else LOOSE
     assert own is not None
     imports = _imports(path)
-    assert not any(name == "streamlit" or name.startswith("streamlit.") for name in imports), "core/ never imports streamlit"
+    assert not any(name == "streamlit" or name.startswith("streamlit.") for name in imports), (
+        "core/ never imports streamlit"
+    )
     wrong = sorted(
         name
         for name in imports
         if (target := _package_of(name)) not in (None, own, LOOSE) and target not in MAY_IMPORT[own]
     )
-    assert not wrong, f"{path.relative_to(ROOT)} ({own}) imports {wrong}: see the direction rule in docs/architecture.md"
+    assert not wrong, (
+        f"{path.relative_to(ROOT)} ({own}) imports {wrong}: see the direction rule in docs/architecture.md"
+    )
 
 
 def test_every_core_package_states_what_it_holds_and_may_import() -> None:

@@ -13,21 +13,27 @@ from pathlib import Path
 import pytest
 from safetensors.torch import load_file, save_file
 
-from core.station.run_settings import RunSettings
 from core.errors import StationError
-from core.training.planner import check_merge
 from core.registry import Registry
 from core.sim.lab import SIM_HOME_POSE
+from core.station.run_settings import RunSettings
+from core.training.planner import check_merge
 from core.workspace import Workspace
-from tests.deploy.conftest import run_phase
 from testkit.waiting import wait_for
+from tests.deploy.conftest import run_phase
 
 pytestmark = pytest.mark.slow
 
 
 def settings_for(checkpoint: Path, **changes) -> RunSettings:
     training = str(Workspace.default().demo_dataset)
-    fields = {"task": "Grab the brain", "episode_time_s": 3.0, "start_pose": dict(SIM_HOME_POSE), "training_dataset": training, **changes}
+    fields = {
+        "task": "Grab the brain",
+        "episode_time_s": 3.0,
+        "start_pose": dict(SIM_HOME_POSE),
+        "training_dataset": training,
+        **changes,
+    }
     return RunSettings(policy_dir=str(checkpoint), **fields)
 
 
@@ -35,7 +41,12 @@ def run_episode(station) -> object:
     wait_for(lambda: station.state().mode == "idle", 60)
     before = len(station.run_status().episodes)
     station.start_episode()
-    return wait_for(lambda: len((status := station.run_status()).episodes) > before and status.phase == "ready" and status.episodes[-1], 120)
+    return wait_for(
+        lambda: (
+            len((status := station.run_status()).episodes) > before and status.phase == "ready" and status.episodes[-1]
+        ),
+        120,
+    )
 
 
 def test_two_episodes_are_recorded_tagged_and_survive_a_restart(station, demo_assets, deploy_workspace):
@@ -60,7 +71,11 @@ def test_two_episodes_are_recorded_tagged_and_survive_a_restart(station, demo_as
     rows = {row.episode_index: row for row in reopened.episode_rows(run_id=ended.run_id)}
     assert rows[0].outcome == "success" and rows[0].score == 80 and rows[0].note == "grasped on the second try"
     assert rows[1].outcome == "failure"
-    assert rows[0].task == "Grab the brain" and rows[0].chunk_size and rows[0].camera_mapping == {"front": "sim:cam0", "wrist": "sim:cam1"}
+    assert (
+        rows[0].task == "Grab the brain"
+        and rows[0].chunk_size
+        and rows[0].camera_mapping == {"front": "sim:cam0", "wrist": "sim:cam1"}
+    )
     assert rows[0].start_pose_distance_deg is not None
 
     from lerobot.datasets import LeRobotDataset
@@ -84,10 +99,14 @@ def test_emergency_stop_mid_episode_aborts_it_and_keeps_the_frames(station, demo
     wait_for(lambda: station.run_status().frames >= 5, 120)
     station.emergency_stop()
     stopped_at = time.monotonic()
-    outcome = wait_for(lambda: (status := station.run_status()).phase == "ready" and status.episodes and status.episodes[-1], 60)
+    outcome = wait_for(
+        lambda: (status := station.run_status()).phase == "ready" and status.episodes and status.episodes[-1], 60
+    )
     assert outcome.status == "aborted" and outcome.reason == "emergency stop"
     assert outcome.frames >= 5
-    time.sleep(max(0.0, 1.0 - (time.monotonic() - stopped_at)))  # the hold absorbs the arm's momentum (about 0.4 s in the simulator)
+    time.sleep(
+        max(0.0, 1.0 - (time.monotonic() - stopped_at))
+    )  # the hold absorbs the arm's momentum (about 0.4 s in the simulator)
     held = station.state().follower_pos
     time.sleep(0.5)
     assert all(abs(station.state().follower_pos[m] - held[m]) < 0.5 for m in held), "the arm kept moving"
@@ -127,7 +146,9 @@ def test_a_lost_camera_aborts_the_episode_and_keeps_the_frames(station, demo_ass
     wait_for(lambda: station.run_status().frames >= 5, 120)
     station.inject_fault("unplug_camera", device="sim:cam1")
     try:
-        outcome = wait_for(lambda: (status := station.run_status()).phase == "ready" and status.episodes and status.episodes[-1], 60)
+        outcome = wait_for(
+            lambda: (status := station.run_status()).phase == "ready" and status.episodes and status.episodes[-1], 60
+        )
         assert outcome.status == "aborted" and outcome.reason.startswith("camera lost")
         assert "wrist" in outcome.reason and outcome.frames >= 5
         assert station.state().camera("wrist").health in ("stale", "lost")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from core.policy.checkpoint import read_checkpoint
 from core.deploy.gate import OVERRIDABLE, run_preflight
-from core.training.profile import build_profile
+from core.policy.checkpoint import read_checkpoint
 from core.sim.lab import SIM_HOME_POSE
+from core.training.profile import build_profile
 from testkit.waiting import wait_for
 
 
@@ -22,15 +22,24 @@ def checkpoint(demo_assets):
 
 
 def gate(station, profile, checkpoint, task="Grab the brain", **settings):
-    return run_preflight(task=task, profile=profile, checkpoint=checkpoint, state=station.state(), client=station, **settings)
+    return run_preflight(
+        task=task, profile=profile, checkpoint=checkpoint, state=station.state(), client=station, **settings
+    )
 
 
 def test_the_training_sentence_on_a_healthy_station_passes(station, profile, checkpoint):
     preflight = gate(station, profile, checkpoint)
     assert not preflight.blocking(), [(finding.id, finding.evidence.sentence) for finding in preflight.blocking()]
     assert preflight.statuses | {"overfitting": "pass"} == {
-        "task_mismatch": "pass", "camera_swap": "pass", "visual_shift": "pass", "start_pose": "pass", "camera_slots": "pass",
-        "chunking": "pass", "fps_mismatch": "pass", "unit_mismatch": "pass", "overfitting": "pass",
+        "task_mismatch": "pass",
+        "camera_swap": "pass",
+        "visual_shift": "pass",
+        "start_pose": "pass",
+        "camera_slots": "pass",
+        "chunking": "pass",
+        "fps_mismatch": "pass",
+        "unit_mismatch": "pass",
+        "overfitting": "pass",
     }
 
 

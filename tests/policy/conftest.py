@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from core.policy.checkpoint import CheckpointInfo, read_checkpoint
-from testkit.smolvla_standin import write_smolvla_checkpoint, write_standin_backbone
 from testkit.builders import EpisodeData, write_act_checkpoint, write_dataset
+from testkit.smolvla_standin import write_smolvla_checkpoint, write_standin_backbone
 
 TASK = "Grab the brain"
 START = np.array([0.0, -95.0, 95.0, 70.0, -50.0, 2.0])
@@ -70,4 +70,6 @@ def act_info(smolvla_dir: Path, dataset_root: Path) -> CheckpointInfo:
 @pytest.fixture(scope="session")
 def blank_slot_info(smolvla_dir: Path, dataset_root: Path, backbone_dir: Path) -> CheckpointInfo:
     """A tiny SmolVLA with `empty_cameras=1`: a third slot the policy fills with a blank image."""
-    return read_checkpoint(write_smolvla_checkpoint(smolvla_dir / "blank_run", dataset_root, backbone_dir, empty_cameras=1))
+    return read_checkpoint(
+        write_smolvla_checkpoint(smolvla_dir / "blank_run", dataset_root, backbone_dir, empty_cameras=1)
+    )

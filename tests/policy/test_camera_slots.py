@@ -19,7 +19,9 @@ def kinds(slots) -> list[str]:
 
 
 def test_a_lab_like_ours_gets_the_stored_map(smolvla_info: CheckpointInfo) -> None:
-    slots = propose_camera_slots(smolvla_info, ["wrist", "front"], training_cameras=["observation.images.front", "observation.images.wrist"])
+    slots = propose_camera_slots(
+        smolvla_info, ["wrist", "front"], training_cameras=["observation.images.front", "observation.images.wrist"]
+    )
     assert slots.rename_map == LAB_RENAME_MAP
     assert slots.origin == "stored" and not slots.blocking
     assert [(s.slot, s.state, s.cameras, s.trained_from) for s in slots.slots] == [
@@ -53,7 +55,9 @@ def test_a_missing_slot_blocks_with_what_to_map(smolvla_info: CheckpointInfo) ->
 
 
 def test_a_doubly_used_slot_blocks(smolvla_info: CheckpointInfo) -> None:
-    slots = check_rename_map(smolvla_info, ["front", "wrist"], {"observation.images.front": CAMERA1, "observation.images.wrist": CAMERA1})
+    slots = check_rename_map(
+        smolvla_info, ["front", "wrist"], {"observation.images.front": CAMERA1, "observation.images.wrist": CAMERA1}
+    )
     assert sorted(kinds(slots)) == ["missing_slot", "slot_used_twice"]
     assert slots.slots[0].state == "used_twice" and slots.slots[0].cameras == ("front", "wrist")
     assert "Keep one of them" in next(p.message for p in slots.problems if p.kind == "slot_used_twice")
@@ -73,10 +77,14 @@ def test_a_camera_chosen_for_two_slots_blocks(smolvla_info: CheckpointInfo) -> N
 
 
 def test_unknown_cameras_and_slots_block(smolvla_info: CheckpointInfo) -> None:
-    unknown_camera = check_rename_map(smolvla_info, ["front", "wrist"], {**LAB_RENAME_MAP, "observation.images.top": CAMERA1})
+    unknown_camera = check_rename_map(
+        smolvla_info, ["front", "wrist"], {**LAB_RENAME_MAP, "observation.images.top": CAMERA1}
+    )
     assert "unknown_camera" in kinds(unknown_camera)
     assert "does not have (its cameras: front, wrist)" in unknown_camera.problems[0].message
-    unknown_slot = check_rename_map(smolvla_info, ["front", "wrist"], {"observation.images.front": "observation.images.camera9"})
+    unknown_slot = check_rename_map(
+        smolvla_info, ["front", "wrist"], {"observation.images.front": "observation.images.camera9"}
+    )
     assert sorted(kinds(unknown_slot)) == ["missing_slot", "missing_slot", "unknown_slot"]
 
 
@@ -90,11 +98,17 @@ def test_empty_camera_slots_are_shown_and_take_no_camera(blank_slot_info: Checkp
     assert not slots.blocking
     assert [s.state for s in slots.slots] == ["filled", "filled", "empty_camera"]
     assert "1 slot(s) stay blank" in slots.explanation
-    fed = check_rename_map(blank_slot_info, ["front", "wrist", "side"], {**LAB_RENAME_MAP, "observation.images.side": "observation.images.empty_camera_0"})
+    fed = check_rename_map(
+        blank_slot_info,
+        ["front", "wrist", "side"],
+        {**LAB_RENAME_MAP, "observation.images.side": "observation.images.empty_camera_0"},
+    )
     assert kinds(fed) == ["empty_slot_fed"]
 
 
-def test_lerobot_itself_runs_smolvla_with_a_slot_left_empty(smolvla_checkpoint: Path, smolvla_info: CheckpointInfo) -> None:
+def test_lerobot_itself_runs_smolvla_with_a_slot_left_empty(
+    smolvla_checkpoint: Path, smolvla_info: CheckpointInfo
+) -> None:
     """Why the check exists: with only camera1 mapped, lerobot's SmolVLA silently runs on one image."""
     from lerobot.configs.policies import PreTrainedConfig
     from lerobot.policies.factory import get_policy_class, make_pre_post_processors
@@ -104,12 +118,16 @@ def test_lerobot_itself_runs_smolvla_with_a_slot_left_empty(smolvla_checkpoint: 
     config = PreTrainedConfig.from_pretrained(smolvla_checkpoint)
     policy = get_policy_class("smolvla").from_pretrained(smolvla_checkpoint, config=config).eval()
     preprocessor, _ = make_pre_post_processors(
-        config, pretrained_path=smolvla_checkpoint, preprocessor_overrides={"rename_observations_processor": {"rename_map": partial}}
+        config,
+        pretrained_path=smolvla_checkpoint,
+        preprocessor_overrides={"rename_observations_processor": {"rename_map": partial}},
     )
     frame = {"observation.state": np.zeros(6, dtype=np.float32)}
     frame |= {f"observation.images.{c}": np.zeros((240, 320, 3), dtype=np.uint8) for c in ("front", "wrist")}
     with torch.inference_mode():
-        batch = preprocessor(prepare_observation_for_inference(frame, torch.device("cpu"), TASK, "preflight_sim_follower"))
+        batch = preprocessor(
+            prepare_observation_for_inference(frame, torch.device("cpu"), TASK, "preflight_sim_follower")
+        )
         images, _ = policy.prepare_images(batch)
         assert len(images) == 1  # no error, one image instead of two
         assert policy.predict_action_chunk(batch).shape == (1, 50, 6)
@@ -117,6 +135,8 @@ def test_lerobot_itself_runs_smolvla_with_a_slot_left_empty(smolvla_checkpoint: 
 
 
 def test_the_fix_for_a_missing_slot_names_the_training_camera(smolvla_info: CheckpointInfo) -> None:
-    slots = check_rename_map(smolvla_info, ["front", "wrist"], {"observation.images.front": CAMERA1, "observation.images.wrist": CAMERA1})
+    slots = check_rename_map(
+        smolvla_info, ["front", "wrist"], {"observation.images.front": CAMERA1, "observation.images.wrist": CAMERA1}
+    )
     missing = next(p.message for p in slots.problems if p.kind == "missing_slot")
     assert '"observation.images.wrist": "observation.images.camera2"' in missing

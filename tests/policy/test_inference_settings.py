@@ -28,7 +28,9 @@ def test_sync_in_seconds(smolvla_info: CheckpointInfo) -> None:
     assert settings.chunk_horizon_s == pytest.approx(50 / 30) and settings.replan_period_s == pytest.approx(25 / 30)
     assert not settings.blocking
     assert "plans 50 actions (1.67 s at 30 fps)" in settings.explanation
-    assert "first 25 (0.83 s)" in settings.explanation and "other 25 planned actions are dropped" in settings.explanation
+    assert (
+        "first 25 (0.83 s)" in settings.explanation and "other 25 planned actions are dropped" in settings.explanation
+    )
     assert "react sooner" in settings.trade_off
 
 
@@ -37,7 +39,9 @@ def test_rtc_in_seconds_with_lerobots_defaults(smolvla_info: CheckpointInfo) -> 
     assert settings.rtc_supported and not settings.blocking and not settings.warnings
     assert (settings.rtc_execution_horizon, settings.rtc_queue_threshold) == (10, 30)
     assert settings.execution_horizon_s == pytest.approx(10 / 30) and settings.replan_period_s == pytest.approx(20 / 30)
-    assert "Its first 10 actions (0.33 s)" in settings.explanation and "every 20 actions, 0.67 s" in settings.explanation
+    assert (
+        "Its first 10 actions (0.33 s)" in settings.explanation and "every 20 actions, 0.67 s" in settings.explanation
+    )
 
 
 def test_settings_that_cannot_work_are_blocking(smolvla_info: CheckpointInfo, act_info: CheckpointInfo) -> None:
@@ -57,7 +61,9 @@ def test_settings_that_work_badly_are_warned_about(smolvla_info: CheckpointInfo)
     slow_sync = plan_inference(smolvla_info, 30, n_action_steps=10, inference_latency_ms=250)
     assert slow_sync.latency_frames == 8 and "the arm stops that long every 10 frames" in slow_sync.warnings[0]
     assert "Consider RTC" in slow_sync.warnings[0]
-    dry = plan_inference(smolvla_info, 30, "rtc", rtc_queue_threshold=5, rtc_execution_horizon=5, inference_latency_ms=400)
+    dry = plan_inference(
+        smolvla_info, 30, "rtc", rtc_queue_threshold=5, rtc_execution_horizon=5, inference_latency_ms=400
+    )
     assert "queue runs dry" in dry.warnings[0]
 
 
@@ -66,10 +72,17 @@ def test_lerobot_configs_from_the_settings(smolvla_info: CheckpointInfo) -> None
     from lerobot.rollout.inference import RTCInferenceConfig, SyncInferenceConfig
 
     assert isinstance(inference_config(plan_inference(smolvla_info, 30)), SyncInferenceConfig)
-    rtc = inference_config(plan_inference(smolvla_info, 30, "rtc", rtc_execution_horizon=8, rtc_queue_threshold=20, rtc_attention_schedule="exp"))
+    rtc = inference_config(
+        plan_inference(
+            smolvla_info, 30, "rtc", rtc_execution_horizon=8, rtc_queue_threshold=20, rtc_attention_schedule="exp"
+        )
+    )
     assert isinstance(rtc, RTCInferenceConfig) and rtc.type == "rtc"
     assert (rtc.rtc.enabled, rtc.rtc.execution_horizon, rtc.queue_threshold, rtc.rtc.prefix_attention_schedule) == (
-        True, 8, 20, RTCAttentionSchedule.EXP,
+        True,
+        8,
+        20,
+        RTCAttentionSchedule.EXP,
     )
 
 
@@ -79,7 +92,9 @@ def test_defaults_are_lerobots() -> None:
 
     rtc = RTCConfig()
     assert (rtc.execution_horizon, rtc.max_guidance_weight, rtc.prefix_attention_schedule.value) == (
-        DEFAULT_EXECUTION_HORIZON, DEFAULT_MAX_GUIDANCE_WEIGHT, DEFAULT_ATTENTION_SCHEDULE,
+        DEFAULT_EXECUTION_HORIZON,
+        DEFAULT_MAX_GUIDANCE_WEIGHT,
+        DEFAULT_ATTENTION_SCHEDULE,
     )
     assert RTCInferenceConfig().queue_threshold == DEFAULT_QUEUE_THRESHOLD
 
@@ -105,7 +120,10 @@ def test_overrides_on_the_loaded_policy_config(smolvla_info: CheckpointInfo, smo
 
     config = PreTrainedConfig.from_pretrained(smolvla_checkpoint)
     config.rtc_config = RTCConfig()  # as a checkpoint saved after an RTC run may carry it
-    assert apply_policy_overrides(plan_inference(smolvla_info, 30, n_action_steps=25), config) == {"n_action_steps": 25, "rtc_config": None}
+    assert apply_policy_overrides(plan_inference(smolvla_info, 30, n_action_steps=25), config) == {
+        "n_action_steps": 25,
+        "rtc_config": None,
+    }
     assert (config.n_action_steps, config.rtc_config) == (25, None)
     assert apply_policy_overrides(plan_inference(smolvla_info, 30, "rtc"), config) == {}
 
@@ -116,4 +134,7 @@ def test_settings_round_trip_as_json(smolvla_info: CheckpointInfo) -> None:
 
 
 def test_a_zero_guidance_weight_is_refused(smolvla_info: CheckpointInfo) -> None:
-    assert "guidance weight must be positive" in plan_inference(smolvla_info, 30, "rtc", rtc_max_guidance_weight=0).problems[0]
+    assert (
+        "guidance weight must be positive"
+        in plan_inference(smolvla_info, 30, "rtc", rtc_max_guidance_weight=0).problems[0]
+    )

@@ -24,13 +24,18 @@ EPISODE_S = 4
 @pytest.mark.slow
 @pytest.mark.parametrize("inference", ["sync", "rtc"])
 def test_lerobot_rollout_runs_an_episode(smolvla_info: CheckpointInfo, tmp_path: Path, inference: str) -> None:
-    slots = propose_camera_slots(smolvla_info, list(default_cameras()))  # the sim follower's front (sim:cam0) and wrist (sim:cam1)
+    slots = propose_camera_slots(
+        smolvla_info, list(default_cameras())
+    )  # the sim follower's front (sim:cam0) and wrist (sim:cam1)
     assert slots.rename_map == LAB_RENAME_MAP and not slots.blocking
     settings = plan_inference(smolvla_info, fps=30, inference=inference)
     assert not settings.blocking
     flags = [f"--inference.type={settings.inference}"]
     if settings.inference == "rtc":
-        flags += [f"--inference.rtc.execution_horizon={settings.rtc_execution_horizon}", f"--inference.queue_threshold={settings.rtc_queue_threshold}"]
+        flags += [
+            f"--inference.rtc.execution_horizon={settings.rtc_execution_horizon}",
+            f"--inference.queue_threshold={settings.rtc_queue_threshold}",
+        ]
     root = tmp_path / "recording"
     command = [
         str(Path(sys.executable).parent / "lerobot-rollout"),
@@ -58,8 +63,12 @@ def test_lerobot_rollout_runs_an_episode(smolvla_info: CheckpointInfo, tmp_path:
     assert f"Creating inference engine: {inference}" in log and "RTC inference error" not in log
     info = json.loads((root / "meta" / "info.json").read_text())
     assert info["total_episodes"] == 1
-    assert {"observation.images.front", "observation.images.wrist"} <= set(info["features"])  # recorded under the station's names
+    assert {"observation.images.front", "observation.images.wrist"} <= set(
+        info["features"]
+    )  # recorded under the station's names
     frames = pq.read_table(next((root / "data").rglob("*.parquet"))).to_pydict()
-    assert len(frames["action"]) >= (10 if inference == "sync" else 1)  # a frame is recorded for each action the policy sent
+    assert len(frames["action"]) >= (
+        10 if inference == "sync" else 1
+    )  # a frame is recorded for each action the policy sent
     tasks = pq.read_table(root / "meta" / "tasks.parquet").to_pandas()
     assert list(tasks.index) == [TASK]

@@ -78,7 +78,10 @@ def test_lerobot_loads_and_runs_it_offline(smolvla_checkpoint: Path) -> None:
     preprocessor, postprocessor = make_pre_post_processors(
         config,
         pretrained_path=smolvla_checkpoint,
-        preprocessor_overrides={"device_processor": {"device": "cpu"}, "rename_observations_processor": {"rename_map": LAB_RENAME_MAP}},
+        preprocessor_overrides={
+            "device_processor": {"device": "cpu"},
+            "rename_observations_processor": {"rename_map": LAB_RENAME_MAP},
+        },
     )
     rng = np.random.default_rng(0)
     frame = {
@@ -87,7 +90,9 @@ def test_lerobot_loads_and_runs_it_offline(smolvla_checkpoint: Path) -> None:
         "observation.images.wrist": rng.integers(0, 255, (240, 320, 3), dtype=np.uint8),
     }
     with torch.inference_mode():
-        batch = preprocessor(prepare_observation_for_inference(frame, torch.device("cpu"), TASK, "preflight_sim_follower"))
+        batch = preprocessor(
+            prepare_observation_for_inference(frame, torch.device("cpu"), TASK, "preflight_sim_follower")
+        )
         assert batch["observation.images.camera1"].shape == (1, 3, 240, 320)
         chunk = policy.predict_action_chunk(batch)
         action = postprocessor(policy.select_action(batch))

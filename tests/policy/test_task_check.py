@@ -78,14 +78,18 @@ def test_a_sentence_longer_than_the_tokenizer_limit_is_cut(smolvla_info: Checkpo
 
 
 def test_an_unavailable_tokenizer_still_gives_the_exact_check(smolvla_info: CheckpointInfo, tmp_path: Path) -> None:
-    gone = dataclasses.replace(smolvla_info, path=str(_copy_with_tokenizer(smolvla_info, tmp_path, str(tmp_path / "no-such-backbone"))))
+    gone = dataclasses.replace(
+        smolvla_info, path=str(_copy_with_tokenizer(smolvla_info, tmp_path, str(tmp_path / "no-such-backbone")))
+    )
     check = check_task(f"{TASK} ", [TASK], gone)
     finding = judge_task(check, gone)
     assert finding.severity == "critical" and check.model_view is None
     assert "tokenizer is not available" in finding.evidence.sentence
 
 
-def test_tokens_are_the_ones_lerobots_own_preprocessor_gives(smolvla_checkpoint: Path, smolvla_info: CheckpointInfo) -> None:
+def test_tokens_are_the_ones_lerobots_own_preprocessor_gives(
+    smolvla_checkpoint: Path, smolvla_info: CheckpointInfo
+) -> None:
     from lerobot.configs.policies import PreTrainedConfig
     from lerobot.policies.factory import make_pre_post_processors
     from lerobot.policies.utils import prepare_observation_for_inference
@@ -96,9 +100,13 @@ def test_tokens_are_the_ones_lerobots_own_preprocessor_gives(smolvla_checkpoint:
     frame |= {f"observation.images.{c}": np.zeros((48, 64, 3), dtype=np.uint8) for c in ("front", "wrist")}
     for sentence in (f"{TASK} ", LONG_TASK):
         with torch.inference_mode():
-            batch = preprocessor(prepare_observation_for_inference(dict(frame), torch.device("cpu"), sentence, "so_follower"))
+            batch = preprocessor(
+                prepare_observation_for_inference(dict(frame), torch.device("cpu"), sentence, "so_follower")
+            )
         view = model_view(smolvla_info, TASK, sentence)
-        assert [row.operator_id for row in view.rows if row.operator_id is not None] == batch["observation.language.tokens"][0].tolist()
+        assert [row.operator_id for row in view.rows if row.operator_id is not None] == batch[
+            "observation.language.tokens"
+        ][0].tolist()
 
 
 @pytest.mark.parametrize(

@@ -12,14 +12,22 @@ from pathlib import Path
 
 import pytest
 
-from core.policy.checkpoint import CheckpointInfo, read_checkpoint
 from core.errors import CheckpointError
+from core.policy.checkpoint import CheckpointInfo, read_checkpoint
 from core.policy.vlm_backbone import backbone_status, require_backbone
 
 REPO = "HuggingFaceTB/SmolVLM2-500M-Video-Instruct"
 SMALL_FILES = (
-    "config.json", "preprocessor_config.json", "processor_config.json", "chat_template.json", "tokenizer_config.json",
-    "tokenizer.json", "vocab.json", "merges.txt", "added_tokens.json", "special_tokens_map.json",
+    "config.json",
+    "preprocessor_config.json",
+    "processor_config.json",
+    "chat_template.json",
+    "tokenizer_config.json",
+    "tokenizer.json",
+    "vocab.json",
+    "merges.txt",
+    "added_tokens.json",
+    "special_tokens_map.json",
 )
 
 
@@ -50,7 +58,14 @@ def hub_cache(root: Path, backbone_dir: Path, drop: tuple[str, ...] = ()) -> Pat
         if file.name not in drop:
             shutil.copy(file, snapshot / file.name)
     (repo / ".no_exist" / commit).mkdir(parents=True)
-    for absent in ("preprocessor_config.json", "vocab.json", "merges.txt", "chat_template.json", "added_tokens.json", "special_tokens_map.json"):
+    for absent in (
+        "preprocessor_config.json",
+        "vocab.json",
+        "merges.txt",
+        "chat_template.json",
+        "added_tokens.json",
+        "special_tokens_map.json",
+    ):
         (repo / ".no_exist" / commit / absent).touch()
     return root
 
@@ -58,7 +73,9 @@ def hub_cache(root: Path, backbone_dir: Path, drop: tuple[str, ...] = ()) -> Pat
 def test_a_local_backbone_folder_is_available(smolvla_info: CheckpointInfo, backbone_dir: Path) -> None:
     status = backbone_status(smolvla_info)
     assert status.available and not status.blocking and status.message == ""
-    assert [(s.kind, s.location, s.needs) for s in status.sources] == [("folder", str(backbone_dir.resolve()), ("config", "processor", "tokenizer"))]
+    assert [(s.kind, s.location, s.needs) for s in status.sources] == [
+        ("folder", str(backbone_dir.resolve()), ("config", "processor", "tokenizer"))
+    ]
     assert status.summary.startswith("available")
 
 
@@ -69,7 +86,9 @@ def test_act_has_no_backbone(act_info: CheckpointInfo) -> None:
 
 def test_a_backbone_folder_that_is_not_here_blocks(smolvla_info: CheckpointInfo, tmp_path: Path) -> None:
     gone = str(tmp_path / "elsewhere" / "backbone")
-    info = dataclasses.replace(smolvla_info, vlm_model_name=gone, language=dataclasses.replace(smolvla_info.language, tokenizer_name=gone))
+    info = dataclasses.replace(
+        smolvla_info, vlm_model_name=gone, language=dataclasses.replace(smolvla_info.language, tokenizer_name=gone)
+    )
     status = backbone_status(info, offline=False)  # a folder is never downloaded
     assert status.blocking
     assert f"from the folder {gone}" in status.message and "does not exist on this machine" in status.message
@@ -77,15 +96,23 @@ def test_a_backbone_folder_that_is_not_here_blocks(smolvla_info: CheckpointInfo,
         require_backbone(info)
 
 
-def test_a_folder_without_its_tokenizer_names_the_file(smolvla_info: CheckpointInfo, backbone_dir: Path, tmp_path: Path) -> None:
+def test_a_folder_without_its_tokenizer_names_the_file(
+    smolvla_info: CheckpointInfo, backbone_dir: Path, tmp_path: Path
+) -> None:
     partial = shutil.copytree(backbone_dir, tmp_path / "backbone")
     (partial / "tokenizer.json").unlink()
-    info = dataclasses.replace(smolvla_info, vlm_model_name=str(partial), language=dataclasses.replace(smolvla_info.language, tokenizer_name=str(partial)))
+    info = dataclasses.replace(
+        smolvla_info,
+        vlm_model_name=str(partial),
+        language=dataclasses.replace(smolvla_info.language, tokenizer_name=str(partial)),
+    )
     source = backbone_status(info).sources[0]
     assert source.unmet == ("tokenizer",) and source.missing_files == ("tokenizer.json",)
 
 
-def test_offline_with_an_empty_cache_names_the_repo_the_files_and_the_fetch_command(smolvla_info: CheckpointInfo, tmp_path: Path) -> None:
+def test_offline_with_an_empty_cache_names_the_repo_the_files_and_the_fetch_command(
+    smolvla_info: CheckpointInfo, tmp_path: Path
+) -> None:
     info = read_checkpoint(naming(smolvla_info, tmp_path, REPO))
     status = backbone_status(info, cache_dir=tmp_path / "hub", offline=True)
     assert status.blocking
@@ -116,13 +143,23 @@ def test_backbone_weights_are_needed_with_load_vlm_weights(smolvla_info: Checkpo
 def test_a_cached_backbone_is_available(smolvla_info: CheckpointInfo, backbone_dir: Path, tmp_path: Path) -> None:
     info = read_checkpoint(naming(smolvla_info, tmp_path, REPO))
     assert backbone_status(info, cache_dir=hub_cache(tmp_path / "hub", backbone_dir), offline=True).available
-    without_tokenizer = backbone_status(info, cache_dir=hub_cache(tmp_path / "hub2", backbone_dir, drop=("tokenizer.json",)), offline=True)
-    assert without_tokenizer.sources[0].missing_files == ("tokenizer.json",)  # the files the repo lacks are not asked for
+    without_tokenizer = backbone_status(
+        info, cache_dir=hub_cache(tmp_path / "hub2", backbone_dir, drop=("tokenizer.json",)), offline=True
+    )
+    assert without_tokenizer.sources[0].missing_files == (
+        "tokenizer.json",
+    )  # the files the repo lacks are not asked for
 
 
 def test_the_fetch_command_exists_in_this_huggingface_hub() -> None:
     hf = Path(sys.executable).parent / "hf"
-    result = subprocess.run([str(hf), "download", "--help"], capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"}, timeout=120)
+    result = subprocess.run(
+        [str(hf), "download", "--help"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        timeout=120,
+    )
     assert result.returncode == 0 and "REPO_ID [FILENAMES]" in result.stdout
 
 
@@ -146,27 +183,49 @@ except Exception as error:
 
 
 @pytest.mark.slow
-def test_the_check_agrees_with_lerobot_loading_from_the_cache(smolvla_info: CheckpointInfo, backbone_dir: Path, tmp_path: Path) -> None:
+def test_the_check_agrees_with_lerobot_loading_from_the_cache(
+    smolvla_info: CheckpointInfo, backbone_dir: Path, tmp_path: Path
+) -> None:
     """Both ways, in processes whose HF_HOME is the cache: the check's verdict is what lerobot then does."""
     checkpoint = naming(smolvla_info, tmp_path, REPO)
     hub_cache(tmp_path / "full" / "hub", backbone_dir)
     (tmp_path / "empty" / "hub").mkdir(parents=True)
-    for home, check, lerobot in (("full", "CHECK available", "LEROBOT loaded"), ("empty", "CHECK MISSING", "LEROBOT failed")):
+    for home, check, lerobot in (
+        ("full", "CHECK available", "LEROBOT loaded"),
+        ("empty", "CHECK MISSING", "LEROBOT failed"),
+    ):
         env = {**os.environ, "HF_HOME": str(tmp_path / home), "HF_HUB_OFFLINE": "1"}
         env.pop("HF_HUB_CACHE", None)
-        result = subprocess.run([sys.executable, "-c", LOAD_SCRIPT, str(checkpoint)], capture_output=True, text=True, env=env, timeout=600)
+        result = subprocess.run(
+            [sys.executable, "-c", LOAD_SCRIPT, str(checkpoint)], capture_output=True, text=True, env=env, timeout=600
+        )
         lines = result.stdout.splitlines()
         assert any(line.startswith(check) for line in lines), result.stdout + result.stderr
         assert any(line.startswith(lerobot) for line in lines), result.stdout + result.stderr
 
 
-def test_the_profile_command_prints_the_fetch_instructions(smolvla_info: CheckpointInfo, dataset_root: Path, tmp_path: Path) -> None:
+def test_the_profile_command_prints_the_fetch_instructions(
+    smolvla_info: CheckpointInfo, dataset_root: Path, tmp_path: Path
+) -> None:
     checkpoint = naming(smolvla_info, tmp_path, REPO)
     env = {**os.environ, "HF_HOME": str(tmp_path / "home"), "HF_HUB_OFFLINE": "1"}
     env.pop("HF_HUB_CACHE", None)
     result = subprocess.run(
-        [sys.executable, "-m", "core", "profile", "--dataset", str(dataset_root), "--policy", str(checkpoint), "--no-frames"],
-        capture_output=True, text=True, env=env, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "core",
+            "profile",
+            "--dataset",
+            str(dataset_root),
+            "--policy",
+            str(checkpoint),
+            "--no-frames",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     assert f"vision-language backbone {REPO}" in result.stdout and "MISSING on this machine" in result.stdout

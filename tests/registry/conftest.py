@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +21,9 @@ def make_checkpoint() -> Callable[[Path, int], Path]:
 def write_checkpoint(folder: Path, seed: int = 0) -> Path:
     """A `pretrained_model/`-like folder: config.json and a real (tiny) model.safetensors."""
     folder.mkdir(parents=True, exist_ok=True)
-    save_file({"weight": np.random.default_rng(seed).standard_normal((8, 8)).astype(np.float32)}, folder / "model.safetensors")
+    save_file(
+        {"weight": np.random.default_rng(seed).standard_normal((8, 8)).astype(np.float32)}, folder / "model.safetensors"
+    )
     (folder / "config.json").write_text('{"type": "act", "chunk_size": 10, "n_action_steps": 5}')
     return folder
 
@@ -61,7 +63,9 @@ def record(registry: Registry, run: RunRecord) -> Callable[..., EpisodeRecord]:
     """Records an episode of `run` (3 s at 30 fps) under the given index."""
 
     def record_episode(episode_index: int, **settings) -> EpisodeRecord:
-        started_at = datetime(2025, 5, 1, 10, 0, episode_index % 60, tzinfo=timezone.utc)
-        return registry.record_episode(run.id, run.dataset_root, episode_index, length_frames=90, started_at=started_at, **settings)
+        started_at = datetime(2025, 5, 1, 10, 0, episode_index % 60, tzinfo=UTC)
+        return registry.record_episode(
+            run.id, run.dataset_root, episode_index, length_frames=90, started_at=started_at, **settings
+        )
 
     return record_episode

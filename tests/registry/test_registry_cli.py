@@ -38,7 +38,11 @@ def test_list_shows_recent_episodes_and_who_awaits_a_decision(registry, db_url, 
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == f"registry: {db_url}"
     assert lines[1].split()[:4] == ["id", "ended", "station", "policy"]
-    assert "act_brain@005000" in lines[2] and "rollout_brain #0" in lines[2] and re.search(r"success\s+70\s+clean$", lines[2])
+    assert (
+        "act_brain@005000" in lines[2]
+        and "rollout_brain #0" in lines[2]
+        and re.search(r"success\s+70\s+clean$", lines[2])
+    )
     assert "aborted: NaN in action" in lines[3] and "21.2 deg" in lines[3] and "AWAITING DECISION" in lines[3]
 
     assert cli("list", "--last", "1", "--db", db_url) == 0

@@ -25,14 +25,23 @@ def test_csv_has_one_row_per_episode_with_settings_recording_and_tag(registry, r
     assert first["policy_path"].endswith("act_brain/checkpoints/005000/pretrained_model")
     assert len(first["weights_sha256"]) == 64 and first["policy_type"] == "act"
     assert (first["dataset_root"], first["episode_index"]) == (run.dataset_root, "0")
-    assert (first["task"], first["task_override"], first["chunk_size"], first["n_action_steps"], first["inference"]) == (
-        "Grab the brain", "false", "10", "5", "sync")
+    assert (
+        first["task"],
+        first["task_override"],
+        first["chunk_size"],
+        first["n_action_steps"],
+        first["inference"],
+    ) == ("Grab the brain", "false", "10", "5", "sync")
     assert first["camera_mapping"] == '{"front": "/dev/video2", "wrist": "/dev/video0"}'
     assert (first["start_pose_distance_deg"], first["status"], first["abort_reason"]) == ("12.5", "recorded", "")
     assert (first["outcome"], first["score"], first["note"]) == ("success", "85", 'grasped, "slow"')
     assert first["tagged_at"].endswith("+00:00")
     assert (second["status"], second["abort_reason"], second["outcome"], second["tagged_at"]) == (
-        "aborted", "camera wrist lost", "", "")
+        "aborted",
+        "camera wrist lost",
+        "",
+        "",
+    )
 
 
 def test_csv_export_filters_by_station_and_writes_to_an_open_file(registry, record):

@@ -17,7 +17,9 @@ EPISODES_PER_STATION = 40
 
 def python(code: str, *args: str) -> str:
     """Run `code` in a fresh interpreter, as a station or a second app process would."""
-    return subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True, text=True, timeout=60).stdout
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], check=True, capture_output=True, text=True, timeout=60
+    ).stdout
 
 
 def test_a_tag_written_by_another_process_is_seen_and_edits_are_seen_back(registry, db_url, record):
@@ -25,24 +27,31 @@ def test_a_tag_written_by_another_process_is_seen_and_edits_are_seen_back(regist
     python(
         "import sys; from core.registry import Registry; "
         "Registry.open(sys.argv[1]).tag_episode(int(sys.argv[2]), 'success', score=70, note='from the station')",
-        db_url, str(episode.id),
+        db_url,
+        str(episode.id),
     )
     assert registry.episode_rows()[0].note == "from the station"
 
     registry.tag_episode(episode.id, "failure", note="edited in the app")
-    history = json.loads(python(
-        "import sys, json; from core.registry import Registry; "
-        "print(json.dumps([t.outcome for t in Registry.open(sys.argv[1]).tag_history(int(sys.argv[2]))]))",
-        db_url, str(episode.id),
-    ))
+    history = json.loads(
+        python(
+            "import sys, json; from core.registry import Registry; "
+            "print(json.dumps([t.outcome for t in Registry.open(sys.argv[1]).tag_history(int(sys.argv[2]))]))",
+            db_url,
+            str(episode.id),
+        )
+    )
     assert history == ["success", "failure"]
 
 
 def test_two_stations_writing_at_once_lose_no_rows(db_url, checkpoint):
     start_at_s = time.time() + 1.5
     writers = [
-        subprocess.Popen([sys.executable, str(WRITER), db_url, str(checkpoint), station, str(EPISODES_PER_STATION), str(start_at_s)],
-                         stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, str(WRITER), db_url, str(checkpoint), station, str(EPISODES_PER_STATION), str(start_at_s)],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for station in ("arm-1", "arm-2")
     ]
     registry = Registry.open(db_url)

@@ -118,8 +118,16 @@ def test_register_policy_is_idempotent_and_new_weights_make_a_new_policy(registr
     make_checkpoint(checkpoint, seed=1)  # retrained into the same folder
     second = registry.register_policy(checkpoint)
     assert second.id != first.id and second.weights_sha256 != first.weights_sha256
-    kept = registry.start_run(first.id, station="arm-1", dataset_root=checkpoint.parent / "rollout", task="t",
-                              chunk_size=1, n_action_steps=1, fps=30, camera_mapping={})  # the first weights are still a policy
+    kept = registry.start_run(
+        first.id,
+        station="arm-1",
+        dataset_root=checkpoint.parent / "rollout",
+        task="t",
+        chunk_size=1,
+        n_action_steps=1,
+        fps=30,
+        camera_mapping={},
+    )  # the first weights are still a policy
     registry.record_episode(kept.id, kept.dataset_root, 0, length_frames=1, started_at=kept.started_at)
     (row,) = registry.episode_rows()
     assert (row.policy_id, row.policy_path, row.weights_sha256) == (first.id, first.path, first.weights_sha256)
@@ -157,11 +165,28 @@ def test_a_run_keeps_its_settings(registry, checkpoint, tmp_path):
     assert run.camera_mapping == {"front": "/dev/video0", "wrist": "/dev/video2"}
 
     with pytest.raises(RegistryError, match="sync, rtc"):
-        registry.start_run(policy.id, station="arm-2", dataset_root=tmp_path, task="t", chunk_size=1,
-                           n_action_steps=1, fps=30, camera_mapping={}, inference="async")
+        registry.start_run(
+            policy.id,
+            station="arm-2",
+            dataset_root=tmp_path,
+            task="t",
+            chunk_size=1,
+            n_action_steps=1,
+            fps=30,
+            camera_mapping={},
+            inference="async",
+        )
     with pytest.raises(RegistryError, match="no policy 42"):
-        registry.start_run(42, station="arm-2", dataset_root=tmp_path, task="t", chunk_size=1,
-                           n_action_steps=1, fps=30, camera_mapping={})
+        registry.start_run(
+            42,
+            station="arm-2",
+            dataset_root=tmp_path,
+            task="t",
+            chunk_size=1,
+            n_action_steps=1,
+            fps=30,
+            camera_mapping={},
+        )
 
 
 def test_events_are_kept_in_order(registry, run):
@@ -188,14 +213,28 @@ def test_success_rates_group_by_policy_and_chunk_settings(registry, run, record,
             registry.tag_episode(episode.id, outcome)
     registry.tag_episode(record(5, status="aborted", abort_reason="e-stop").id, "failure")
     record(6, status="discarded")
-    other = registry.start_run(run.policy_id, station="arm-1", dataset_root=tmp_path / "rollout_b", task="Grab the brain",
-                               chunk_size=10, n_action_steps=1, fps=30, camera_mapping={})
-    registry.tag_episode(registry.record_episode(other.id, other.dataset_root, 0, length_frames=9,
-                                                 started_at=run.started_at).id, "success")
+    other = registry.start_run(
+        run.policy_id,
+        station="arm-1",
+        dataset_root=tmp_path / "rollout_b",
+        task="Grab the brain",
+        chunk_size=10,
+        n_action_steps=1,
+        fps=30,
+        camera_mapping={},
+    )
+    registry.tag_episode(
+        registry.record_episode(other.id, other.dataset_root, 0, length_frames=9, started_at=run.started_at).id,
+        "success",
+    )
 
     rows = registry.episode_rows()
-    recorded = pandas.DataFrame({"dataset_root": [r.dataset_root for r in rows if r.status != "discarded"],
-                                 "episode_index": [r.episode_index for r in rows if r.status != "discarded"]})
+    recorded = pandas.DataFrame(
+        {
+            "dataset_root": [r.dataset_root for r in rows if r.status != "discarded"],
+            "episode_index": [r.episode_index for r in rows if r.status != "discarded"],
+        }
+    )
     joined = join_registry(recorded, rows)
     assert list(joined.loc[joined["status"] == "aborted", "outcome"]) == ["failure"]
     counts = {(c["chunk_size"], c["n_action_steps"]): c for c in success_table(joined).to_dict("records")}

@@ -18,14 +18,28 @@ from core.training.profile import TrainingProfile
 from tests.analytics.conftest import HOME, TASK
 
 
-def station_state(profile: TrainingProfile, *, fps: float = 30, use_degrees: bool = True, offset_deg: float = 0.0) -> StationState:
+def station_state(
+    profile: TrainingProfile, *, fps: float = 30, use_degrees: bool = True, offset_deg: float = 0.0
+) -> StationState:
     """A station snapshot at the training start pose (plus `offset_deg` on elbow_flex), as the station publishes it."""
     follower = dict(zip(MOTOR_NAMES, map(float, HOME)))
     follower["elbow_flex"] += offset_deg
     return StationState(
-        name="lab", kind="so101", mode="idle", estopped=False, follower_pos=follower, leader_pos=None, last_sent=None,
-        cameras=(), camera_mapping={}, loop=LoopStats(33.3, 33.3, 34.0, 35.0, 100, 0), fps=fps, use_degrees=use_degrees,
-        joint_lower={m: -180.0 for m in MOTOR_NAMES}, joint_upper={m: 180.0 for m in MOTOR_NAMES}, published_at=0.0,
+        name="lab",
+        kind="so101",
+        mode="idle",
+        estopped=False,
+        follower_pos=follower,
+        leader_pos=None,
+        last_sent=None,
+        cameras=(),
+        camera_mapping={},
+        loop=LoopStats(33.3, 33.3, 34.0, 35.0, 100, 0),
+        fps=fps,
+        use_degrees=use_degrees,
+        joint_lower={m: -180.0 for m in MOTOR_NAMES},
+        joint_upper={m: 180.0 for m in MOTOR_NAMES},
+        published_at=0.0,
     )
 
 
@@ -33,12 +47,20 @@ def gate(profile: TrainingProfile, checkpoint: Path, state: StationState, task: 
     return run_preflight(task=task, profile=profile, checkpoint=read_checkpoint(checkpoint), state=state, client=None)
 
 
-def diagnosis(profile: TrainingProfile, deployment: Path, checkpoint: Path, training_dir: Path, **metrics_changes) -> Diagnosis:
+def diagnosis(
+    profile: TrainingProfile, deployment: Path, checkpoint: Path, training_dir: Path, **metrics_changes
+) -> Diagnosis:
     reference = Reference.of_profile(profile)
     training = dataset_metrics(training_dir, reference)
     info = read_checkpoint(checkpoint)
     recorded = dataclasses.replace(dataset_metrics(deployment, reference), **metrics_changes)
-    return diagnose(profile, recorded, training=training, checkpoint=info, epochs=trained_epochs(profile, info, training.episode_lengths))
+    return diagnose(
+        profile,
+        recorded,
+        training=training,
+        checkpoint=info,
+        epochs=trained_epochs(profile, info, training.episode_lengths),
+    )
 
 
 def severity_in(diagnosed: Diagnosis, finding_id: str) -> str:
@@ -48,14 +70,20 @@ def severity_in(diagnosed: Diagnosis, finding_id: str) -> str:
 
 
 @pytest.mark.parametrize(("deployment_fps", "expected"), [(30, "ok"), (29.8, "ok"), (15, "critical")])
-def test_fps_is_judged_alike_by_the_gate_and_the_diagnosis(profile, clean_dir, sane_checkpoint, training_dir, deployment_fps, expected):
+def test_fps_is_judged_alike_by_the_gate_and_the_diagnosis(
+    profile, clean_dir, sane_checkpoint, training_dir, deployment_fps, expected
+):
     before = gate(profile, sane_checkpoint, station_state(profile, fps=deployment_fps)).finding("fps_mismatch")
     after = diagnosis(profile, clean_dir, sane_checkpoint, training_dir, fps=deployment_fps)
     assert before.severity == severity_in(after, "fps_mismatch") == expected
 
 
-@pytest.mark.parametrize(("sentence", "recording", "expected"), [(TASK, None, "ok"), (TASK + " ", "task_mismatch", "info")])
-def test_the_task_sentence_is_judged_alike(profile, clean_dir, fault_dirs, sane_checkpoint, training_dir, sentence, recording, expected):
+@pytest.mark.parametrize(
+    ("sentence", "recording", "expected"), [(TASK, None, "ok"), (TASK + " ", "task_mismatch", "info")]
+)
+def test_the_task_sentence_is_judged_alike(
+    profile, clean_dir, fault_dirs, sane_checkpoint, training_dir, sentence, recording, expected
+):
     """The demo's ACT ignores the task: a trailing space is info on both sides (and the gate still blocks it)."""
     before = gate(profile, sane_checkpoint, station_state(profile), task=sentence)
     after = diagnosis(profile, fault_dirs[recording] if recording else clean_dir, sane_checkpoint, training_dir)
@@ -65,7 +93,9 @@ def test_the_task_sentence_is_judged_alike(profile, clean_dir, fault_dirs, sane_
         assert before.statuses["task_mismatch"] == "fail"
 
 
-@pytest.mark.parametrize(("checkpoint_name", "expected"), [("sane_checkpoint", "ok"), ("overtrained_checkpoint", "warning")])
+@pytest.mark.parametrize(
+    ("checkpoint_name", "expected"), [("sane_checkpoint", "ok"), ("overtrained_checkpoint", "warning")]
+)
 def test_epochs_are_judged_alike(request, profile, clean_dir, training_dir, checkpoint_name, expected):
     checkpoint = request.getfixturevalue(checkpoint_name)
     before = gate(profile, checkpoint, station_state(profile)).finding("overfitting")
@@ -81,7 +111,9 @@ def test_other_joint_units_are_critical_on_both_sides(profile, fault_dirs, sane_
 
 
 @pytest.mark.parametrize(("offset_deg", "recording", "expected"), [(1.0, None, "ok"), (31.0, "start_pose", "critical")])
-def test_the_start_pose_is_judged_alike(profile, clean_dir, fault_dirs, sane_checkpoint, training_dir, offset_deg, recording, expected):
+def test_the_start_pose_is_judged_alike(
+    profile, clean_dir, fault_dirs, sane_checkpoint, training_dir, offset_deg, recording, expected
+):
     before = gate(profile, sane_checkpoint, station_state(profile, offset_deg=offset_deg)).finding("start_pose")
     after = diagnosis(profile, fault_dirs[recording] if recording else clean_dir, sane_checkpoint, training_dir)
     assert before.severity == severity_in(after, "start_pose") == expected

@@ -44,7 +44,9 @@ def test_videos_decode_in_first_middle_and_last_episode(demo_assets):
 
 
 def test_episodes_start_near_the_home_pose_with_the_gripper_closed(demo_assets):
-    table = pq.read_table(next((demo_assets.dataset_root / "data").rglob("*.parquet")), columns=["observation.state", "frame_index"]).to_pandas()
+    table = pq.read_table(
+        next((demo_assets.dataset_root / "data").rglob("*.parquet")), columns=["observation.state", "frame_index"]
+    ).to_pandas()
     starts = np.stack(table[table["frame_index"] == 0]["observation.state"].to_numpy())
     home = np.array([SIM_HOME_POSE[motor] for motor in MOTOR_NAMES])
     assert np.abs(starts - home)[:, :5].max() < 4.0
@@ -65,7 +67,14 @@ def test_actions_are_what_the_follower_was_sent_through_the_leader(demo_assets):
 
 def test_checkpoint_has_lerobot_train_files_and_the_demo_marker(demo_assets):
     folder = demo_assets.checkpoint_dir
-    for name in ("config.json", "model.safetensors", "train_config.json", "policy_preprocessor.json", "policy_postprocessor.json", "preflight_demo.json"):
+    for name in (
+        "config.json",
+        "model.safetensors",
+        "train_config.json",
+        "policy_preprocessor.json",
+        "policy_postprocessor.json",
+        "preflight_demo.json",
+    ):
         assert (folder / name).is_file(), name
     train_config = json.loads((folder / "train_config.json").read_text())
     assert Path(train_config["dataset"]["root"]) == demo_assets.dataset_root
@@ -77,9 +86,16 @@ def test_checkpoint_has_lerobot_train_files_and_the_demo_marker(demo_assets):
 
 def test_lerobot_rollout_drives_the_simulated_follower_with_the_demo_checkpoint(demo_assets, tmp_path):
     command = [
-        sys.executable, "-m", "lerobot.scripts.lerobot_rollout",
-        "--strategy.type=base", "--robot.type=preflight_sim_follower", f"--policy.path={demo_assets.checkpoint_dir}",
-        "--duration=5", "--policy.device=cpu", "--play_sounds=false", f"--task={TASK}",
+        sys.executable,
+        "-m",
+        "lerobot.scripts.lerobot_rollout",
+        "--strategy.type=base",
+        "--robot.type=preflight_sim_follower",
+        f"--policy.path={demo_assets.checkpoint_dir}",
+        "--duration=5",
+        "--policy.device=cpu",
+        "--play_sounds=false",
+        f"--task={TASK}",
     ]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "MUJOCO_GL": "egl", "HF_LEROBOT_HOME": str(tmp_path / "lerobot")}
     result = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)

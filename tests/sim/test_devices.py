@@ -34,7 +34,9 @@ def test_features_match_a_real_so101_follower_while_disconnected():
     real = SO101Follower(
         SO101FollowerConfig(
             port="/dev/null",
-            cameras={name: OpenCVCameraConfig(index_or_path=0, width=320, height=240, fps=30) for name in ("front", "wrist")},
+            cameras={
+                name: OpenCVCameraConfig(index_or_path=0, width=320, height=240, fps=30) for name in ("front", "wrist")
+            },
         )
     )
     sim = SimFollower(follower_config("never-connected"))
@@ -72,7 +74,14 @@ def test_observation_has_joints_in_lerobot_units_and_both_images(follower):
 
 
 def test_send_action_moves_the_arm_and_returns_what_it_sent(follower):
-    goal = {"shoulder_pan.pos": 10.0, "shoulder_lift.pos": -60.0, "elbow_flex.pos": 60.0, "wrist_flex.pos": 70.0, "wrist_roll.pos": 0.0, "gripper.pos": 40.0}
+    goal = {
+        "shoulder_pan.pos": 10.0,
+        "shoulder_lift.pos": -60.0,
+        "elbow_flex.pos": 60.0,
+        "wrist_flex.pos": 70.0,
+        "wrist_roll.pos": 0.0,
+        "gripper.pos": 40.0,
+    }
     assert follower.send_action(goal) == pytest.approx(goal)
     for _ in range(60):
         follower.lab.advance(1 / 30)
@@ -93,7 +102,9 @@ def test_send_action_clips_the_step_like_lerobots_max_relative_target(lockstep_l
     robot = SimFollower(follower_config(lockstep_lab.lab_id, max_relative_target=5.0))
     robot.connect()
     present = robot.get_observation()
-    sent = robot.send_action({"shoulder_pan.pos": present["shoulder_pan.pos"] + 30.0, "gripper.pos": present["gripper.pos"] + 2.0})
+    sent = robot.send_action(
+        {"shoulder_pan.pos": present["shoulder_pan.pos"] + 30.0, "gripper.pos": present["gripper.pos"] + 2.0}
+    )
     assert sent["shoulder_pan.pos"] == pytest.approx(present["shoulder_pan.pos"] + 5.0)
     assert sent["gripper.pos"] == pytest.approx(present["gripper.pos"] + 2.0)
     robot.disconnect()

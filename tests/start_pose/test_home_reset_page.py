@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from core.training.profile import profile_name
 from core.start_pose.tolerances import load_tolerance_overrides
+from core.training.profile import profile_name
 from core.workspace import Workspace
 from tests.conftest import running_app
 from tests.start_pose.conftest import GO_WITHIN_S
@@ -51,7 +51,9 @@ def wait_until(predicate, timeout_s: float, interval_s: float = 0.1):
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_leader_moves_update_the_deltas_and_the_automatic_move_turns_the_verdict_go(page, tmp_path: Path, demo_assets) -> None:
+def test_leader_moves_update_the_deltas_and_the_automatic_move_turns_the_verdict_go(
+    page, tmp_path: Path, demo_assets
+) -> None:
     root = tmp_path / "workspace"
     root.mkdir()
     (root / "demo").symlink_to(demo_assets.dataset_root.parent)  # the cached demo dataset and checkpoint
@@ -69,9 +71,13 @@ def test_leader_moves_update_the_deltas_and_the_automatic_move_turns_the_verdict
         slider.focus()
         for _ in range(20):  # 0.5° a key press
             slider.press("ArrowRight")
-        cells = wait_until(lambda: (c := row_cells(page, "shoulder_pan")) and abs(float(c["follower"]) - (start + 10)) < 1.0 and c, 15)
+        cells = wait_until(
+            lambda: (c := row_cells(page, "shoulder_pan")) and abs(float(c["follower"]) - (start + 10)) < 1.0 and c, 15
+        )
         assert abs(float(cells["leader"]) - (start + 10)) < 0.6
-        assert float(cells["delta"]) == pytest.approx(float(cells["follower"]) - float(cells["training mean"]), abs=0.11)
+        assert float(cells["delta"]) == pytest.approx(
+            float(cells["follower"]) - float(cells["training mean"]), abs=0.11
+        )
         assert cells[""] == "OUTSIDE" and verdict(page) == "NO-GO"
         page.get_by_role("button", name="Stop mirroring the leader").click()
         page.get_by_role("button", name="Mirror the leader").wait_for(timeout=10_000)
@@ -89,10 +95,22 @@ def test_leader_moves_update_the_deltas_and_the_automatic_move_turns_the_verdict
         tolerance = page.locator("[data-testid='stNumberInput']").filter(has_text="wrist_flex").locator("input")
         tolerance.fill("30")
         tolerance.press("Enter")
-        wait_until(lambda: row_cells(page, "wrist_flex")["± tolerance"] == "30.0" and row_cells(page, "wrist_flex")[""] == "inside", 10)
-        assert load_tolerance_overrides(Workspace(root), profile_name(str(root / "demo" / "dataset"))) == {"wrist_flex": 30.0}
+        wait_until(
+            lambda: (
+                row_cells(page, "wrist_flex")["± tolerance"] == "30.0" and row_cells(page, "wrist_flex")[""] == "inside"
+            ),
+            10,
+        )
+        assert load_tolerance_overrides(Workspace(root), profile_name(str(root / "demo" / "dataset"))) == {
+            "wrist_flex": 30.0
+        }
         page.get_by_role("button", name=re.compile("Reset to defaults")).click()
-        wait_until(lambda: row_cells(page, "wrist_flex")["± tolerance"] == "5.0" and row_cells(page, "wrist_flex")[""] == "OUTSIDE", 10)
+        wait_until(
+            lambda: (
+                row_cells(page, "wrist_flex")["± tolerance"] == "5.0" and row_cells(page, "wrist_flex")[""] == "OUTSIDE"
+            ),
+            10,
+        )
 
         page.get_by_role("button", name=re.compile("Move home automatically")).click()
         clicked = time.monotonic()

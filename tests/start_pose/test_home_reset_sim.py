@@ -15,8 +15,8 @@ from core.sim.faults import DISPLACED_START_OFFSETS_DEG, OPEN_GRIPPER_PERCENT
 from core.sim.lab import SIM_HOME_POSE
 from core.so101 import GRIPPER
 from core.start_pose.pose import move_home_target, verdict_for_station
-from tests.start_pose.conftest import GO_WITHIN_S, make_profile
 from testkit.waiting import wait_for
+from tests.start_pose.conftest import GO_WITHIN_S, make_profile
 
 PROFILE = make_profile({motor: (value, 1.0) for motor, value in SIM_HOME_POSE.items()}, closed_threshold=30.0)
 SPEED_DEG_S = 30.0
@@ -45,7 +45,13 @@ def test_a_displaced_start_pose_is_no_go_naming_the_joints_and_the_open_gripper(
     named = {move.split(":")[0] for move in verdict.moves}
     assert named == {*DISPLACED_START_OFFSETS_DEG, GRIPPER}  # wrist_roll was not displaced
     directions = {move.split(":")[0]: move.split(":")[1].split(" by ")[0].strip() for move in verdict.moves}
-    assert directions == {"shoulder_pan": "decrease", "shoulder_lift": "decrease", "elbow_flex": "increase", "wrist_flex": "increase", "gripper": "close"}
+    assert directions == {
+        "shoulder_pan": "decrease",
+        "shoulder_lift": "decrease",
+        "elbow_flex": "increase",
+        "wrist_flex": "increase",
+        "gripper": "close",
+    }
     assert verdict.gripper_note.startswith("The gripper is open")
     assert verdict.distance == pytest.approx(35.0, abs=1.0)
 
@@ -87,15 +93,23 @@ def test_the_automatic_move_reaches_go_in_time_with_no_step_above_the_limit(disp
         if go_after_s is not None and state.mode == "idle":
             break
         time.sleep(0.005)
-    print(f"GO after {go_after_s:.2f} s; planned {progress['duration_s']} s; largest step arm {progress['max_arm_step']}°, gripper {progress['max_gripper_step']}")
+    print(
+        f"GO after {go_after_s:.2f} s; planned {progress['duration_s']} s; largest step arm {progress['max_arm_step']}°, gripper {progress['max_gripper_step']}"
+    )
     assert go_after_s is not None and go_after_s < GO_WITHIN_S
     assert state.mode == "idle" and not state.error
     # what the move asked for, every tick: never faster than the speed limit (30°/s = 1°/tick; gripper 50/s)
     assert progress["max_arm_step"] <= SPEED_DEG_S * period_s + 1e-6
     assert progress["max_gripper_step"] <= 50.0 * period_s + 1e-6
     # what the station actually sent, between snapshots one control tick apart: the same bound, far below the gate's 10
-    moving = [s for s in samples if s.mode == "move_home" and s.activity.get("elapsed_s", 0) > 0]  # last_sent is the move's
-    one_tick = [(a, b) for a, b in zip(moving, moving[1:]) if round((b.activity["elapsed_s"] - a.activity["elapsed_s"]) * state.fps) == 1]
+    moving = [
+        s for s in samples if s.mode == "move_home" and s.activity.get("elapsed_s", 0) > 0
+    ]  # last_sent is the move's
+    one_tick = [
+        (a, b)
+        for a, b in zip(moving, moving[1:])
+        if round((b.activity["elapsed_s"] - a.activity["elapsed_s"]) * state.fps) == 1
+    ]
     sent = [(a.last_sent, b.last_sent) for a, b in one_tick]
     assert len(sent) > 60
     arm_steps = [abs(b[m] - a[m]) for a, b in sent for m in a if m != GRIPPER]

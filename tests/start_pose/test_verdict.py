@@ -31,13 +31,27 @@ def test_tolerances_follow_the_rule_and_deltas_are_follower_minus_training_mean(
     verdict = verdict_for_station(make_state(OFF, leader), make_profile(START_POSE))
     rows = {joint.motor: joint for joint in verdict.joints}
     assert {m: rows[m].tolerance for m in rows} == {
-        "shoulder_pan": 5.0, "shoulder_lift": 7.5, "elbow_flex": 5.0, "wrist_flex": 5.0, "wrist_roll": 6.0, "gripper": 10.0,
+        "shoulder_pan": 5.0,
+        "shoulder_lift": 7.5,
+        "elbow_flex": 5.0,
+        "wrist_flex": 5.0,
+        "wrist_roll": 6.0,
+        "gripper": 10.0,
     }
     assert {m: rows[m].delta for m in rows} == {
-        "shoulder_pan": 5.0, "shoulder_lift": -8.5, "elbow_flex": 0.0, "wrist_flex": 12.0, "wrist_roll": 0.0, "gripper": 59.0,
+        "shoulder_pan": 5.0,
+        "shoulder_lift": -8.5,
+        "elbow_flex": 0.0,
+        "wrist_flex": 12.0,
+        "wrist_roll": 0.0,
+        "gripper": 59.0,
     }
     assert {m for m in rows if rows[m].inside} == {"shoulder_pan", "elbow_flex", "wrist_roll"}  # 5.0 of 5.0 is inside
-    assert rows["shoulder_pan"].follower == -3.0 and rows["shoulder_pan"].leader == 0.0 and rows["shoulder_pan"].target == -8.0
+    assert (
+        rows["shoulder_pan"].follower == -3.0
+        and rows["shoulder_pan"].leader == 0.0
+        and rows["shoulder_pan"].target == -8.0
+    )
 
 
 def test_no_go_names_each_joint_to_move_and_which_way_worst_first():
@@ -87,7 +101,9 @@ def test_degrees_training_data_on_a_range_units_station_is_refused_with_the_fix(
 @pytest.mark.parametrize("use_degrees", [True, False])
 def test_ambiguous_training_units_are_judged_with_a_caveat_not_refused(use_degrees):
     compact = {**START_POSE, "shoulder_lift": (-60.0, 2.5), "elbow_flex": (60.0, 0.5)}
-    verdict = verdict_for_station(make_state({m: v for m, (v, _) in compact.items()}, use_degrees=use_degrees), make_profile(compact, AMBIGUOUS))
+    verdict = verdict_for_station(
+        make_state({m: v for m, (v, _) in compact.items()}, use_degrees=use_degrees), make_profile(compact, AMBIGUOUS)
+    )
     assert verdict.go
     assert verdict.units_note.startswith("Joint units not proven: all arm joints stay within ±100")
     assert ("reports degrees" if use_degrees else "reports -100..100 range units") in verdict.units_note

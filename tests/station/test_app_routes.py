@@ -50,7 +50,10 @@ def frames_in(url: str, seconds: float) -> int:
 
 
 def test_a_feed_can_be_capped_to_fewer_frames_a_second(served_station: str) -> None:
-    full, capped = frames_in(f"{served_station}/stream/demo/front", 3.0), frames_in(f"{served_station}/stream/demo/front?fps=5", 3.0)
+    full, capped = (
+        frames_in(f"{served_station}/stream/demo/front", 3.0),
+        frames_in(f"{served_station}/stream/demo/front?fps=5", 3.0),
+    )
     assert full >= 45  # the simulated cameras run at 30 fps; 2-core machines under test load deliver fewer
     assert 12 <= capped <= 16
     with pytest.raises(urllib.error.HTTPError) as refused:
@@ -66,7 +69,7 @@ def test_the_run_panel_is_pushed_once_a_second(served_station: str) -> None:
         while len(events) < 3:
             line = response.readline()
             if line.startswith(b"data: "):
-                events.append(json.loads(line[len(b"data: "):]))
+                events.append(json.loads(line[len(b"data: ") :]))
         elapsed = time.monotonic() - started
     assert all(event["moment"] == ["idle", 0, "idle"] and "No run open." in event["html"] for event in events), events
     assert 1.5 <= elapsed <= 4.0  # the first at once, then one a second

@@ -42,10 +42,14 @@ def feed_pixels(page: Page, camera: str) -> list[int]:
 def test_feeds_are_live_a_cable_swap_is_flagged_and_the_swap_button_fixes_it(page: Page, app_url):
     url, workspace = app_url
     page.goto(f"{url}/cameras")
-    expect(page.get_by_text("OK: Camera roles match the training views", exact=False).first).to_be_visible(timeout=90_000)
+    expect(page.get_by_text("OK: Camera roles match the training views", exact=False).first).to_be_visible(
+        timeout=90_000
+    )
 
     for camera in ("front", "wrist"):
-        page.wait_for_function(f"document.querySelector(\"img[alt='live {camera} camera']\")?.naturalWidth > 0", timeout=30_000)
+        page.wait_for_function(
+            f"document.querySelector(\"img[alt='live {camera} camera']\")?.naturalWidth > 0", timeout=30_000
+        )
         samples = []
         for _ in range(5):
             samples.append(feed_pixels(page, camera))
@@ -56,7 +60,9 @@ def test_feeds_are_live_a_cable_swap_is_flagged_and_the_swap_button_fixes_it(pag
     launcher.connect("demo", workspace).inject_fault("swap_cables")
     expect(page.get_by_text("Swapped:", exact=False).first).to_be_visible(timeout=30_000)
     page.get_by_role("button", name="Swap cameras").click()
-    expect(page.get_by_text("OK: Camera roles match the training views", exact=False).first).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("OK: Camera roles match the training views", exact=False).first).to_be_visible(
+        timeout=30_000
+    )
     assert launcher.connect("demo", workspace).state().camera_mapping == {"front": "sim:cam1", "wrist": "sim:cam0"}
 
 

@@ -11,21 +11,32 @@ from unittest.mock import MagicMock, patch
 import pytest
 
 from core.errors import StationError
-from core.station.safety import limits_from_calibration
 from core.station import devices
 from core.station.config import CameraSpec, StationConfig
+from core.station.safety import limits_from_calibration
 
 
 def real_station(**changes) -> StationConfig:
-    fields = {"name": "lab", "kind": "so101", "cameras": (), "robot_port": "/dev/ttyACM0", "leader_port": "/dev/ttyACM1", **changes}
+    fields = {
+        "name": "lab",
+        "kind": "so101",
+        "cameras": (),
+        "robot_port": "/dev/ttyACM0",
+        "leader_port": "/dev/ttyACM1",
+        **changes,
+    }
     return StationConfig(**fields)
 
 
 def test_the_station_builds_lerobots_own_devices():
-    config = real_station(cameras=(CameraSpec("front", "/dev/video0", 640, 480, 30), CameraSpec("wrist", "2", 640, 480, 30)))
+    config = real_station(
+        cameras=(CameraSpec("front", "/dev/video0", 640, 480, 30), CameraSpec("wrist", "2", 640, 480, 30))
+    )
     with patch("lerobot.robots.so_follower.so_follower.FeetechMotorsBus", MagicMock()):
         robot = devices.build_robot(config)
-    assert type(robot).__name__ == "SOFollower" and robot.config.use_degrees and robot.config.max_relative_target == 10.0
+    assert (
+        type(robot).__name__ == "SOFollower" and robot.config.use_degrees and robot.config.max_relative_target == 10.0
+    )
     cameras = robot.config.cameras
     assert cameras["front"].index_or_path.as_posix() == "/dev/video0" and cameras["wrist"].index_or_path == 2
     with patch("lerobot.teleoperators.so_leader.so_leader.FeetechMotorsBus", MagicMock()):

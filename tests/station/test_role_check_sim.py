@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from core.training.profile import build_profile
 from core.rules.camera_roles import check_roles, references_of, signatures_of
 from core.rules.scene import judge_scene, reference_frames, scene_view
 from core.sim import faults
 from core.sim.lab import SIM_HOME_POSE, Clock, SimLab
+from core.training.profile import build_profile
 
 WIRING = {"front": "sim:cam0", "wrist": "sim:cam1"}
 REACHING = {**SIM_HOME_POSE, "shoulder_lift": -40.0, "elbow_flex": 40.0, "wrist_flex": 70.0, "gripper": 40.0}
@@ -42,7 +42,11 @@ VARIATIONS = {
     "dim lights, green table": lambda lab: faults.change_scene_look(lab),
     "object moved": lambda lab: faults.move_object_distribution(lab),
     "arm reaching, gripper open": lambda lab: lab.reset(start_pose=REACHING),
-    "all at once": lambda lab: (lab.reset(start_pose=REACHING), faults.change_scene_look(lab), faults.move_object_distribution(lab)),
+    "all at once": lambda lab: (
+        lab.reset(start_pose=REACHING),
+        faults.change_scene_look(lab),
+        faults.move_object_distribution(lab),
+    ),
 }
 
 
@@ -64,14 +68,20 @@ def test_swapped_cables_are_flagged_with_the_mapping_that_fixes_them(lab, refere
 
 
 def test_a_covered_lens_is_unrecognised(lab, references):
-    live = {"front": signatures_of([lab.render_now("sim:cam0", 320, 240) * 0]), "wrist": signatures_of([lab.render_now("sim:cam1", 320, 240)])}
+    live = {
+        "front": signatures_of([lab.render_now("sim:cam0", 320, 240) * 0]),
+        "wrist": signatures_of([lab.render_now("sim:cam1", 320, 240)]),
+    }
     check = check_roles(live, references, WIRING)
     assert check.verdict == "unrecognised" and check.unrecognised == ("front",)
 
 
 def judge_look(lab: SimLab, profile, at_start_pose: bool = True):
     lab.advance(0.2)
-    views = {name: [scene_view(lab.render_now(device, 320, 240), at_start_pose=at_start_pose)] for name, device in WIRING.items()}
+    views = {
+        name: [scene_view(lab.render_now(device, 320, 240), at_start_pose=at_start_pose)]
+        for name, device in WIRING.items()
+    }
     return judge_scene(reference_frames(profile, views), views)
 
 

@@ -93,7 +93,10 @@ def test_emergency_stop_halts_a_motion_within_100_ms(station):
 def test_a_second_process_cannot_drive_the_same_robot(station, station_workspace):
     result = subprocess.run(
         [sys.executable, "-m", "core", "station", "run", "--name", "demo", "--workspace", str(station_workspace.root)],
-        capture_output=True, text=True, timeout=60, cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO_ROOT,
     )
     assert result.returncode == 3
     assert "already driven by station 'demo'" in result.stdout + result.stderr
@@ -116,7 +119,10 @@ def test_stop_leaves_no_process_and_a_dead_parent_takes_its_station_along(worksp
     assert not _alive(client.address.pid)
 
     parent = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(f"""
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
             import time
             import core
             from pathlib import Path
@@ -126,8 +132,11 @@ def test_stop_leaves_no_process_and_a_dead_parent_takes_its_station_along(worksp
             client = launcher.start(demo_station_config("orphan"), Workspace(Path({str(workspace.root)!r})))
             print(client.address.pid, flush=True)
             time.sleep(60)
-        """)],
-        stdout=subprocess.PIPE, text=True, cwd=REPO_ROOT,
+        """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO_ROOT,
     )
     station_pid = int(parent.stdout.readline())
     parent.kill()

@@ -10,7 +10,9 @@ from core import codec
 from core.training.appearance import AppearanceSignature, signature_of, similarity
 
 
-def scene(seed: int, object_shift_px: int = 0, arm_angle_rad: float = 0.3, height: int = 240, width: int = 320) -> np.ndarray:
+def scene(
+    seed: int, object_shift_px: int = 0, arm_angle_rad: float = 0.3, height: int = 240, width: int = 320
+) -> np.ndarray:
     """A table-top scene: a shaded background, eight coloured boxes and an arm from the bottom edge."""
     rng = np.random.default_rng(seed)
     rows, cols = np.mgrid[0:height, 0:width]

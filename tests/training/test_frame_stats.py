@@ -16,7 +16,11 @@ def test_jumps_never_cross_an_episode_boundary() -> None:
 
 def test_first_frames_are_one_per_episode() -> None:
     values = np.arange(12.0).reshape(6, 2)
-    assert frame_stats.first_frames(values, np.array([3, 3, 5, 5, 5, 9])).tolist() == [[0.0, 1.0], [4.0, 5.0], [10.0, 11.0]]
+    assert frame_stats.first_frames(values, np.array([3, 3, 5, 5, 5, 9])).tolist() == [
+        [0.0, 1.0],
+        [4.0, 5.0],
+        [10.0, 11.0],
+    ]
 
 
 def test_jump_stats_of_no_pairs_are_zero() -> None:

@@ -13,7 +13,9 @@ from tests.conftest import running_app
 pytestmark = pytest.mark.browser
 
 
-def test_picking_folders_shows_the_profile_and_bad_folders_say_what_to_do(page: Page, tmp_path: Path, dataset_dir, train_run_dir):
+def test_picking_folders_shows_the_profile_and_bad_folders_say_what_to_do(
+    page: Page, tmp_path: Path, dataset_dir, train_run_dir
+):
     workspace = Workspace(tmp_path / "workspace").ensure()
     with running_app(workspace.root) as url:
         page.goto(url)

@@ -50,7 +50,10 @@ def test_a_v21_dataset_gets_the_offline_conversion_command(tmp_path: Path) -> No
 def test_missing_video_files_are_named(dataset_dir: Path, tmp_path: Path) -> None:
     root = copy_dataset(dataset_dir, tmp_path)
     (root / "videos" / "observation.images.wrist" / "chunk-000" / "file-000.mp4").unlink()
-    with pytest.raises(DatasetError, match=r"video files that are missing: videos/observation.images.wrist/chunk-000/file-000.mp4.*Copy the complete dataset"):
+    with pytest.raises(
+        DatasetError,
+        match=r"video files that are missing: videos/observation.images.wrist/chunk-000/file-000.mp4.*Copy the complete dataset",
+    ):
         build_profile(root)
 
 
@@ -58,7 +61,10 @@ def test_a_corrupt_data_parquet_file(dataset_dir: Path, tmp_path: Path) -> None:
     root = copy_dataset(dataset_dir, tmp_path)
     data_file = root / "data" / "chunk-000" / "file-000.parquet"
     data_file.write_bytes(data_file.read_bytes()[: data_file.stat().st_size // 2])  # an interrupted copy
-    with pytest.raises(DatasetError, match=r"Cannot read data/chunk-000/file-000.parquet.*damaged or incomplete.*copy the dataset again"):
+    with pytest.raises(
+        DatasetError,
+        match=r"Cannot read data/chunk-000/file-000.parquet.*damaged or incomplete.*copy the dataset again",
+    ):
         build_profile(root)
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from core.policy.checkpoint import read_checkpoint
 from core.errors import CheckpointError
+from core.policy.checkpoint import read_checkpoint
 from core.training.profile import build_profile
 from testkit.builders import write_act_checkpoint
 from tests.training.conftest import BATCH_SIZE, LENGTHS, STEPS
@@ -42,7 +42,9 @@ def test_training_on_an_episode_subset_counts_only_those_frames(dataset_dir: Pat
     assert profile.epochs == pytest.approx(50 * 4 / (LENGTHS[0] + LENGTHS[2]))
 
 
-def test_a_checkpoint_trained_on_another_dataset_is_flagged_not_refused(dataset_dir: Path, checkpoint_dir: Path, tmp_path: Path) -> None:
+def test_a_checkpoint_trained_on_another_dataset_is_flagged_not_refused(
+    dataset_dir: Path, checkpoint_dir: Path, tmp_path: Path
+) -> None:
     other = tmp_path / "other_dataset"
     other.mkdir()
     pretrained = copy_checkpoint(checkpoint_dir, tmp_path / "run")
@@ -58,7 +60,9 @@ def test_a_checkpoint_trained_on_another_dataset_is_flagged_not_refused(dataset_
     assert any("profile the dataset the checkpoint was trained on" in warning for warning in profile.warnings)
 
 
-def test_a_training_path_from_another_machine_matches_by_folder_name(dataset_dir: Path, checkpoint_dir: Path, tmp_path: Path) -> None:
+def test_a_training_path_from_another_machine_matches_by_folder_name(
+    dataset_dir: Path, checkpoint_dir: Path, tmp_path: Path
+) -> None:
     pretrained = copy_checkpoint(checkpoint_dir, tmp_path / "run")
     train_config_path = pretrained / "train_config.json"
     train_config = json.loads(train_config_path.read_text())
@@ -70,7 +74,9 @@ def test_a_training_path_from_another_machine_matches_by_folder_name(dataset_dir
     assert profile.warnings == ()
 
 
-def test_a_checkpoint_without_train_config_has_no_epochs(dataset_dir: Path, checkpoint_dir: Path, tmp_path: Path) -> None:
+def test_a_checkpoint_without_train_config_has_no_epochs(
+    dataset_dir: Path, checkpoint_dir: Path, tmp_path: Path
+) -> None:
     pretrained = copy_checkpoint(checkpoint_dir, tmp_path / "run")
     (pretrained / "train_config.json").unlink()
     profile = build_profile(dataset_dir, pretrained, reference_frames=False)
@@ -89,7 +95,9 @@ def test_a_folder_without_config_is_not_a_checkpoint(checkpoint_dir: Path, tmp_p
 def test_a_checkpoint_without_processors_names_the_migration_command(checkpoint_dir: Path, tmp_path: Path) -> None:
     pretrained = copy_checkpoint(checkpoint_dir, tmp_path / "run")
     (pretrained / "policy_preprocessor.json").unlink()
-    with pytest.raises(CheckpointError, match="python -m lerobot.processor.migrate_policy_normalization --pretrained-path"):
+    with pytest.raises(
+        CheckpointError, match="python -m lerobot.processor.migrate_policy_normalization --pretrained-path"
+    ):
         read_checkpoint(pretrained)
 
 

@@ -16,7 +16,9 @@ from core.workspace import REPO_ROOT, WORKSPACE_ENV
 from tests.training.conftest import MAIN_TASK, SHORT_TASK
 
 
-def test_summary_lists_tasks_cameras_statistics_and_epochs(dataset_dir: Path, train_run_dir: Path, capsys: pytest.CaptureFixture) -> None:
+def test_summary_lists_tasks_cameras_statistics_and_epochs(
+    dataset_dir: Path, train_run_dir: Path, capsys: pytest.CaptureFixture
+) -> None:
     assert main(["profile", "--dataset", str(dataset_dir), "--policy", str(train_run_dir), "--no-frames"]) == 0
     summary = capsys.readouterr().out
     assert f'|        3 |     32 | "{MAIN_TASK}" |' in summary
@@ -32,7 +34,9 @@ def test_summary_lists_tasks_cameras_statistics_and_epochs(dataset_dir: Path, tr
     assert "trained step 200 of 200 x batch 8 over 40 frames = 40.0 epochs" in summary
 
 
-def test_json_output_and_out_file_hold_the_same_profile(dataset_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_json_output_and_out_file_hold_the_same_profile(
+    dataset_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     out = tmp_path / "saved" / "profile.json"
     assert main(["profile", "--dataset", str(dataset_dir), "--json", "--out", str(out)]) == 0
     printed = profile_from_json(json.loads(capsys.readouterr().out))
@@ -40,7 +44,9 @@ def test_json_output_and_out_file_hold_the_same_profile(dataset_dir: Path, tmp_p
     assert [len(camera.reference_frames) for camera in printed.cameras] == [4, 4]
 
 
-def test_save_stores_the_profile_in_the_workspace(dataset_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_save_stores_the_profile_in_the_workspace(
+    dataset_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(WORKSPACE_ENV, str(tmp_path / "ws"))
     assert main(["profile", "--dataset", str(dataset_dir), "--save", "--no-frames"]) == 0
     assert len(list((tmp_path / "ws" / "profiles").glob("brain_dataset-*/profile.json"))) == 1
@@ -55,4 +61,7 @@ def test_the_real_command_prints_errors_without_a_traceback(tmp_path: Path) -> N
         env={**os.environ, WORKSPACE_ENV: str(tmp_path / "ws")},
     )
     assert result.returncode == 2
-    assert result.stderr.strip() == f"error: The dataset folder {tmp_path / 'missing'} does not exist. Check the path (it is the folder that holds meta/)."
+    assert (
+        result.stderr.strip()
+        == f"error: The dataset folder {tmp_path / 'missing'} does not exist. Check the path (it is the folder that holds meta/)."
+    )

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from core.errors import DatasetError
-from core.training.profile import TrainingProfile, build_profile, profile_name, save_profile
 from core.so101 import MOTOR_NAMES, pos_key
+from core.training.profile import TrainingProfile, build_profile, profile_name, save_profile
 from core.workspace import Workspace
 from testkit.builders import EpisodeData
 from tests.training.conftest import BATCH_SIZE, LENGTHS, MAIN_TASK, RENAME_MAP, SHORT_TASK, START_POSES, STEPS
@@ -19,7 +19,12 @@ TOTAL_FRAMES = sum(LENGTHS)
 
 
 def test_counts_names_and_tasks_as_exact_strings(profile: TrainingProfile) -> None:
-    assert (profile.total_episodes, profile.total_frames, profile.fps, profile.robot_type) == (4, 40, 30.0, "so_follower")
+    assert (profile.total_episodes, profile.total_frames, profile.fps, profile.robot_type) == (
+        4,
+        40,
+        30.0,
+        "so_follower",
+    )
     assert profile.state_names == profile.action_names == tuple(pos_key(m) for m in MOTOR_NAMES)
     assert [(t.task, t.episodes, t.frames) for t in profile.tasks] == [(MAIN_TASK, 3, 32), (SHORT_TASK, 1, 8)]
 
@@ -69,7 +74,11 @@ def test_checkpoint_settings_and_epochs(profile: TrainingProfile, train_run_dir:
     assert checkpoint.image_keys == ("observation.images.front", "observation.images.wrist")
     assert dict(checkpoint.rename_map) == RENAME_MAP
     assert checkpoint.training is not None
-    assert (checkpoint.training.steps, checkpoint.training.batch_size, checkpoint.training.checkpoint_step) == (STEPS, BATCH_SIZE, STEPS)
+    assert (checkpoint.training.steps, checkpoint.training.batch_size, checkpoint.training.checkpoint_step) == (
+        STEPS,
+        BATCH_SIZE,
+        STEPS,
+    )
     assert profile.training_frames == TOTAL_FRAMES
     assert profile.epochs == pytest.approx(STEPS * BATCH_SIZE / TOTAL_FRAMES)  # 40 epochs
     assert profile.dataset_match is not None and profile.dataset_match.status == "same"
@@ -100,7 +109,9 @@ def test_a_profile_of_another_version_or_missing_a_field_is_refused(profile: Tra
         TrainingProfile.load(path)
 
 
-def test_workspace_profiles_are_named_after_their_dataset(profile: TrainingProfile, dataset_dir: Path, tmp_path: Path) -> None:
+def test_workspace_profiles_are_named_after_their_dataset(
+    profile: TrainingProfile, dataset_dir: Path, tmp_path: Path
+) -> None:
     workspace = Workspace(tmp_path / "ws")
     path = save_profile(profile, workspace)
     assert path == workspace.profiles_dir / profile_name(dataset_dir) / "profile.json"

@@ -49,7 +49,12 @@ class SimCamera(Camera):
                 "name": f"Simulated camera {device}",
                 "type": SIM_CAMERA_TYPE,
                 "id": device,
-                "default_stream_profile": {"format": "RGB", "width": defaults.width, "height": defaults.height, "fps": defaults.fps},
+                "default_stream_profile": {
+                    "format": "RGB",
+                    "width": defaults.width,
+                    "height": defaults.height,
+                    "fps": defaults.fps,
+                },
             }
             for device in SIM_CAMERA_DEVICES
         ]

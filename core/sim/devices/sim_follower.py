@@ -90,7 +90,9 @@ class SimFollower(Robot):
         goal = {motor_of(key): float(value) for key, value in action.items() if key.endswith(".pos")}
         if self.config.max_relative_target is not None:
             present = self.lab.joints()
-            goal = ensure_safe_goal_position({motor: (value, present[motor]) for motor, value in goal.items()}, self.config.max_relative_target)
+            goal = ensure_safe_goal_position(
+                {motor: (value, present[motor]) for motor, value in goal.items()}, self.config.max_relative_target
+            )
         goal = clip_to_limits(goal)
         self.lab.set_targets(goal)
         return {pos_key(motor): value for motor, value in goal.items()}

@@ -77,10 +77,10 @@ async def run_panel_events(request: Request):
             try:
                 state = await anyio.to_thread.run_sync(client.state)
             except StationError as error:
-                yield "data: %s\n\n" % json.dumps({"html": f"<p>{html.escape(str(error))}</p>", "moment": None})
+                yield f"data: {json.dumps({'html': f'<p>{html.escape(str(error))}</p>', 'moment': None})}\n\n"
                 return
             event = await anyio.to_thread.run_sync(as_event, state, workspace)
-            yield "data: %s\n\n" % json.dumps(event)
+            yield f"data: {json.dumps(event)}\n\n"
             await anyio.sleep(INTERVAL_S)
 
     return StreamingResponse(

@@ -66,8 +66,8 @@ def main() -> int:
         for threads in (1, 2):
             torch.set_num_threads(threads)
             for name, run in policies.items():
-                chunk_ms = median_ms(lambda: run(frame, chunk=True), repeats=15)
-                frames = [timed_ms(lambda: run(frame, chunk=False)) for _ in range(100)]
+                chunk_ms = median_ms(lambda run=run: run(frame, chunk=True), repeats=15)
+                frames = [timed_ms(lambda run=run: run(frame, chunk=False)) for _ in range(100)]
                 print(
                     f"{threads:>7} {name:<15} {chunk_ms:>12.1f} {statistics.median(frames):>12.1f} {max(frames):>14.1f}"
                 )

@@ -53,13 +53,13 @@ def robot_lock(identity: str, station_name: str) -> Iterator[None]:
     handle = open(path, "a+")
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+    except BlockingIOError as error:
         handle.seek(0)
         holder = handle.read().strip() or "another process"
         handle.close()
         raise StationError(
             f"The robot {identity} is already driven by {holder}. Stop that station first; only one process may drive an arm."
-        )
+        ) from error
     handle.seek(0)
     handle.truncate()
     handle.write(f"station '{station_name}' (pid {os.getpid()})")

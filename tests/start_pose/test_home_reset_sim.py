@@ -67,7 +67,7 @@ def test_the_follower_mirrors_the_leader_back_to_go_and_the_deltas_follow(displa
     for fraction in (0.5, 1.0):  # the operator moves the leader home in two motions
         pose = {m: displaced_pose[m] + fraction * (SIM_HOME_POSE[m] - displaced_pose[m]) for m in SIM_HOME_POSE}
         displaced.set_leader(pose)
-        wait_for(lambda: abs(displaced.state().follower_pos["elbow_flex"] - pose["elbow_flex"]) < 1.0)
+        wait_for(lambda pose=pose: abs(displaced.state().follower_pos["elbow_flex"] - pose["elbow_flex"]) < 1.0)
         verdict = verdict_for_station(displaced.state(), PROFILE)
         elbow = next(joint for joint in verdict.joints if joint.motor == "elbow_flex")
         assert elbow.leader == pytest.approx(pose["elbow_flex"], abs=0.01)

@@ -31,8 +31,8 @@ def live_feed(station: str, camera: str, height_px: int | None = None, max_fps: 
     style = f"width:100%;height:{height_px}px;object-fit:contain" if height_px else "width:100%"
     query = f"?fps={max_fps}" if max_fps else ""
     st.html(
-        f'<img src="/stream/{html.escape(station)}/{html.escape(camera)}{query}" alt="live {html.escape(camera)} camera" '
-        f'data-testid="live-feed-{html.escape(camera)}" style="{style};border-radius:6px;background:#111">'
+        f'<img src="/stream/{html.escape(station)}/{html.escape(camera)}{query}" alt="live {html.escape(camera)} '
+        f'camera" data-testid="live-feed-{html.escape(camera)}" style="{style};border-radius:6px;background:#111">'
     )
 
 
@@ -40,7 +40,10 @@ def feed_status(camera: CameraStatus | None) -> str:
     if camera is None:
         return "🔴 no such camera on the station"
     age = "no frame yet" if camera.frame_age_ms is None else f"frame age {camera.frame_age_ms:.0f} ms"
-    line = f"{HEALTH_ICONS.get(camera.health, '')} **{camera.health}** · {camera.device} · {camera.fps_measured:.0f}/{camera.fps_target:.0f} fps · {age}"
+    line = (
+        f"{HEALTH_ICONS.get(camera.health, '')} **{camera.health}** · {camera.device} · "
+        f"{camera.fps_measured:.0f}/{camera.fps_target:.0f} fps · {age}"
+    )
     return f"{line}  \n{camera.message}" if camera.message else line
 
 

@@ -29,7 +29,9 @@ TRACE_COLOURS = {"action": "#1f77b4", "state": "#ff7f0e"}
 _CSS = """
 .panel { font-family: var(--st-font); color: var(--st-text-color); font-size: 0.9rem; }
 .panel table { border-collapse: collapse; margin: 0.25rem 0 0.75rem; }
-.panel th, .panel td { border-bottom: 1px solid var(--st-border-color, #ddd); padding: 0.15rem 0.6rem; text-align: right; }
+.panel th, .panel td {
+  border-bottom: 1px solid var(--st-border-color, #ddd); padding: 0.15rem 0.6rem; text-align: right;
+}
 .panel th:first-child, .panel td:first-child { text-align: left; }
 .panel .columns { display: flex; gap: 1.5rem; flex-wrap: wrap; }
 .panel .columns > div { flex: 1 1 320px; }
@@ -132,9 +134,15 @@ def telemetry_html(run: RunStatus, state: StationState, profile: TrainingProfile
     )
     return (
         joints
-        + '<div class="columns"><div><div class="caption">Gripper (0 closed, 100 open): policy action and measured state, '
+        + (
+            '<div class="columns"><div><div class="caption">Gripper (0 closed, 100 open): policy action and measured '
+            "state, "
+        )
         + f"last 10 s</div>{trace}{closed}</div>"
-        + f'<div><div class="caption">Action jumps |a(t) − a(t−1)| this episode against the training p95</div>{jumps}</div></div>'
+        + (
+            '<div><div class="caption">Action jumps |a(t) − a(t−1)| this episode against the training '
+            f"p95</div>{jumps}</div></div>"
+        )
     )
 
 
@@ -159,8 +167,8 @@ def gripper_trace_svg(action: tuple[float, ...], state: tuple[float, ...], width
     )
     source = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
     return (
-        f'<img src="{source}" alt="gripper trace" data-testid="gripper-trace" style="width:100%;height:{height}px;border-radius:4px">'
-        f'<div class="caption">{legend}</div>'
+        f'<img src="{source}" alt="gripper trace" data-testid="gripper-trace" '
+        f'style="width:100%;height:{height}px;border-radius:4px"><div class="caption">{legend}</div>'
     )
 
 

@@ -32,7 +32,8 @@ def verdict_banner(verdict: StartPoseVerdict) -> None:
 
 
 def joint_table(verdict: StartPoseVerdict) -> Styler:
-    """One row per joint: training mean ± tolerance, follower, leader, delta; the delta coloured in or out of tolerance."""
+    """One row per joint: training mean ± tolerance, follower, leader, delta; the delta coloured in or out of
+    tolerance."""
     frame = pd.DataFrame(
         {
             "joint": [j.motor for j in verdict.joints],

@@ -87,7 +87,8 @@ def _process_status(name: str, ws: Workspace, client: StationClient | None) -> N
 def station_action(
     command: Callable[..., object], /, *arguments: object, done: str | None = None, **keywords: object
 ) -> None:
-    """A button's callback: `command(*arguments, **keywords)`, a StationClient method; its refusal (or `done`) is a toast.
+    """A button's callback: `command(*arguments, **keywords)`, a StationClient method; its refusal (or `done`) is a
+    toast.
 
     Every button that commands the station acts in a callback: Streamlit runs it at the start of
     the script run the click causes, so a rerun that preempts that run (a fragment's, a component's)

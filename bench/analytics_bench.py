@@ -91,8 +91,8 @@ def main() -> int:
 
     frames = data.training.total_frames + sum(run.total_frames for run in data.runs)
     print(
-        f"training: {len(data.training.episodes)} episodes, {data.training.total_frames} frames; "
-        f"{RUNS} runs: {sum(len(r.episodes) for r in data.runs)} episodes, {frames - data.training.total_frames} frames; "
+        f"training: {len(data.training.episodes)} episodes, {data.training.total_frames} frames; {RUNS} runs: "
+        f"{sum(len(r.episodes) for r in data.runs)} episodes, {frames - data.training.total_frames} frames; "
         f"{len(rows)} registry rows"
     )
     print(f"(a) load_analytics (vectorised numpy)      : {ours_s * 1000:8.1f} ms")

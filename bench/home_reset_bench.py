@@ -75,7 +75,8 @@ def estop_during_move(station: StationClient) -> tuple[float, float]:
     while time.time() - pressed < 0.6:
         samples.append(station.state())
         time.sleep(0.003)
-    # the hold command (the present position) is the last command sent: the first snapshot that shows it (or a later one,
+    # the hold command (the present position) is the last command sent: the first snapshot that shows it (or a later
+    # one,
     # if polling missed that tick, which only overstates the latency)
     hold = next(s for s in samples if s.estopped and s.last_sent == samples[-1].last_sent)
     coast = max(
@@ -107,11 +108,12 @@ def main() -> int:
     gripper_step = max(progress["max_gripper_step"] for _, progress in moves)
     hold_ms = [ms for ms, _ in stops]
     print(
-        f"station loop: target {loop.target_ms} ms, p50 {loop.p50_ms} ms, p99 {loop.p99_ms} ms ({args.runs} runs each below)"
+        f"station loop: target {loop.target_ms} ms, p50 {loop.p50_ms} ms, p99 {loop.p99_ms} ms ({args.runs} runs each "
+        "below)"
     )
     print(
-        f"(a) time to GO at {SPEED_DEG_S:.0f}°/s from the displaced pose: median {statistics.median(go_s):.2f} s, max {max(go_s):.2f} s; "
-        f"baseline (the plan's duration) {planned_s:.2f} s"
+        f"(a) time to GO at {SPEED_DEG_S:.0f}°/s from the displaced pose: median {statistics.median(go_s):.2f} s, max "
+        f"{max(go_s):.2f} s; baseline (the plan's duration) {planned_s:.2f} s"
     )
     print(
         f"(b) largest commanded step per tick: arm {arm_step:.4f}° (limit {SPEED_DEG_S / fps:.4f}), "
@@ -119,7 +121,8 @@ def main() -> int:
     )
     print(
         f"(c) emergency stop to hold command: median {statistics.median(hold_ms):.0f} ms, max {max(hold_ms):.0f} ms "
-        f"(target {ESTOP_TARGET_MS:.0f} ms); the arm coasted at most {max(c for _, c in stops):.2f}° past the hold point"
+        f"(target {ESTOP_TARGET_MS:.0f} ms); the arm coasted at most {max(c for _, c in stops):.2f}° past the hold "
+        "point"
     )
     print(
         f"emergency stop within {ESTOP_TARGET_MS:.0f} ms: {'yes' if max(hold_ms) <= ESTOP_TARGET_MS else 'NO'}; "

@@ -234,7 +234,8 @@ def standalone_side(workspace: Workspace, checkpoint: Path, episode_s: float, de
     scratch.mkdir()
     out = scratch / "periods.json"
     cameras = ", ".join(
-        f'{spec.name}: {{type: preflight_sim_camera, device: "{spec.device}", width: {spec.width}, height: {spec.height}, fps: {spec.fps}}}'
+        f'{spec.name}: {{type: preflight_sim_camera, device: "{spec.device}", width: {spec.width}, height: '
+        f"{spec.height}, fps: {spec.fps}}}"
         for spec in demo_station_config().cameras
     )
     command = [
@@ -259,7 +260,8 @@ def standalone_side(workspace: Workspace, checkpoint: Path, episode_s: float, de
         "--dataset.reset_time_s=0",
         "--dataset.push_to_hub=false",
         "--dataset.no_stamp=true",
-        # recorded as the station records (core/station/rollout_config.py): video encoded while recording, with the training set's encoder
+        # recorded as the station records (core/station/rollout_config.py): video encoded while recording, with the
+        # training set's encoder
         "--dataset.streaming_encoding=true",
         f"--dataset.encoder_threads={ENCODER_THREADS}",
         *encoder_flags(workspace.demo_dataset),
@@ -306,13 +308,15 @@ def main() -> int:
     }
     print()
     print(
-        f"policy loop periods, {args.episode_s:.0f} s episode, target {period_ms:.1f} ms; torch threads {threads} on both sides; device {device}"
+        f"policy loop periods, {args.episode_s:.0f} s episode, target {period_ms:.1f} ms; torch threads {threads} on "
+        f"both sides; device {device}"
     )
     print(f"{'':40}{'periods':>8}{'p50':>9}{'p99':>9}{'max':>9}{'late':>6}{'late p50':>10}")
     for name, periods in rows.items():
         late = [p for p in periods if p > 1.5 * period_ms]  # mostly the ticks that compute a new action chunk
         print(
-            f"{name:40}{len(periods):>8}{percentile(periods, 50):>7.1f}ms{percentile(periods, 99):>7.1f}ms{max(periods):>7.1f}ms"
+            f"{name:40}{len(periods):>8}{percentile(periods, 50):>7.1f}ms{percentile(periods, 99):>7.1f}ms"
+            f"{max(periods):>7.1f}ms"
             f"{len(late):>6}{percentile(late, 50):>8.1f}ms"
         )
     print(
@@ -327,15 +331,17 @@ def main() -> int:
     by_client = [ms for click, ms in preflight["estop_ms"] if not click]
     by_click = [ms for click, ms in preflight["estop_ms"] if click]
     print(
-        f"p99 ratio Preflight / standalone: {ratio:.2f} (target <= {TARGET_RATIO})  {'PASS' if ratio <= TARGET_RATIO else 'FAIL'}"
+        f"p99 ratio Preflight / standalone: {ratio:.2f} (target <= {TARGET_RATIO})  "
+        f"{'PASS' if ratio <= TARGET_RATIO else 'FAIL'}"
     )
     if not estop:
         print("no emergency stop landed mid-episode")
         return 1
     print(
-        f"emergency stop to hold command, {len(estop)} presses mid-episode: p50 {percentile(estop, 50):.1f} ms, max {max(estop):.1f} ms "
-        f"(client {', '.join(f'{ms:.0f}' for ms in by_client)}; page click {', '.join(f'{ms:.0f}' for ms in by_click)} ms) "
-        f"(target < {TARGET_ESTOP_MS:.0f} ms)  {'PASS' if max(estop) < TARGET_ESTOP_MS else 'FAIL'}"
+        f"emergency stop to hold command, {len(estop)} presses mid-episode: p50 {percentile(estop, 50):.1f} ms, max "
+        f"{max(estop):.1f} ms (client {', '.join(f'{ms:.0f}' for ms in by_client)}; page click "
+        f"{', '.join(f'{ms:.0f}' for ms in by_click)} ms) (target < {TARGET_ESTOP_MS:.0f} ms)  "
+        f"{'PASS' if max(estop) < TARGET_ESTOP_MS else 'FAIL'}"
     )
     print(f"loop_bench at end: {load_average()}")
     shutil.rmtree(

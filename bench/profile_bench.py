@@ -83,7 +83,8 @@ def main() -> int:
 
     frames = build_profile(root, reference_frames=False).total_frames
     print(
-        f"dataset: {EPISODES} episodes, {frames} frames, 6-joint state and action, {len(CAMERAS)} cameras, layout {args.layout}"
+        f"dataset: {EPISODES} episodes, {frames} frames, 6-joint state and action, {len(CAMERAS)} cameras, layout "
+        f"{args.layout}"
     )
     print(f"(a) profile without reference frames : {profile_s * 1000:8.1f} ms")
     print(f"(b) floor: pyarrow needed columns    : {floor_s * 1000:8.1f} ms")

@@ -132,7 +132,8 @@ def main() -> None:
     args = parser.parse_args()
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(
-        f"sim_bench: {os.cpu_count()} CPUs (load average {load}), MUJOCO_GL={os.environ.get('MUJOCO_GL')}; target >= {TARGET_FPS:.0f} fps with two 640x480 cameras"
+        f"sim_bench: {os.cpu_count()} CPUs (load average {load}), MUJOCO_GL={os.environ.get('MUJOCO_GL')}; target >= "
+        f"{TARGET_FPS:.0f} fps with two 640x480 cameras"
     )
     get_lab("bench-warmup", "lockstep")  # mesh cache and first compile outside the timings
     close_lab("bench-warmup")

@@ -52,7 +52,8 @@ def main() -> int:
         act = write_act_checkpoint(folder / "act", dataset, steps=100, batch_size=8, chunk_size=50, n_action_steps=50)
         print(f"built the stand-in backbone in {backbone_s:.1f} s, the SmolVLA checkpoint in {checkpoint_s:.1f} s")
         print(
-            f"model.safetensors: SmolVLA {(smolvla / 'model.safetensors').stat().st_size / 1e6:.1f} MB, ACT {(act / 'model.safetensors').stat().st_size / 1e6:.1f} MB"
+            f"model.safetensors: SmolVLA {(smolvla / 'model.safetensors').stat().st_size / 1e6:.1f} MB, ACT "
+            f"{(act / 'model.safetensors').stat().st_size / 1e6:.1f} MB"
         )
 
         policies = {"smolvla": load(smolvla), "act (baseline)": load(act)}

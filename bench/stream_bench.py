@@ -157,7 +157,8 @@ def measure(
     feeds, animation_fps = {}, 0.0
     if page is not None:
         bench = page.evaluate(
-            "() => { const b = window.__bench; b.recording = false; b.elapsedMs = performance.now() - b.startedAt; return b; }"
+            "() => { const b = window.__bench; b.recording = false; b.elapsedMs = performance.now() - b.startedAt; "
+            "return b; }"
         )
         recorded_s = bench["elapsedMs"] / 1000  # the page's own window: evaluate calls can lag on a busy machine
         animation_fps = bench["animationFrames"] / recorded_s
@@ -202,7 +203,8 @@ def report(phases: list[PhaseFigures], period_ms: float) -> None:
     loop_limit = period_ms + TARGET_LOOP_SLACK_MS
     print()
     print(
-        f"{'':34}{'painted fps':>12}{'of taken':>9}{'delay p50':>11}{'delay p95':>11}{'loop p50':>10}{'loop p99':>10}{'loop max':>10}"
+        f"{'':34}{'painted fps':>12}{'of taken':>9}{'delay p50':>11}{'delay p95':>11}"
+        f"{'loop p50':>10}{'loop p99':>10}{'loop max':>10}"
     )
     for phase in phases:
         loop = f"{phase.loop_p50_ms:>8.1f}ms{phase.loop_p99_ms:>8.1f}ms{phase.loop_max_ms:>8.1f}ms"
@@ -211,7 +213,8 @@ def report(phases: list[PhaseFigures], period_ms: float) -> None:
         for camera, feed in phase.feeds.items():
             share = feed.painted_fps / phase.source_fps[camera] if phase.source_fps[camera] else float("nan")
             print(
-                f"{phase.name + ' / ' + camera:34}{feed.painted_fps:>12.1f}{share:>9.0%}{feed.delay_p50_ms:>9.0f}ms{feed.delay_p95_ms:>9.0f}ms{loop}"
+                f"{phase.name + ' / ' + camera:34}{feed.painted_fps:>12.1f}{share:>9.0%}"
+                f"{feed.delay_p50_ms:>9.0f}ms{feed.delay_p95_ms:>9.0f}ms{loop}"
             )
     print()
     for phase in phases:
@@ -219,17 +222,19 @@ def report(phases: list[PhaseFigures], period_ms: float) -> None:
         cpu = ", ".join(f"{group} {percent:.0f}%" for group, percent in phase.cpu_percent.items())
         unreadable = sum(feed.unreadable for feed in phase.feeds.values())
         print(
-            f"{phase.name}: camera frames taken by the station per s: {source}; animation frames/s {phase.animation_fps:.0f}; "
-            f"CPU (% of one core): {cpu}; station threads {phase.station_threads}; unreadable stamps {unreadable}{phase.note}"
+            f"{phase.name}: camera frames taken by the station per s: {source}; animation frames/s "
+            f"{phase.animation_fps:.0f}; CPU (% of one core): {cpu}; station threads {phase.station_threads}; "
+            f"unreadable stamps {unreadable}{phase.note}"
         )
     print()
     print(
-        "(of taken: painted frames over the frames the station took from that camera in the same time; the simulated lab renders\n"
-        " both 640x480 cameras in software in the station process, so on a busy machine it, not the stream, can bound the rate)"
+        "(of taken: painted frames over the frames the station took from that camera in the same time; the simulated "
+        "lab renders\n both 640x480 cameras in software in the station process, so on a busy machine it, not the "
+        "stream, can bound the rate)"
     )
     print(
-        f"targets: >= {TARGET_FPS:.0f} painted fps per feed, delay p95 < {TARGET_DELAY_MS:.0f} ms, loop p99 <= {loop_limit:.1f} ms "
-        f"({period_ms:.1f} ms period + {TARGET_LOOP_SLACK_MS:.0f})"
+        f"targets: >= {TARGET_FPS:.0f} painted fps per feed, delay p95 < {TARGET_DELAY_MS:.0f} ms, loop p99 <= "
+        f"{loop_limit:.1f} ms ({period_ms:.1f} ms period + {TARGET_LOOP_SLACK_MS:.0f})"
     )
     for phase in phases:
         if not phase.feeds:

@@ -1,4 +1,5 @@
-"""`lerobot-rollout` from its own CLI entry point, with the simulated follower's observations timed (for bench/loop_bench.py).
+"""`lerobot-rollout` from its own CLI entry point, with the simulated follower's observations timed (for
+bench/loop_bench.py).
 
 Usage: .venv/bin/python bench/timed_lerobot_rollout.py <the lerobot-rollout flags>
 Environment: LOOP_BENCH_PERIODS_OUT (a JSON file for the periods), PREFLIGHT_TORCH_THREADS.

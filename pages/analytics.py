@@ -184,7 +184,8 @@ with diagnosis_tab:
         for finding in result.findings if result else ():
             show = {"critical": st.error, "warning": st.warning, "info": st.info}[finding.severity]
             show(
-                f"**{finding.title}** (`{finding.id}`, {finding.severity})\n\n{finding.evidence.sentence}\n\n**Fix:** {finding.fix}"
+                f"**{finding.title}** (`{finding.id}`, {finding.severity})\n\n{finding.evidence.sentence}\n\n**Fix:** "
+                f"{finding.fix}"
             )
         if result is not None and result.skipped:
             st.caption("Not checked: " + "; ".join(f"{s.id} ({s.reason})" for s in result.skipped))
@@ -225,8 +226,8 @@ with plan_tab:
         m3.metric("Epochs", f"{plan.epochs:.2f}")
         say = {"typical": st.success, "above": st.warning, "below": st.info}[plan.verdict]
         say(
-            f"{plan.epochs:.1f} epochs is {plan.verdict} for {guidance.policy_type} "
-            f"(typical {guidance.typical_low:g}-{guidance.typical_high:g}, warn above {guidance.warn_above:g}). {guidance.basis}"
+            f"{plan.epochs:.1f} epochs is {plan.verdict} for {guidance.policy_type} (typical "
+            f"{guidance.typical_low:g}-{guidance.typical_high:g}, warn above {guidance.warn_above:g}). {guidance.basis}"
         )
         with st.expander("Where the guidance comes from"):
             st.markdown("\n".join(f"- {source}" for source in guidance.sources))

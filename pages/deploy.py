@@ -22,7 +22,8 @@ from core.training.selection import Selection
 
 st.title("Deploy")
 st.caption(
-    "Every check below must pass before the policy drives the arm. Episodes run through lerobot's rollout engine and are recorded; tag each one."
+    "Every check below must pass before the policy drives the arm. Episodes run through lerobot's rollout engine and "
+    "are recorded; tag each one."
 )
 selection = selection_or_stop()
 client = station_or_stop("to deploy on it", icon=":material/rocket_launch:")
@@ -48,7 +49,10 @@ linked = (
 dataset_dir = st.text_input(
     "Training dataset the checks compare against",
     value=linked or selection.dataset_dir,
-    help="Linked through the checkpoint's train_config.json when that folder is on this machine; otherwise pick it by hand.",
+    help=(
+        "Linked through the checkpoint's train_config.json when that folder is on this machine; otherwise pick it by "
+        "hand."
+    ),
 )
 st.caption(
     "Linked through train_config.json."
@@ -57,8 +61,8 @@ st.caption(
 )
 profile = profile_or_stop(Selection(dataset_dir, checkpoint.path))
 st.caption(
-    f"{checkpoint.policy_type.upper()} · chunk_size {checkpoint.chunk_size} · n_action_steps {checkpoint.n_action_steps} · "
-    f"trained on {profile.total_episodes} episodes, {profile.fps:g} fps"
+    f"{checkpoint.policy_type.upper()} · chunk_size {checkpoint.chunk_size} · n_action_steps "
+    f"{checkpoint.n_action_steps} · trained on {profile.total_episodes} episodes, {profile.fps:g} fps"
     + (f" · {profile.epochs:.1f} epochs" if profile.epochs else "")
 )
 
@@ -92,7 +96,9 @@ n_action_steps = left.number_input(
     "n_action_steps (actions executed per plan)",
     min_value=1,
     value=int(checkpoint.n_action_steps or 1),
-    help=f"The checkpoint's: {checkpoint.n_action_steps}. chunk_size ({checkpoint.chunk_size}) is fixed by the weights.",
+    help=(
+        f"The checkpoint's: {checkpoint.n_action_steps}. chunk_size ({checkpoint.chunk_size}) is fixed by the weights."
+    ),
 )
 rtc_horizon = (
     middle.number_input("RTC execution horizon (actions)", min_value=1, value=10) if inference == "rtc" else None
@@ -211,7 +217,9 @@ def run_controls() -> None:
     if waiting:
         episode = waiting[0]
         st.info(
-            f"Episode {episode.episode_index} ({episode.status}{': ' + episode.abort_reason if episode.abort_reason else ''}) needs a decision before the next one."
+            f"Episode {episode.episode_index} "
+            f"({episode.status}{': ' + episode.abort_reason if episode.abort_reason else ''}) needs a decision before "
+            "the next one."
         )
         if tag_form(registry, episode.id, episode.episode_index, "run"):
             st.rerun()
@@ -243,7 +251,8 @@ def run_controls() -> None:
     )
     if leader_reset:
         st.caption(
-            "The follower mirrors the leader arm: reset the scene with it; starting the episode hands the arm to the policy."
+            "The follower mirrors the leader arm: reset the scene with it; starting the episode hands the arm to the "
+            "policy."
         )
     elif busy:
         st.caption(f"The arm is {state.mode.replace('_', ' ')}…")

@@ -1,4 +1,5 @@
-"""Home reset: the arm against the training start pose, live; GO / NO-GO; the leader or an automatic move brings it home."""
+"""Home reset: the arm against the training start pose, live; GO / NO-GO; the leader or an automatic move brings it
+home."""
 
 import math
 
@@ -53,7 +54,8 @@ def live_start_pose() -> None:
     st.table(joint_table(verdict))
     units = "degrees" if state.use_degrees else "-100..100 range units"
     st.caption(
-        f"Arm joints in {units}, the gripper 0..100 (0 closed). Delta = follower − training mean. Station mode: **{state.mode}**."
+        f"Arm joints in {units}, the gripper 0..100 (0 closed). Delta = follower − training mean. Station mode: "
+        f"**{state.mode}**."
     )
 
 
@@ -64,12 +66,14 @@ guided, automatic = st.columns(2, gap="large")
 with guided:
     st.subheader("Guided reset with the leader")
     st.caption(
-        "While mirroring, the follower copies the leader arm as `lerobot-teleoperate` does; move the leader until the verdict is GO."
+        "While mirroring, the follower copies the leader arm as `lerobot-teleoperate` does; move the leader until the "
+        "verdict is GO."
     )
 
     @st.fragment(run_every=0.5)
     def mirror_switch() -> None:
-        """Buttons, not a toggle: the station holds the truth (an emergency stop ends mirroring), and a click always registers."""
+        """Buttons, not a toggle: the station holds the truth (an emergency stop ends mirroring), and a click always
+        registers."""
         state = client.state()
         if state.mode == "mirror":
             st.button(
@@ -105,7 +109,8 @@ with guided:
                 abs(state.leader_pos[m] - state.follower_pos[m]) for m in state.follower_pos if m in state.leader_pos
             )
             st.caption(
-                f"Mirroring starts by moving the follower to the leader, now up to {gap:.1f} away (the safety gate limits each step)."
+                f"Mirroring starts by moving the follower to the leader, now up to {gap:.1f} away (the safety gate "
+                "limits each step)."
             )
 
     mirror_switch()
@@ -133,8 +138,9 @@ with guided:
 with automatic:
     st.subheader("Automatic move home")
     st.caption(
-        "A smooth, speed-limited move to the training mean start pose: the arm joints first with the gripper held as it is, "
-        "then the gripper. Every step passes the station's joint limits and step limit; Stop (or the emergency stop) halts it at once."
+        "A smooth, speed-limited move to the training mean start pose: the arm joints first with the gripper held as "
+        "it is, then the gripper. Every step passes the station's joint limits and step limit; Stop (or the emergency "
+        "stop) halts it at once."
     )
     st.number_input(
         "Largest joint speed (°/s)", 5.0, MAX_SPEED_DEG_S, DEFAULT_MAX_SPEED_DEG_S, step=5.0, key="home_speed"
@@ -147,8 +153,11 @@ with automatic:
             progress = state.activity
             st.progress(
                 progress.get("fraction", 0.0),
-                text=f"Moving home at {progress.get('max_speed_deg_s', 0):.0f}°/s: {progress.get('elapsed_s', 0):.1f} of "
-                f"{progress.get('duration_s', 0):.1f} s, the furthest joint {progress.get('largest_remaining', 0):.1f} away",
+                text=(
+                    f"Moving home at {progress.get('max_speed_deg_s', 0):.0f}°/s: {progress.get('elapsed_s', 0):.1f} "
+                    f"of {progress.get('duration_s', 0):.1f} s, the furthest joint "
+                    f"{progress.get('largest_remaining', 0):.1f} away"
+                ),
             )
             st.button(
                 "Stop",
@@ -186,9 +195,9 @@ with automatic:
 
 with st.expander("Tolerances"):
     st.caption(
-        f"Default per joint: the larger of {TOLERANCE_SIGMAS:.0f} × the training spread (std of the episodes' first states) "
-        f"and a floor of {ARM_TOLERANCE_FLOOR:.0f}° for arm joints, {GRIPPER_TOLERANCE_FLOOR:.0f} for the gripper. "
-        "Changes are saved for this training data and used by the Deploy page too."
+        f"Default per joint: the larger of {TOLERANCE_SIGMAS:.0f} × the training spread (std of the episodes' first "
+        f"states) and a floor of {ARM_TOLERANCE_FLOOR:.0f}° for arm joints, {GRIPPER_TOLERANCE_FLOOR:.0f} for the "
+        "gripper. Changes are saved for this training data and used by the Deploy page too."
     )
     defaults = {target.motor: target.tolerance for target in station_targets(profile)}
 

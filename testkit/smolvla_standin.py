@@ -42,7 +42,8 @@ VOCAB_SIZE = 400
 
 
 def default_rename_map(cameras: Sequence[str]) -> dict[str, str]:
-    """The map a lab passes to lerobot-train: its cameras, in order, onto the base model's slots camera1, camera2, ..."""
+    """The map a lab passes to lerobot-train: its cameras, in order, onto the base model's slots camera1, camera2,
+    ..."""
     return {
         f"observation.images.{camera}": f"observation.images.camera{i}" for i, camera in enumerate(cameras, start=1)
     }

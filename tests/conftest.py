@@ -38,7 +38,8 @@ def running_app(workspace_root: Path, timeout_s: float = 60.0, env: dict | None 
 
 @pytest.fixture(scope="session")
 def demo_assets():
-    """The demo dataset and ACT checkpoint from the simulated lab, generated once (a few minutes) and cached in the workspace."""
+    """The demo dataset and ACT checkpoint from the simulated lab, generated once (a few minutes) and cached in the
+    workspace."""
     from core.sim.demo_assets import ensure_demo_assets
 
     return ensure_demo_assets(Workspace.default(), report=lambda message: print(message, flush=True))

@@ -63,8 +63,8 @@ def figure_png(figure: go.Figure, scale: int = PNG_SCALE) -> bytes:
                 return figure.to_image(format="png", width=WIDTH_PX, height=height, scale=scale)
         except Exception as error:  # kaleido raises its own and chromium's errors; all mean "no image"
             raise PreflightError(
-                f"Server-side PNG export failed ({type(error).__name__}: {error}). It needs Debian's chromium "
-                "(apt-get install chromium). The camera icon in the figure's toolbar saves the same PNG from the browser."
+                f"Server-side PNG export failed ({type(error).__name__}: {error}). It needs Debian's chromium (apt-get "
+                "install chromium). The camera icon in the figure's toolbar saves the same PNG from the browser."
             ) from error
 
 
@@ -113,7 +113,8 @@ def report_html(
         for frame in frames:
             data_url = "data:image/jpeg;base64," + base64.b64encode(frame.jpeg).decode("ascii")
             sections.append(
-                f"<figure><img src='{data_url}' alt='{_e(frame.caption)}'><figcaption>{_e(frame.caption)}</figcaption></figure>"
+                f"<figure><img src='{data_url}' "
+                f"alt='{_e(frame.caption)}'><figcaption>{_e(frame.caption)}</figcaption></figure>"
             )
         sections.append("</div>")
     sections += [
@@ -150,8 +151,8 @@ def _diagnosis_section(diagnoses: Mapping[str, Diagnosis]) -> str:
             parts.append("<p>No findings: the deployment matches training on every check that ran.</p>")
         for finding in diagnosis.findings:
             parts.append(
-                f"<div class='finding {finding.severity}'><b>[{finding.severity}] {_e(finding.id)}</b>: {_e(finding.title)}"
-                f"<br>Evidence: {_e(finding.evidence.sentence)}<br>Fix: {_e(finding.fix)}</div>"
+                f"<div class='finding {finding.severity}'><b>[{finding.severity}] {_e(finding.id)}</b>: "
+                f"{_e(finding.title)}<br>Evidence: {_e(finding.evidence.sentence)}<br>Fix: {_e(finding.fix)}</div>"
             )
         if diagnosis.skipped:
             parts.append(
@@ -184,9 +185,12 @@ _STYLE = """
 body { font-family: 'DejaVu Sans', Arial, sans-serif; margin: 2em auto; max-width: 1100px; color: #1f2937; }
 h1 { margin-bottom: 0.2em; } h2 { border-bottom: 1px solid #e5e7eb; padding-bottom: 0.2em; margin-top: 1.6em; }
 .meta { color: #6b7280; } pre { background: #f9fafb; padding: 1em; overflow-x: auto; font-size: 12px; }
-table { border-collapse: collapse; font-size: 13px; } th, td { padding: 3px 8px; border-bottom: 1px solid #e5e7eb; text-align: left; }
+table { border-collapse: collapse; font-size: 13px; }
+th, td { padding: 3px 8px; border-bottom: 1px solid #e5e7eb; text-align: left; }
 .finding { padding: 0.6em 0.8em; margin: 0.5em 0; border-left: 4px solid #9ca3af; background: #f9fafb; }
-.finding.critical { border-color: #dc2626; } .finding.warning { border-color: #f59e0b; } .finding.info { border-color: #2563eb; }
-.frames { display: flex; flex-wrap: wrap; gap: 12px; } figure { margin: 0; } figure img { max-width: 320px; display: block; }
+.finding.critical { border-color: #dc2626; } .finding.warning { border-color: #f59e0b; }
+.finding.info { border-color: #2563eb; }
+.frames { display: flex; flex-wrap: wrap; gap: 12px; } figure { margin: 0; }
+figure img { max-width: 320px; display: block; }
 figcaption { font-size: 12px; color: #6b7280; }
 """

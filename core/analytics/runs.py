@@ -96,7 +96,8 @@ def join_registry(episodes: pd.DataFrame, rows: Sequence[EpisodeRow]) -> pd.Data
 
 
 def success_table(episodes: pd.DataFrame) -> pd.DataFrame:
-    """Success rate per policy and chunk setting over judged episodes (success + failure), with 95 % Wilson intervals."""
+    """Success rate per policy and chunk setting over judged episodes (success + failure), with 95 % Wilson
+    intervals."""
     columns = [
         "policy",
         "policy_path",
@@ -143,7 +144,9 @@ def success_table(episodes: pd.DataFrame) -> pd.DataFrame:
                 "rate": record["successes"] / judged if judged else None,
                 "low": low,
                 "high": high,
-                "label": f"{policy}, chunk {record['chunk_size']} / {record['n_action_steps']} steps, {record['inference']}",
+                "label": (
+                    f"{policy}, chunk {record['chunk_size']} / {record['n_action_steps']} steps, {record['inference']}"
+                ),
             }
         )
     return pd.DataFrame(rows, columns=columns)

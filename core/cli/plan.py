@@ -18,7 +18,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=[],
         metavar="DIR",
-        help="deployment recordings to merge in (frames counted as if every episode were kept; merge with `python -m core merge`)",
+        help=(
+            "deployment recordings to merge in (frames counted as if every episode were kept; merge with `python -m "
+            "core merge`)"
+        ),
     )
     amount = parser.add_mutually_exclusive_group(required=True)
     amount.add_argument("--epochs", type=float, help="target epochs: the steps follow")
@@ -70,11 +73,12 @@ def run(args: argparse.Namespace) -> int:
     guidance = plan.guidance
     print(f"frames: {frames}{' (training set plus the recordings, every episode kept)' if args.add else ''}")
     print(
-        f"steps {plan.steps} x batch {args.batch_size}{f' x {args.processes} processes' if args.processes > 1 else ''} = {plan.epochs:.2f} epochs"
+        f"steps {plan.steps} x batch {args.batch_size}{f' x {args.processes} processes' if args.processes > 1 else ''} "
+        f"= {plan.epochs:.2f} epochs"
     )
     print(
-        f"{guidance.policy_type} guidance: {guidance.typical_low:g}-{guidance.typical_high:g} epochs, warn above {guidance.warn_above:g}: "
-        f"this plan is {plan.verdict}. {guidance.basis}"
+        f"{guidance.policy_type} guidance: {guidance.typical_low:g}-{guidance.typical_high:g} epochs, warn above "
+        f"{guidance.warn_above:g}: this plan is {plan.verdict}. {guidance.basis}"
     )
     if check is not None:
         for problem in check.problems:
@@ -82,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
         for note in check.notes:
             print(f"note: {note}")
         print(
-            f"merge first: python -m core merge --training {args.dataset} --add {' '.join(map(str, args.add))} --name {root.name}"
+            f"merge first: python -m core merge --training {args.dataset} --add {' '.join(map(str, args.add))} --name "
+            f"{root.name}"
         )
     print(command)
     return 0

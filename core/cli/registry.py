@@ -11,7 +11,10 @@ NOTE_WIDTH = 40
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    db_help = "database URL, sqlite:///relative.sqlite or sqlite:////absolute.sqlite (default: $PREFLIGHT_DATABASE_URL, else the workspace's registry.sqlite)"
+    db_help = (
+        "database URL, sqlite:///relative.sqlite or sqlite:////absolute.sqlite (default: $PREFLIGHT_DATABASE_URL, "
+        "else the workspace's registry.sqlite)"
+    )
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     export = actions.add_parser("export", help="write one CSV row per episode (columns: docs/registry.md)")

@@ -32,7 +32,8 @@ def judged(finding_id: str, title: str, rule: Callable[[], Finding], fix: str = 
 def judge_live_views(
     client: StationClient | None, state: StationState, profile: TrainingProfile, at_start_pose: bool = True
 ) -> LiveViews:
-    """Both rules on the newest frame of each station camera; `at_start_pose`: the arm is where training frames were taken."""
+    """Both rules on the newest frame of each station camera; `at_start_pose`: the arm is where training frames were
+    taken."""
     if client is None:
         not_run = Evidence("Not checked: no live frames from the station.")
         return LiveViews(

@@ -179,8 +179,8 @@ def _judge(
                 problems.append(
                     SlotProblem(
                         "unknown_slot",
-                        f"'{camera_name(camera)}' is mapped to '{camera_name(target)}', which is not an image "
-                        f"input of this {checkpoint.policy_type} policy (its slots: {slot_names}). Map it to one of those.",
+                        f"'{camera_name(camera)}' is mapped to '{camera_name(target)}', which is not an image input of "
+                        f"this {checkpoint.policy_type} policy (its slots: {slot_names}). Map it to one of those.",
                     )
                 )
         elif is_empty_slot(target):
@@ -248,7 +248,8 @@ def _judge(
 
 
 def _trained_from(checkpoint: CheckpointInfo, training_keys: Sequence[str]) -> dict[str, str]:
-    """slot -> the dataset camera that fed it in training (the stored map), or the slot itself when the dataset had that key."""
+    """slot -> the dataset camera that fed it in training (the stored map), or the slot itself when the dataset had that
+    key."""
     fed = {target: source for source, target in checkpoint.rename_map.items()}
     for slot in checkpoint.image_keys:
         if slot not in fed and slot in training_keys:

@@ -113,12 +113,14 @@ def read_checkpoint(path: str | Path) -> CheckpointInfo:
     config = _read_json(folder / CONFIG_FILE)
     if "type" not in config:
         raise CheckpointError(
-            f"{folder / CONFIG_FILE} has no policy 'type'. It was not written by lerobot: give the pretrained_model folder."
+            f"{folder / CONFIG_FILE} has no policy 'type'. It was not written by lerobot: give the pretrained_model "
+            "folder."
         )
     if not (folder / PREPROCESSOR_FILE).is_file():
         raise CheckpointError(
-            f"{folder} has no {PREPROCESSOR_FILE}: it was saved by an older lerobot, before policies carried "
-            f"their processor pipelines, and lerobot 0.6.1 cannot run it. Migrate it offline:\n  {MIGRATE_COMMAND.format(path=folder)}"
+            f"{folder} has no {PREPROCESSOR_FILE}: it was saved by an older lerobot, before policies carried their "
+            "processor pipelines, and lerobot 0.6.1 cannot run it. Migrate it offline:\n  "
+            f"{MIGRATE_COMMAND.format(path=folder)}"
         )
     preprocessor = _read_json(folder / PREPROCESSOR_FILE)
     train_config = _read_json(folder / TRAIN_CONFIG_FILE) if (folder / TRAIN_CONFIG_FILE).is_file() else None

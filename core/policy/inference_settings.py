@@ -89,9 +89,9 @@ class InferenceSettings:
         if self.inference == "sync":
             dropped = self.chunk_size - self.n_action_steps
             return (
-                f"Each inference plans {self.chunk_size} actions ({self.chunk_horizon_s:.2f} s at {fps}). The arm executes the "
-                f"first {self.n_action_steps} ({self.replan_period_s:.2f} s), then the control loop waits for the next inference "
-                f"on a fresh observation"
+                f"Each inference plans {self.chunk_size} actions ({self.chunk_horizon_s:.2f} s at {fps}). The arm "
+                f"executes the first {self.n_action_steps} ({self.replan_period_s:.2f} s), then the control loop waits "
+                "for the next inference on a fresh observation"
                 + (f"; the other {dropped} planned actions are dropped." if dropped else ".")
                 + " "
                 + self.trade_off
@@ -105,11 +105,11 @@ class InferenceSettings:
         )
         return (
             f"Inference runs in the background while the arm moves. A new chunk of {self.chunk_size} actions "
-            f"({self.chunk_horizon_s:.2f} s at {fps}) is started {start}, and replaces the queue less the actions executed "
-            f"while it was computed. Its first {self.rtc_execution_horizon} actions ({self.execution_horizon_s:.2f} s) are "
-            f"steered to agree with what was still queued from the previous chunk ({self.rtc_attention_schedule} fade, "
-            f"guidance weight at most {self.rtc_max_guidance_weight:g}), so chunks join without a jump. "
-            + self.trade_off
+            f"({self.chunk_horizon_s:.2f} s at {fps}) is started {start}, and replaces the queue less the actions "
+            f"executed while it was computed. Its first {self.rtc_execution_horizon} actions "
+            f"({self.execution_horizon_s:.2f} s) are steered to agree with what was still queued from the previous "
+            f"chunk ({self.rtc_attention_schedule} fade, guidance weight at most {self.rtc_max_guidance_weight:g}), so "
+            "chunks join without a jump. " + self.trade_off
         )
 
     @property
@@ -117,12 +117,12 @@ class InferenceSettings:
         """Smoothness against reactivity, in one sentence."""
         if self.inference == "sync":
             return (
-                "Fewer executed actions per plan react sooner to what the cameras see but add boundaries where plans can "
-                "disagree (jumps) and inference pauses; more move smoothly between boundaries but react later."
+                "Fewer executed actions per plan react sooner to what the cameras see but add boundaries where plans "
+                "can disagree (jumps) and inference pauses; more move smoothly between boundaries but react later."
             )
         return (
-            "A longer execution horizon joins chunks more smoothly but lets a new observation change the motion only after "
-            "it; a shorter one reacts sooner with a less even join."
+            "A longer execution horizon joins chunks more smoothly but lets a new observation change the motion only "
+            "after it; a shorter one reacts sooner with a less even join."
         )
 
 
@@ -138,7 +138,8 @@ def plan_inference(
     rtc_attention_schedule: str | None = None,
     inference_latency_ms: float | None = None,
 ) -> InferenceSettings:
-    """Settings for a run with this checkpoint at `fps`: the checkpoint's and lerobot's defaults unless given, judged."""
+    """Settings for a run with this checkpoint at `fps`: the checkpoint's and lerobot's defaults unless given,
+    judged."""
     chunk_size = int(checkpoint.chunk_size or checkpoint.config.get("horizon") or checkpoint.n_action_steps or 1)
     n_action_steps = int(n_action_steps if n_action_steps is not None else checkpoint.n_action_steps or chunk_size)
     rtc = inference == "rtc"
@@ -187,12 +188,13 @@ def _judge(s: InferenceSettings, checkpoint: CheckpointInfo, asked: str) -> tupl
             )
         if checkpoint.config.get("temporal_ensemble_coeff") is not None and s.n_action_steps != 1:
             problems.append(
-                "This ACT averages overlapping plans (temporal_ensemble_coeff), which needs n_action_steps = 1: set it to 1."
+                "This ACT averages overlapping plans (temporal_ensemble_coeff), which needs n_action_steps = 1: set "
+                "it to 1."
             )
         if s.latency_frames is not None and s.inference_latency_ms > 1000 / s.fps:
             warnings.append(
-                f"One inference takes {s.inference_latency_ms:.0f} ms, {s.latency_frames} frames at {s.fps:g} fps: the arm stops "
-                f"that long every {s.n_action_steps} frames ({s.replan_period_s:.2f} s)"
+                f"One inference takes {s.inference_latency_ms:.0f} ms, {s.latency_frames} frames at {s.fps:g} fps: the "
+                f"arm stops that long every {s.n_action_steps} frames ({s.replan_period_s:.2f} s)"
                 + (". Consider RTC, which plans while the arm moves." if s.rtc_supported else ".")
             )
         return problems, warnings
@@ -205,14 +207,15 @@ def _judge(s: InferenceSettings, checkpoint: CheckpointInfo, asked: str) -> tupl
     horizon, threshold = s.rtc_execution_horizon, s.rtc_queue_threshold
     if horizon < 1 or horizon > s.chunk_size:
         problems.append(
-            f"The execution horizon {horizon} must be between 1 and chunk_size {s.chunk_size}: lerobot pads the previous "
-            f"chunk's leftover to the horizon and fails when that is longer than a chunk. Set it to at most {s.chunk_size}."
+            f"The execution horizon {horizon} must be between 1 and chunk_size {s.chunk_size}: lerobot pads the "
+            "previous chunk's leftover to the horizon and fails when that is longer than a chunk. Set it to at most "
+            f"{s.chunk_size}."
         )
     elif horizon > threshold:
         warnings.append(
             f"The execution horizon {horizon} exceeds the queue threshold {threshold}: a new chunk starts with at most "
-            f"{threshold} actions left, and lerobot fills the rest of the horizon with zeros, steering those actions toward the "
-            f"training mean. Use a horizon of at most {threshold}."
+            f"{threshold} actions left, and lerobot fills the rest of the horizon with zeros, steering those actions "
+            f"toward the training mean. Use a horizon of at most {threshold}."
         )
     if threshold < 0:
         problems.append(f"The queue threshold must be 0 or more (got {threshold}).")
@@ -222,9 +225,9 @@ def _judge(s: InferenceSettings, checkpoint: CheckpointInfo, asked: str) -> tupl
         problems.append(f"Unknown attention schedule '{s.rtc_attention_schedule}': use ZEROS, ONES, LINEAR or EXP.")
     if s.latency_frames is not None and s.latency_frames >= min(threshold, s.chunk_size):
         warnings.append(
-            f"One inference takes {s.inference_latency_ms:.0f} ms, {s.latency_frames} frames at {s.fps:g} fps, while a new "
-            f"chunk starts with at most {min(threshold, s.chunk_size)} actions queued: the queue runs dry and the arm waits. "
-            "Raise the queue threshold or use a faster device."
+            f"One inference takes {s.inference_latency_ms:.0f} ms, {s.latency_frames} frames at {s.fps:g} fps, while a "
+            f"new chunk starts with at most {min(threshold, s.chunk_size)} actions queued: the queue runs dry and the "
+            "arm waits. Raise the queue threshold or use a faster device."
         )
     if s.n_action_steps != (checkpoint.n_action_steps or s.n_action_steps):
         warnings.append("n_action_steps is not used with RTC: the queue threshold decides when the next chunk starts.")
@@ -251,7 +254,8 @@ def inference_config(settings: InferenceSettings):
 
 
 def apply_policy_overrides(settings: InferenceSettings, policy_config: Any) -> dict[str, Any]:
-    """Set the run's settings on the loaded `PreTrainedConfig` before the rollout builds the policy; returns what changed.
+    """Set the run's settings on the loaded `PreTrainedConfig` before the rollout builds the policy; returns what
+    changed.
 
     Sync inference executes `n_action_steps` from each chunk, and SmolVLA's select_action refuses
     a config that still carries an enabled `rtc_config`; with RTC the rollout sets its own.

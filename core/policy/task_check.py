@@ -206,7 +206,8 @@ class _LanguagePipeline:
 
 @functools.lru_cache(maxsize=4)
 def _language_pipeline(path: str, mtime: float) -> _LanguagePipeline:
-    """lerobot's text and tokenizer steps of a checkpoint's preprocessor; cached per file version (loading a tokenizer takes a while)."""
+    """lerobot's text and tokenizer steps of a checkpoint's preprocessor; cached per file version (loading a tokenizer
+    takes a while)."""
     from lerobot.processor import ComplementaryDataProcessorStep, ProcessorStepRegistry, TokenizerProcessorStep
 
     steps = json.loads((Path(path) / PREPROCESSOR_FILE).read_text()).get("steps", [])

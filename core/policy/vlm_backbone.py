@@ -110,27 +110,31 @@ class BackboneStatus:
             needs = "; ".join(NEEDED_FOR[need] for need in source.unmet)
             if source.kind == "folder":
                 parts.append(
-                    f"SmolVLA loads its vision-language backbone from the folder {source.name} ({needs}), and that folder "
+                    f"SmolVLA loads its vision-language backbone from the folder {source.name} ({needs}), "
+                    "and that folder "
                     + (
                         f"lacks {', '.join(source.missing_files)}. "
                         if Path(source.name).is_dir()
                         else "does not exist on this machine. "
                     )
                     + "Copy the backbone folder from the machine the policy was trained on to the same path, or edit "
-                    "`vlm_model_name` in the checkpoint's config.json and `tokenizer_name` in policy_preprocessor.json to where it is."
+                    "`vlm_model_name` in the checkpoint's config.json and `tokenizer_name` in "
+                    "policy_preprocessor.json to where it is."
                 )
                 continue
             parts.append(
-                f"SmolVLA loads its vision-language backbone {source.name} every time the policy is built ({needs}), even "
-                f"though the fine-tuned weights are in the checkpoint. The Hugging Face cache {self.cache_dir} lacks: "
-                f"{', '.join(source.missing_files)}."
+                f"SmolVLA loads its vision-language backbone {source.name} every time the policy is built ({needs}), "
+                f"even though the fine-tuned weights are in the checkpoint. The Hugging Face cache {self.cache_dir} "
+                f"lacks: {', '.join(source.missing_files)}."
                 + (
-                    " This machine is offline (HF_HUB_OFFLINE=1), so lerobot cannot fetch them. On a connected machine run:\n"
+                    " This machine is offline (HF_HUB_OFFLINE=1), so lerobot cannot fetch them. On a connected "
+                    "machine run:\n"
                     f"  {fetch_command(source)}\n"
-                    f"then copy the folder it fills, {cache_folder_name(source.name)} in that machine's Hugging Face cache "
-                    "($HF_HOME/hub, by default ~/.cache/huggingface/hub), into "
+                    f"then copy the folder it fills, {cache_folder_name(source.name)} in that machine's Hugging Face "
+                    "cache ($HF_HOME/hub, by default ~/.cache/huggingface/hub), into "
                     f"{self.cache_dir} here, e.g.\n"
-                    f"  rsync -a ~/.cache/huggingface/hub/{cache_folder_name(source.name)} <this-pc>:{self.cache_dir}/\n"
+                    f"  rsync -a ~/.cache/huggingface/hub/{cache_folder_name(source.name)} "
+                    f"<this-pc>:{self.cache_dir}/\n"
                     "or copy that machine's whole cache and point HF_HOME at the copy before starting Preflight."
                     if self.offline
                     else " lerobot will download them when it first loads the policy (HF_HUB_OFFLINE is off)."
@@ -181,7 +185,8 @@ def backbone_status(
 
 
 def require_backbone(checkpoint: CheckpointInfo, cache_dir: str | Path | None = None) -> None:
-    """Raise `CheckpointError` (what is missing, how to fetch it) when loading the policy would fail for want of files."""
+    """Raise `CheckpointError` (what is missing, how to fetch it) when loading the policy would fail for want of
+    files."""
     status = backbone_status(checkpoint, cache_dir)
     if status is not None and status.blocking:
         raise CheckpointError(status.message)
@@ -220,7 +225,8 @@ def _met(need: str, state: Mapping[str, str], name: str, cache_dir: Path) -> boo
     for alternative in ALTERNATIVES[need]:
         if all(state.get(file) == "present" for file in alternative):
             if alternative == ("processor_config.json",) and not _embeds_image_processor(name, cache_dir):
-                continue  # an old-style processor_config.json holds only image_seq_len; the image processor is elsewhere
+                continue  # an old-style processor_config.json holds only image_seq_len; the image processor is
+                # elsewhere
             return True
     return False
 

@@ -65,7 +65,8 @@ class Registry:
 
     @classmethod
     def open(cls, url: str | None = None) -> Registry:
-        """Open (creating if needed) the registry at a `sqlite:///...` URL; default $PREFLIGHT_DATABASE_URL, else the workspace file."""
+        """Open (creating if needed) the registry at a `sqlite:///...` URL; default $PREFLIGHT_DATABASE_URL, else the
+        workspace file."""
         path = database.path_of_url(url or database.default_database_url())
         database.prepare(path)
         return cls(path)
@@ -77,7 +78,8 @@ class Registry:
     # Policies and runs
 
     def register_policy(self, checkpoint_dir: str | Path) -> PolicyRecord:
-        """The policy in `checkpoint_dir` (the `pretrained_model/` folder), added the first time its weights are seen."""
+        """The policy in `checkpoint_dir` (the `pretrained_model/` folder), added the first time its weights are
+        seen."""
         folder = Path(checkpoint_dir).expanduser().resolve()
         sha256 = weights_sha256(folder)
         policy_type = _policy_type(folder)
@@ -154,7 +156,8 @@ class Registry:
         start_pose_distance_deg: float | None = None,
         start_pose_deltas_deg: dict[str, float] | None = None,
     ) -> EpisodeRecord:
-        """Record an episode once it has ended (`ended_at` defaults to now) and its frames are saved, or were discarded."""
+        """Record an episode once it has ended (`ended_at` defaults to now) and its frames are saved, or were
+        discarded."""
         check_choice("status", status, EPISODE_STATUSES)
         abort_reason = abort_reason or None
         if (status == "aborted") != (abort_reason is not None):

@@ -36,7 +36,8 @@ def weights_files(checkpoint_dir: str | Path) -> list[Path]:
 
 
 def weights_sha256(checkpoint_dir: str | Path) -> str:
-    """Hex SHA-256 of the weights (shards hashed as one stream); for one file it equals `sha256sum model.safetensors`."""
+    """Hex SHA-256 of the weights (shards hashed as one stream); for one file it equals `sha256sum
+    model.safetensors`."""
     files = weights_files(checkpoint_dir)
     key = tuple((str(file.resolve()), stat.st_size, stat.st_mtime_ns) for file in files for stat in [file.stat()])
     with _digests_lock:

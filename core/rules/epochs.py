@@ -1,4 +1,5 @@
-"""Training length (cause: overfitting): epochs = steps x batch x processes / frames, against the policy type's guidance.
+"""Training length (cause: overfitting): epochs = steps x batch x processes / frames, against the policy type's
+guidance.
 
 Above the guidance's `warn_above` the policy has likely memorised its training scenes (a warning);
 below its typical range it is likely under-trained, which the finding's evidence says without
@@ -56,7 +57,8 @@ def judge_epochs(checkpoint: CheckpointInfo | None, epochs: float | None) -> Fin
     }
     sentence = (
         f"{training.trained_steps} steps x batch {training.batch_size} over {frames} frames = {epochs:.1f} epochs; "
-        f"{guidance.policy_type} guidance is {guidance.typical_low:g}-{guidance.typical_high:g} (warn above {guidance.warn_above:g})."
+        f"{guidance.policy_type} guidance is {guidance.typical_low:g}-{guidance.typical_high:g} (warn above "
+        f"{guidance.warn_above:g})."
     )
     verdict = guidance.verdict(epochs)
     if verdict == "typical":
@@ -77,7 +79,7 @@ def judge_epochs(checkpoint: CheckpointInfo | None, epochs: float | None) -> Fin
         evidence=Evidence(f"{sentence} {guidance.basis}", numbers),
         fix=(
             f"Use an earlier checkpoint, or retrain for about {suggested} steps at batch {training.batch_size} "
-            f"({guidance.typical_high:g} epochs); more varied data (deployment-environment episodes merged in, Planner) "
-            "helps more than more steps."
+            f"({guidance.typical_high:g} epochs); more varied data (deployment-environment episodes merged in, "
+            "Planner) helps more than more steps."
         ),
     )

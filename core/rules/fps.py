@@ -30,10 +30,12 @@ def judge_fps(training_fps: float, deployment_fps: float, *, deployment: str = "
         severity="critical",
         title=f"Deployment runs at {deployment_fps:g} fps, training at {training_fps:g} fps",
         evidence=Evidence(
-            f"The {deployment} is {deployment_fps:g} fps; the policy learned actions {1000 / training_fps:.1f} ms apart "
-            f"({training_fps:g} fps).",
+            f"The {deployment} is {deployment_fps:g} fps; the policy learned actions {1000 / training_fps:.1f} ms "
+            f"apart ({training_fps:g} fps).",
             numbers,
         ),
-        fix=f"Deploy and record at {training_fps:g} fps (the station's fps, the rollout's --fps and --dataset.fps), so each "
-        "action lasts as long as in training.",
+        fix=(
+            f"Deploy and record at {training_fps:g} fps (the station's fps, the rollout's --fps and --dataset.fps), so "
+            "each action lasts as long as in training."
+        ),
     )

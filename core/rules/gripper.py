@@ -46,7 +46,8 @@ def judge_gripper(
     sentence = (
         f"In {int(never.sum())} of {len(episodes)} episodes the gripper action never reached the closed threshold "
         f"{threshold:.1f}; training closes it in {training.closed_fraction_action:.0%} of its action frames "
-        f"(deployment {closed_fraction_action:.0%}, mean action {mean_gripper_action:.1f} against {training.mean_action:.1f})."
+        f"(deployment {closed_fraction_action:.0%}, mean action {mean_gripper_action:.1f} against "
+        f"{training.mean_action:.1f})."
     )
     if training.closed_fraction_action < TRAINING_CLOSED_MIN or share < NEVER_CLOSES_SHARE:
         return Finding(FINDING_ID, "ok", "The gripper closes as in training", Evidence(sentence, numbers))

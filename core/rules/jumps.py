@@ -65,9 +65,9 @@ def judge_jumps(
         title=TITLE,
         evidence=Evidence(
             sentence=(
-                f"{worst} action jumps: p95 {flagged[worst]['deployment_p95']:.1f} and max {flagged[worst]['deployment_max']:.1f} "
-                f"per frame, against p95 {flagged[worst]['training_p95']:.1f} and max {flagged[worst]['training_max']:.1f} in training."
-                + chunking
+                f"{worst} action jumps: p95 {flagged[worst]['deployment_p95']:.1f} and max "
+                f"{flagged[worst]['deployment_max']:.1f} per frame, against p95 {flagged[worst]['training_p95']:.1f} "
+                f"and max {flagged[worst]['training_max']:.1f} in training." + chunking
             ),
             numbers=numbers,
         ),

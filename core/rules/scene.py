@@ -115,11 +115,15 @@ def judge_scene(
     if not shifted:
         sentence = "; ".join(
             (
-                f"{role}: similarity {n['deployment_similarity']:.2f} (training's own {n['training_self_similarity']:.2f}), "
+                f"{role}: similarity {n['deployment_similarity']:.2f} (training's own "
+                f"{n['training_self_similarity']:.2f}), "
                 if n["deployment_similarity"] is not None
                 else f"{role}: appearance not compared (the arm is away from the start pose), "
             )
-            + f"brightness {n['deployment_brightness']:.0f} (training {n['training_brightness'][0]:.0f}-{n['training_brightness'][1]:.0f})"
+            + (
+                f"brightness {n['deployment_brightness']:.0f} (training "
+                f"{n['training_brightness'][0]:.0f}-{n['training_brightness'][1]:.0f})"
+            )
             for role, n in per_camera.items()
         )
         return Finding(FINDING_ID, "ok", "The scene looks like training", Evidence(sentence + ".", numbers))

@@ -159,7 +159,10 @@ def _gripper_note(targets: Sequence[JointTarget], follower: Mapping[str, float],
     if trained_closed == now_closed:
         return ""
     trained, now = ("closed", "open") if trained_closed else ("open", "closed")
-    return f"The gripper is {now} ({follower[GRIPPER]:.1f}) but training episodes started with it {trained} ({target.mean:.1f})."
+    return (
+        f"The gripper is {now} ({follower[GRIPPER]:.1f}) but training episodes started with it {trained} "
+        f"({target.mean:.1f})."
+    )
 
 
 def judge_station_start(verdict: StartPoseVerdict) -> Finding:
@@ -187,7 +190,8 @@ def judge_station_start(verdict: StartPoseVerdict) -> Finding:
 
 
 def judge_recorded_starts(episodes: pd.DataFrame, targets: Sequence[JointTarget]) -> Finding:
-    """After a run: `episodes` has the columns start_pose_off, start_off_joints, start_pose_distance_deg, start_gripper."""
+    """After a run: `episodes` has the columns start_pose_off, start_off_joints, start_pose_distance_deg,
+    start_gripper."""
     off = episodes["start_pose_off"].to_numpy(dtype=bool)
     needed = max(1, math.ceil(START_POSE_SHARE * len(episodes)))
     if off.sum() < needed:

@@ -27,7 +27,8 @@ def reads_language(checkpoint: CheckpointInfo | None) -> bool | None:
 
 
 def judge_task(check: TaskCheck, checkpoint: CheckpointInfo | None, *, episodes_share: float | None = None) -> Finding:
-    """Judge a comparison from `core.policy.task_check.check_task`; `episodes_share`: of the recorded episodes using it."""
+    """Judge a comparison from `core.policy.task_check.check_task`; `episodes_share`: of the recorded episodes using
+    it."""
     if check.closest_task is None:
         raise CannotJudge("the training profile lists no task sentence to compare with")
     nearest = check.closest_task
@@ -57,9 +58,9 @@ def judge_task(check: TaskCheck, checkpoint: CheckpointInfo | None, *, episodes_
     reads = reads_language(checkpoint)
     if reads is False:
         sentence = (
-            f"The {checkpoint.policy_type} policy does not read the task, so the run is not affected; the sentence only labels "
-            f"the recording, and differs from the training task: {shown}. Recordings with another sentence merge into the next "
-            "training set as another task."
+            f"The {checkpoint.policy_type} policy does not read the task, so the run is not affected; the sentence "
+            f"only labels the recording, and differs from the training task: {shown}. Recordings with another sentence "
+            "merge into the next training set as another task."
         )
         fix = (
             f"{fix} Relabel recordings made with another sentence before merging them into a training set "
@@ -68,8 +69,8 @@ def judge_task(check: TaskCheck, checkpoint: CheckpointInfo | None, *, episodes_
         return Finding(FINDING_ID, "info", TITLE, Evidence(sentence, numbers), fix)
     if check.model_view is not None and check.model_view.same:
         sentence = (
-            f"The sentence differs from the training task ({shown}), but the policy's preprocessor turns both into the same "
-            "tokens. The recording is labelled with the different sentence."
+            f"The sentence differs from the training task ({shown}), but the policy's preprocessor turns both into the "
+            "same tokens. The recording is labelled with the different sentence."
         )
         return Finding(FINDING_ID, "info", TITLE, Evidence(sentence, numbers), fix)
     if check.model_view is not None:
@@ -83,8 +84,8 @@ def judge_task(check: TaskCheck, checkpoint: CheckpointInfo | None, *, episodes_
         tokens = " (Policies that read the task, like SmolVLA, tokenise it verbatim; ACT ignores it.)"
     sentence = (
         f"The sentence {check.sentence!r} is not a training task (nearest {nearest!r}, they differ "
-        f"{numbers['difference']}): {shown}.{tokens} A language-conditioned policy given a sentence it was not trained on "
-        "may reach without grasping."
+        f"{numbers['difference']}): {shown}.{tokens} A language-conditioned policy given a sentence it was not trained "
+        "on may reach without grasping."
     )
     return Finding(FINDING_ID, "critical", TITLE, Evidence(sentence, numbers), fix)
 

@@ -82,18 +82,28 @@ def _ensure_dataset(workspace: Workspace, plan: RecordingPlan, report: Report) -
     shutil.rmtree(target, ignore_errors=True)
     os.replace(scratch, target)
     report(
-        f"Dataset ready: {summary.episodes} episodes, {summary.frames} frames, {summary.discarded_episodes} failed takes discarded ({time.monotonic() - started:.0f} s) -> {target}"
+        f"Dataset ready: {summary.episodes} episodes, {summary.frames} frames, {summary.discarded_episodes} failed "
+        f"takes discarded ({time.monotonic() - started:.0f} s) -> {target}"
     )
 
 
 def _describe(run: TrainingRun, evaluation: PolicyEvaluation | None, trained: bool) -> str:
     """The sentence the UI shows about the demo checkpoint."""
     if trained:
-        return f"Trained {run.steps} steps; in the simulated lab it grasped the brain in {evaluation.grasped} of {evaluation.episodes} episodes."
-    untrained = f"Untrained: {run.steps} steps give the structure of a trained ACT (config, weights, processors, train_config.json), not a working policy"
+        return (
+            f"Trained {run.steps} steps; in the simulated lab it grasped the brain in {evaluation.grasped} of "
+            f"{evaluation.episodes} episodes."
+        )
+    untrained = (
+        f"Untrained: {run.steps} steps give the structure of a trained ACT (config, weights, processors, "
+        "train_config.json), not a working policy"
+    )
     if evaluation is None:
         return f"{untrained}. `python -m core demo --train-policy` runs the 15-minute CPU recipe."
-    return f"{untrained} (in the simulated lab it reached the brain in {evaluation.reached} and grasped it in {evaluation.grasped} of {evaluation.episodes} episodes)."
+    return (
+        f"{untrained} (in the simulated lab it reached the brain in {evaluation.reached} and grasped it in "
+        f"{evaluation.grasped} of {evaluation.episodes} episodes)."
+    )
 
 
 def _make_checkpoint(workspace: Workspace, recipe: TrainingRecipe, evaluate: bool, report: Report) -> None:
@@ -112,7 +122,8 @@ def _make_checkpoint(workspace: Workspace, recipe: TrainingRecipe, evaluate: boo
         report("Evaluating the policy in the simulated lab (10 seeded episodes)")
         evaluation = evaluate_policy(scratch, cache_dir=workspace.cache_dir)
         report(
-            f"  reached the brain in {evaluation.reached}/{evaluation.episodes}, grasped and lifted it in {evaluation.grasped}/{evaluation.episodes}"
+            f"  reached the brain in {evaluation.reached}/{evaluation.episodes}, grasped and lifted it in "
+            f"{evaluation.grasped}/{evaluation.episodes}"
         )
     trained = evaluation is not None and evaluation.works
     note = _describe(run, evaluation, trained)
@@ -128,7 +139,8 @@ def _make_checkpoint(workspace: Workspace, recipe: TrainingRecipe, evaluate: boo
     shutil.rmtree(workspace.demo_checkpoint, ignore_errors=True)
     os.replace(scratch, workspace.demo_checkpoint)
     report(
-        f"Checkpoint ready ({'trained' if trained else 'untrained'}, {run.steps} steps in {run.minutes:.1f} min) -> {workspace.demo_checkpoint}"
+        f"Checkpoint ready ({'trained' if trained else 'untrained'}, {run.steps} steps in {run.minutes:.1f} min) -> "
+        f"{workspace.demo_checkpoint}"
     )
 
 

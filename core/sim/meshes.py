@@ -3,7 +3,8 @@
 The official meshes have 322k triangles; software rendering (Mesa llvmpipe) draws them at
 13 frames/s for two small cameras. A 2 mm vertex-clustering pass keeps the silhouette
 (the arm is 40 cm long) and brings the model to about 20k triangles, fast enough for two
-cameras at 30 frames/s on two cores (the jaws, seen up close by the wrist camera, keep 1 mm). The decimated files are derived from Apache-2.0
+cameras at 30 frames/s on two cores (the jaws, seen up close by the wrist camera, keep 1 mm). The decimated files are
+derived from Apache-2.0
 files, so the licence and provenance notes travel with them into the cache.
 """
 

@@ -163,7 +163,8 @@ def record_episodes(
                 report("discarded", episode)
             else:
                 raise RuntimeError(
-                    f"The scripted expert failed {_MAX_ATTEMPTS} times in a row at episode {episode}; the scene is broken."
+                    f"The scripted expert failed {_MAX_ATTEMPTS} times in a row at episode {episode}; the scene is "
+                    "broken."
                 )
     finally:
         leader.disconnect()

@@ -33,9 +33,7 @@ class StartPoseError(PreflightError):
     """The start pose cannot be judged or reached on this station (none in training, other joints, out of range)."""
 
 
-def station_targets(
-    profile: TrainingProfile, overrides: Mapping[str, float] | None = None
-) -> tuple[JointTarget, ...]:
+def station_targets(profile: TrainingProfile, overrides: Mapping[str, float] | None = None) -> tuple[JointTarget, ...]:
     """The profile's start-pose targets, refusing a profile that has none."""
     if not profile.start_pose:
         raise StartPoseError(
@@ -82,7 +80,8 @@ def move_home_target(state: ArmReading, profile: TrainingProfile) -> dict[str, f
     if outside:
         raise StartPoseError(
             f"The training start pose lies outside the joint limits of station '{state.name}': {'; '.join(outside)}. "
-            "The arm's calibration differs from the one used for training: recalibrate the arm, or move it with the leader."
+            "The arm's calibration differs from the one used for training: recalibrate the arm, or move it with the "
+            "leader."
         )
     return pose
 

@@ -54,10 +54,12 @@ def _read_all(workspace: Workspace) -> dict[str, dict[str, float]]:
         data = json.loads(path.read_text())
     except (OSError, ValueError) as error:
         raise StartPoseError(
-            f"The start-pose tolerances file {path} cannot be read ({error}). Fix it, or delete it to use the default tolerances."
+            f"The start-pose tolerances file {path} cannot be read ({error}). Fix it, or delete it to use the default "
+            "tolerances."
         ) from error
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
         raise StartPoseError(
-            f"The start-pose tolerances file {path} is not a mapping of profile -> {{joint: tolerance}}. Fix it or delete it."
+            f"The start-pose tolerances file {path} is not a mapping of profile -> {{joint: tolerance}}. Fix it or "
+            "delete it."
         )
     return data

@@ -169,7 +169,8 @@ class StationClient:
         except (EOFError, OSError) as error:
             _discard(connection)
             raise StationUnreachable(
-                f"Lost the connection to station '{self.name}' ({type(error).__name__}); it may have stopped or crashed."
+                f"Lost the connection to station '{self.name}' ({type(error).__name__}); it may have stopped or "
+                "crashed."
             ) from error
         _give_back(self.address, connection)
         if status == "error":

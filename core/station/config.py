@@ -62,7 +62,8 @@ class StationConfig:
         """The same station with devices re-assigned to camera names (a swap, or a new cable)."""
         if set(mapping) != {camera.name for camera in self.cameras}:
             raise StationError(
-                f"A camera mapping must name exactly the station's cameras {sorted(self.camera_mapping)}; got {sorted(mapping)}."
+                f"A camera mapping must name exactly the station's cameras {sorted(self.camera_mapping)}; got "
+                f"{sorted(mapping)}."
             )
         if len(set(mapping.values())) != len(mapping):
             raise StationError(f"Each device can feed only one camera name; {mapping} uses one twice.")

@@ -42,7 +42,8 @@ def build_robot(config: StationConfig):
 
     if not config.robot_port:
         raise StationError(
-            f"Station '{config.name}' has no serial port for its follower arm. Set it on the Overview page (e.g. /dev/ttyACM0; `lerobot-find-port` finds it)."
+            f"Station '{config.name}' has no serial port for its follower arm. Set it on the Overview page (e.g. "
+            "/dev/ttyACM0; `lerobot-find-port` finds it)."
         )
     return SO101Follower(
         SO101FollowerConfig(
@@ -85,8 +86,9 @@ def connect(device, kind: str, config: StationConfig) -> None:
         flag = "robot" if kind == "follower" else "teleop"
         lerobot_type = "so101_follower" if kind == "follower" else "so101_leader"
         raise StationError(
-            f"The {kind} on {port} has no calibration for id '{device_id}' (looked in {device.calibration_fpath}). "
-            f"Run once in a terminal: lerobot-calibrate --{flag}.type={lerobot_type} --{flag}.port={port} --{flag}.id={device_id}"
+            f"The {kind} on {port} has no calibration for id '{device_id}' (looked in {device.calibration_fpath}). Run "
+            f"once in a terminal: lerobot-calibrate --{flag}.type={lerobot_type} --{flag}.port={port} "
+            f"--{flag}.id={device_id}"
         )
 
 

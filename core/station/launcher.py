@@ -126,7 +126,8 @@ def status(name: str, workspace: Workspace) -> StationProcess:
             name,
             "crashed",
             address.pid if address else None,
-            f"Station '{name}' crashed{code}. The arm is no longer controlled; check it, read the log below, then start the station again.",
+            f"Station '{name}' crashed{code}. The arm is no longer controlled; check it, read the log below, then "
+            "start the station again.",
             tail,
         )
     return StationProcess(name, "stopped", None, "", tail)

@@ -85,8 +85,8 @@ class PolicyRuns:
         if waiting:
             episode = waiting[0]
             raise StationError(
-                f"Episode {episode.episode_index} needs a decision first: tag it success, failure or untagged on the Deploy page "
-                f"(or `python -m core registry tag {episode.id} success|failure|untagged`)."
+                f"Episode {episode.episode_index} needs a decision first: tag it success, failure or untagged on the "
+                f"Deploy page (or `python -m core registry tag {episode.id} success|failure|untagged`)."
             )
         settings = self._status.settings
         if self.station.mode == "mirror" and settings is not None and settings.reset == "leader":
@@ -322,8 +322,14 @@ def inference_threads() -> int:
 
 def _ended_message(outcome: EpisodeOutcome) -> str:
     if outcome.status == "aborted":
-        return f"Episode {outcome.episode_index} aborted: {outcome.reason.rstrip('.')}. The arm holds its position; {outcome.frames} frames were kept."
-    return f"Episode {outcome.episode_index} {outcome.status} ({outcome.frames} frames, {outcome.duration_s:.1f} s). Tag it before the next one."
+        return (
+            f"Episode {outcome.episode_index} aborted: {outcome.reason.rstrip('.')}. The arm holds its position; "
+            f"{outcome.frames} frames were kept."
+        )
+    return (
+        f"Episode {outcome.episode_index} {outcome.status} ({outcome.frames} frames, {outcome.duration_s:.1f} s). Tag "
+        "it before the next one."
+    )
 
 
 def abort_reason(error: BaseException) -> str:

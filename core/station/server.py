@@ -58,7 +58,8 @@ def robot_lock(identity: str, station_name: str) -> Iterator[None]:
         holder = handle.read().strip() or "another process"
         handle.close()
         raise StationError(
-            f"The robot {identity} is already driven by {holder}. Stop that station first; only one process may drive an arm."
+            f"The robot {identity} is already driven by {holder}. Stop that station first; only one process may drive "
+            "an arm."
         ) from error
     handle.seek(0)
     handle.truncate()

@@ -228,7 +228,8 @@ def _read_data(root: Path, files: Sequence[Path], columns: tuple[str, ...]) -> d
 
 
 def _prefetch(root: Path, columns: Sequence[str]) -> Prefetch | None:
-    """Start reading `columns` of the data files on disk (v3.0 layout); used only if the metadata lists the same files."""
+    """Start reading `columns` of the data files on disk (v3.0 layout); used only if the metadata lists the same
+    files."""
     files = tuple(sorted((root / "data").glob("chunk-*/file-*.parquet")))
     if not columns or not files:
         return None

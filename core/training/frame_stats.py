@@ -249,7 +249,10 @@ def guess_joint_units(arm_values: np.ndarray, robot_type: str | None = None) -> 
             max_abs_arm_value=peak,
             reason=f"an arm joint reaches {peak:.1f}, beyond the ±{RANGE_UNITS_LIMIT:.0f} of range units",
         )
-    reason = f"all arm joints stay within ±{RANGE_UNITS_LIMIT:.0f} (max |value| {peak:.1f}): degrees and range units both fit"
+    reason = (
+        f"all arm joints stay within ±{RANGE_UNITS_LIMIT:.0f} (max |value| {peak:.1f}): degrees and range units both "
+        "fit"
+    )
     if robot_type == "so101_follower":
         reason += "; robot_type so101_follower (lerobot <= 0.4.3) suggests -100..100 range units"
     return JointUnits(units="ambiguous", max_abs_arm_value=peak, reason=reason)

@@ -186,9 +186,9 @@ def check_merge(training_root: str | Path, recording_roots: Sequence[str | Path]
         if new_tasks:
             notes.append(
                 f"{recording.root.name} adds task strings the training set does not have: "
-                f"{', '.join(repr(task) for task in new_tasks)}. A language-conditioned policy (SmolVLA) learns them as "
-                "new tasks; relabel them first if they mean the training task "
-                "(lerobot-edit-dataset --operation.type=modify_tasks)."
+                f"{', '.join(repr(task) for task in new_tasks)}. A language-conditioned policy (SmolVLA) learns them "
+                "as new tasks; relabel them first if they mean the training task (lerobot-edit-dataset "
+                "--operation.type=modify_tasks)."
             )
     return MergeCheck(
         problems=tuple(problems),

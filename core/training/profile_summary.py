@@ -20,8 +20,8 @@ def format_profile(profile: TrainingProfile) -> str:
         f"# Training profile {profile.name}",
         "",
         f"Dataset: {profile.dataset_dir}",
-        f"Robot type: {profile.robot_type or 'not recorded'}, {profile.fps:g} fps, "
-        f"{profile.total_episodes} episodes, {profile.total_frames} frames ({profile.total_frames / profile.fps:.0f} s)",
+        f"Robot type: {profile.robot_type or 'not recorded'}, {profile.fps:g} fps, {profile.total_episodes} episodes, "
+        f"{profile.total_frames} frames ({profile.total_frames / profile.fps:.0f} s)",
         "",
         "## Tasks (exact strings)",
         "",
@@ -81,7 +81,8 @@ def _gripper_lines(profile: TrainingProfile) -> list[str]:
     return [
         f"- closed when {gripper.joint} <= {_num(threshold.value)} "
         f"(rule: {threshold.rule}, separability {threshold.separability:.2f}; SO-101: 0 = closed)",
-        f"- closed in {gripper.closed_fraction_action:.1%} of action frames, {gripper.closed_fraction_state:.1%} of state frames",
+        f"- closed in {gripper.closed_fraction_action:.1%} of action frames, {gripper.closed_fraction_state:.1%} of "
+        "state frames",
         f"- mean gripper action {_num(gripper.mean_action)}",
     ]
 
@@ -93,7 +94,8 @@ def _checkpoint_lines(profile: TrainingProfile) -> list[str]:
     rename = ", ".join(f"{source} -> {target}" for source, target in checkpoint.rename_map.items()) or "none"
     lines = [
         f"- policy: {checkpoint.policy_type} ({checkpoint.path})",
-        f"- chunk_size {checkpoint.chunk_size}, n_action_steps {checkpoint.n_action_steps}{_chunk_seconds(checkpoint, profile.fps)}",
+        f"- chunk_size {checkpoint.chunk_size}, n_action_steps "
+        f"{checkpoint.n_action_steps}{_chunk_seconds(checkpoint, profile.fps)}",
         f"- image keys: {', '.join(checkpoint.image_keys) or 'none'}",
         f"- rename_map in its processors: {rename}",
         *_smolvla_lines(checkpoint),
@@ -119,7 +121,10 @@ def _checkpoint_lines(profile: TrainingProfile) -> list[str]:
 def _chunk_seconds(checkpoint: CheckpointInfo, fps: float) -> str:
     if not checkpoint.chunk_size or not checkpoint.n_action_steps or fps <= 0:
         return ""
-    return f" ({checkpoint.chunk_size / fps:.2f} s planned, {checkpoint.n_action_steps / fps:.2f} s executed per inference at {fps:g} fps)"
+    return (
+        f" ({checkpoint.chunk_size / fps:.2f} s planned, {checkpoint.n_action_steps / fps:.2f} s executed per "
+        f"inference at {fps:g} fps)"
+    )
 
 
 def _smolvla_lines(checkpoint: CheckpointInfo) -> list[str]:
@@ -140,11 +145,13 @@ def _smolvla_lines(checkpoint: CheckpointInfo) -> list[str]:
     if status is not None:
         weights = ", its weights too (load_vlm_weights)" if checkpoint.load_vlm_weights else ""
         lines.append(
-            f"- vision-language backbone {status.vlm_model_name} (config, processor, tokenizer{weights}): {status.summary}"
+            f"- vision-language backbone {status.vlm_model_name} (config, processor, tokenizer{weights}): "
+            f"{status.summary}"
         )
         lines += [f"  {line}" for line in status.message.splitlines()]
     lines.append(
-        f"- inference: sync{', or RTC (real-time chunking)' if supports_rtc(checkpoint) else ' only (no RTC for this policy type)'}"
+        "- inference: "
+        f"sync{', or RTC (real-time chunking)' if supports_rtc(checkpoint) else ' only (no RTC for this policy type)'}"
     )
     return lines
 

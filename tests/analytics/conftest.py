@@ -1,4 +1,5 @@
-"""Session fixtures for analytics: a training set with hand-checkable numbers, a clean deployment, one deployment per fault.
+"""Session fixtures for analytics: a training set with hand-checkable numbers, a clean deployment, one deployment per
+fault.
 
 Training ("Grab the brain", 6 episodes of 24 frames, 30 fps, degrees):
 - arm action j ramps by (j + 1) per frame from the start pose, so every within-episode jump of joint j

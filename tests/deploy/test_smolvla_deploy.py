@@ -1,4 +1,5 @@
-"""A tiny SmolVLA (stand-in backbone, built offline from the demo dataset) through the Deploy flow on the simulated station.
+"""A tiny SmolVLA (stand-in backbone, built offline from the demo dataset) through the Deploy flow on the simulated
+station.
 
 The checkpoint expects camera slots camera1/camera2, like a fine-tune of smolvla_base; the
 station's cameras are front/wrist, so every run needs the rename map.

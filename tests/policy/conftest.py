@@ -1,4 +1,5 @@
-"""Session fixtures for the SmolVLA tests: a small dataset with front/wrist cameras, a stand-in backbone, a tiny SmolVLA.
+"""Session fixtures for the SmolVLA tests: a small dataset with front/wrist cameras, a stand-in backbone, a tiny
+SmolVLA.
 
 Everything is built offline in seconds: the backbone is a randomly initialised SmolVLM of
 SmolVLM2's architecture (`testkit.smolvla_standin`), and the checkpoint is laid out like

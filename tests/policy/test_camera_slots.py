@@ -64,7 +64,8 @@ def test_a_doubly_used_slot_blocks(smolvla_info: CheckpointInfo) -> None:
 
 
 def test_an_unrenamed_camera_named_like_a_slot_collides(smolvla_info: CheckpointInfo) -> None:
-    """lerobot passes unmapped cameras through under their own key: a station camera called camera1 fills that slot too."""
+    """lerobot passes unmapped cameras through under their own key: a station camera called camera1 fills that slot
+    too."""
     slots = check_rename_map(smolvla_info, ["camera1", "front"], {"observation.images.front": CAMERA1})
     assert "slot_used_twice" in kinds(slots)
 

@@ -22,8 +22,8 @@ def test_the_profile_shows_what_smolvla_needs(
         in text
     )
     assert (
-        f"- task sentence: appends a newline, then tokenised by {backbone_dir.resolve()} (tokenizer max length 48, padding longest)"
-        in text
+        f"- task sentence: appends a newline, then tokenised by {backbone_dir.resolve()} (tokenizer max length 48, "
+        "padding longest)" in text
     )
     assert f"- vision-language backbone {backbone_dir.resolve()} (config, processor, tokenizer): available" in text
     assert "- inference: sync, or RTC (real-time chunking)" in text

@@ -67,7 +67,8 @@ def test_backbone_loads_like_smolvlm2(backbone_dir: Path) -> None:
 
 
 def test_lerobot_loads_and_runs_it_offline(smolvla_checkpoint: Path) -> None:
-    """The rollout's own loading path (config, policy class, processors with the rename map), on station-shaped frames."""
+    """The rollout's own loading path (config, policy class, processors with the rename map), on station-shaped
+    frames."""
     from lerobot.configs.policies import PreTrainedConfig
     from lerobot.policies.factory import get_policy_class, make_pre_post_processors
     from lerobot.policies.utils import prepare_observation_for_inference

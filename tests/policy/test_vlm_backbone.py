@@ -1,4 +1,5 @@
-"""Is SmolVLA's backbone on this machine? Judged on disk; when it is not and the machine is offline, the message says how to get it."""
+"""Is SmolVLA's backbone on this machine? Judged on disk; when it is not and the machine is offline, the message says
+how to get it."""
 
 from __future__ import annotations
 
@@ -32,7 +33,8 @@ SMALL_FILES = (
 
 
 def naming(info: CheckpointInfo, folder: Path, backbone: str) -> Path:
-    """A copy of the checkpoint whose config and tokenizer step name `backbone`, as a real smolvla_base fine-tune names the Hub repo."""
+    """A copy of the checkpoint whose config and tokenizer step name `backbone`, as a real smolvla_base fine-tune names
+    the Hub repo."""
     copy = folder / "pretrained_model"
     shutil.copytree(info.path, copy)
     config = json.loads((copy / "config.json").read_text())
@@ -47,7 +49,8 @@ def naming(info: CheckpointInfo, folder: Path, backbone: str) -> Path:
 
 def hub_cache(root: Path, backbone_dir: Path, drop: tuple[str, ...] = ()) -> Path:
     """A Hugging Face hub cache holding the stand-in backbone under REPO, in the cache's on-disk layout
-    (refs/main -> a commit, snapshots/<commit>/<file>; .no_exist/<commit>/<file> marks a file the Hub said the repo lacks)."""
+    (refs/main -> a commit, snapshots/<commit>/<file>; .no_exist/<commit>/<file> marks a file the Hub said the repo
+    lacks)."""
     commit = "0" * 40
     repo = root / ("models--" + REPO.replace("/", "--"))
     (repo / "refs").mkdir(parents=True)

@@ -1,4 +1,5 @@
-"""The generated demo assets are real lerobot files: a v3.0 dataset that loads and decodes, and a checkpoint lerobot-rollout runs."""
+"""The generated demo assets are real lerobot files: a v3.0 dataset that loads and decodes, and a checkpoint
+lerobot-rollout runs."""
 
 from __future__ import annotations
 

@@ -90,7 +90,8 @@ def test_leader_moves_update_the_deltas_and_the_automatic_move_turns_the_verdict
         page.get_by_text(re.compile("elbow_flex: increase by")).first.wait_for()
         page.get_by_text(re.compile("The gripper is open")).first.wait_for()
 
-        # the operator widens one tolerance: the verdict (and the stored file Deploy reads) follow; reset restores the rule
+        # the operator widens one tolerance: the verdict (and the stored file Deploy reads) follow; reset restores the
+        # rule
         page.get_by_text("Tolerances", exact=True).click()
         tolerance = page.locator("[data-testid='stNumberInput']").filter(has_text="wrist_flex").locator("input")
         tolerance.fill("30")

@@ -1,4 +1,5 @@
-"""Home reset on a real simulated station process: the verdict, the guided reset, the automatic move, the emergency stop.
+"""Home reset on a real simulated station process: the verdict, the guided reset, the automatic move, the emergency
+stop.
 
 The station runs exactly as the app starts it (MuJoCo follower and simulated leader behind
 lerobot's interfaces, the station's own control loop and safety gate at 30 Hz).
@@ -94,7 +95,8 @@ def test_the_automatic_move_reaches_go_in_time_with_no_step_above_the_limit(disp
             break
         time.sleep(0.005)
     print(
-        f"GO after {go_after_s:.2f} s; planned {progress['duration_s']} s; largest step arm {progress['max_arm_step']}°, gripper {progress['max_gripper_step']}"
+        f"GO after {go_after_s:.2f} s; planned {progress['duration_s']} s; largest step arm "
+        f"{progress['max_arm_step']}°, gripper {progress['max_gripper_step']}"
     )
     assert go_after_s is not None and go_after_s < GO_WITHIN_S
     assert state.mode == "idle" and not state.error
@@ -136,7 +138,8 @@ def test_the_emergency_stop_halts_the_move_within_100_ms(displaced):
         if not samples or state.published_at != samples[-1].published_at:
             samples.append(state)
         time.sleep(0.003)
-    # the hold command (the present position) is the last command sent: the first snapshot that shows it (or a later one,
+    # the hold command (the present position) is the last command sent: the first snapshot that shows it (or a later
+    # one,
     # if polling missed that tick, which only overstates the latency)
     hold = next(s for s in samples if s.estopped and s.last_sent == samples[-1].last_sent)
     print(f"hold commanded {1000 * (hold.published_at - pressed):.0f} ms after the press")

@@ -42,7 +42,10 @@ def test_a_v21_dataset_gets_the_offline_conversion_command(tmp_path: Path) -> No
     (root / "meta" / "episodes.jsonl").write_text('{"episode_index": 0, "tasks": ["Grab the brain"], "length": 10}\n')
     with pytest.raises(DatasetError) as error:
         build_profile(root)
-    expected = f"python -m lerobot.scripts.convert_dataset_v21_to_v30 --repo-id=local/old_dataset --root={root} --push-to-hub=false"
+    expected = (
+        f"python -m lerobot.scripts.convert_dataset_v21_to_v30 --repo-id=local/old_dataset --root={root} "
+        "--push-to-hub=false"
+    )
     assert expected in str(error.value)
     assert importlib.util.find_spec("lerobot.scripts.convert_dataset_v21_to_v30") is not None
 
@@ -52,7 +55,10 @@ def test_missing_video_files_are_named(dataset_dir: Path, tmp_path: Path) -> Non
     (root / "videos" / "observation.images.wrist" / "chunk-000" / "file-000.mp4").unlink()
     with pytest.raises(
         DatasetError,
-        match=r"video files that are missing: videos/observation.images.wrist/chunk-000/file-000.mp4.*Copy the complete dataset",
+        match=(
+            r"video files that are missing: videos/observation.images.wrist/chunk-000/file-000.mp4.*Copy the "
+            r"complete dataset"
+        ),
     ):
         build_profile(root)
 

@@ -61,7 +61,7 @@ def test_the_real_command_prints_errors_without_a_traceback(tmp_path: Path) -> N
         env={**os.environ, WORKSPACE_ENV: str(tmp_path / "ws")},
     )
     assert result.returncode == 2
-    assert (
-        result.stderr.strip()
-        == f"error: The dataset folder {tmp_path / 'missing'} does not exist. Check the path (it is the folder that holds meta/)."
+    assert result.stderr.strip() == (
+        f"error: The dataset folder {tmp_path / 'missing'} does not exist. Check the path (it is the folder that "
+        "holds meta/)."
     )

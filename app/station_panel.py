@@ -8,6 +8,7 @@ sends it to the station at once (app/emergency_stop.py); any browser session can
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 
@@ -60,13 +61,7 @@ def _process_status(name: str, ws: Workspace, client: StationClient | None) -> N
         state = client.state()
         if state.estopped:
             st.error("Emergency stop latched: the arm holds its position.")
-            st.button(
-                "Release emergency stop",
-                key="release_estop",
-                use_container_width=True,
-                on_click=station_action,
-                args=(client.release_emergency_stop,),
-            )
+            command_button("Release emergency stop", client.release_emergency_stop, key="release_estop")
         elif state.mode == "error":
             st.error(state.error)
         else:
@@ -103,6 +98,21 @@ def station_action(
         st.toast(done)
 
 
+def command_button(
+    label: str,
+    command: Callable[..., object],
+    /,
+    *arguments: object,
+    done: str | None = None,
+    container: Any = st,
+    **button: Any,
+) -> bool:
+    """A button (full width unless told) that runs the station command `command(*arguments)` through
+    `station_action`; `container` is where it is drawn (a column), `button` are st.button's options."""
+    button.setdefault("use_container_width", True)
+    return container.button(label, on_click=station_action, args=(command, *arguments), kwargs={"done": done}, **button)
+
+
 def _start(name: str, ws: Workspace) -> None:
     try:
         launcher.start(StationConfig.load(ws, name), ws)
@@ -124,11 +134,6 @@ def _simulated_faults(client: StationClient) -> None:
     """Demo only: make the real failures happen on purpose in the simulated lab."""
     with st.expander("Simulated lab: inject a fault"):
         for label, fault in SIM_FAULTS.items():
-            st.button(
-                label,
-                key=f"fault_{fault}",
-                use_container_width=True,
-                on_click=station_action,
-                args=(client.inject_fault, fault),
-                kwargs={"done": f"Simulated lab: {label.lower()}"},
+            command_button(
+                label, client.inject_fault, fault, done=f"Simulated lab: {label.lower()}", key=f"fault_{fault}"
             )

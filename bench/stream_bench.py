@@ -34,15 +34,7 @@ import sys
 import time
 from dataclasses import dataclass
 
-from browser_support import (
-    CpuMeter,
-    browser_pids,
-    chromium,
-    demo_workspace,
-    load_average,
-    stop_on_sigterm,
-    streamlit_server,
-)
+import browser_support as support
 
 from core.station import frame_stamp, launcher
 from core.station.client import StationClient
@@ -142,7 +134,7 @@ def thread_count(pid: int) -> int:
 
 
 def measure(
-    name: str, station: StationClient, seconds: float, meter: CpuMeter, page=None, selectors: dict | None = None
+    name: str, station: StationClient, seconds: float, meter: support.CpuMeter, page=None, selectors: dict | None = None
 ) -> PhaseFigures:
     """Record for `seconds` (the page, if any, already painting), then read the station's loop window."""
     if page is not None:
@@ -251,31 +243,31 @@ def main() -> int:
         "--seconds", type=float, default=11.0, help="recording time per phase (>= 10 s fills the loop's window)"
     )
     args = parser.parse_args()
-    stop_on_sigterm()
-    print(f"stream_bench at start: {load_average()}", flush=True)
-    workspace = demo_workspace("stream_bench_")
+    support.stop_on_sigterm()
+    print(f"stream_bench at start: {support.load_average()}", flush=True)
+    workspace = support.demo_workspace("stream_bench_")
     os.environ[frame_stamp.STAMP_ENV] = "1"  # the station process inherits it
     config = demo_station_config(width=WIDTH, height=HEIGHT)
     station = launcher.start(config, workspace)
     phases: list[PhaseFigures] = []
     try:
         with (
-            streamlit_server(REPO_ROOT / "app" / "asgi.py", workspace) as (app_url, app_pid),
-            streamlit_server(
+            support.streamlit_server(REPO_ROOT / "app" / "asgi.py", workspace) as (app_url, app_pid),
+            support.streamlit_server(
                 REPO_ROOT / "bench" / "stream_bench_st_image.py", workspace, env={"STREAM_BENCH_STATION": config.name}
             ) as (baseline_url, baseline_pid),
-            chromium() as browser,
+            support.chromium() as browser,
         ):
             station_pid = station.address.pid
-            meter = CpuMeter(
+            meter = support.CpuMeter(
                 {
                     "station": lambda: [station_pid],
                     "app server": lambda: [app_pid],
                     "st.image server": lambda: [baseline_pid],
-                    "chromium": browser_pids,
+                    "chromium": support.browser_pids,
                 }
             )
-            print(f"station and both servers up; {load_average()}", flush=True)
+            print(f"station and both servers up; {support.load_average()}", flush=True)
             time.sleep(2)
             phases.append(measure("no page open", station, args.seconds, meter))
 
@@ -307,7 +299,7 @@ def main() -> int:
     shutil.rmtree(
         workspace.root.parent, ignore_errors=True
     )  # kept when the bench fails: its logs are named in the error
-    print(f"\nstream_bench at end: {load_average()}")
+    print(f"\nstream_bench at end: {support.load_average()}")
     return 0
 
 

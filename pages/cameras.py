@@ -4,7 +4,7 @@ import streamlit as st
 
 from app.camera_views import arm_at_start_pose, feed_status, finding_banner, live_feed
 from app.context import active_selection, profile_or_stop, station_or_stop
-from app.station_panel import station_action
+from app.station_panel import command_button
 from core.deploy.live_views import judge_live_views
 from core.errors import PreflightError, StationError
 from core.policy.camera_slots import propose_camera_slots
@@ -38,14 +38,15 @@ def role_check_panel() -> None:
     )
     if swap_to:
         swapped = live.camera_swap.severity == "critical"
-        st.button(
+        command_button(
             "Swap cameras",
+            client.set_camera_mapping,
+            swap_to,
+            done=f"Camera mapping is now {swap_to}",
             type="primary" if swapped else "secondary",
             icon=":material/swap_horiz:",
             help=f"Set the mapping to {swap_to}",
-            on_click=station_action,
-            args=(client.set_camera_mapping, swap_to),
-            kwargs={"done": f"Camera mapping is now {swap_to}"},
+            use_container_width=False,
         )
     if check:
         st.caption("Match score of each live feed (rows) against each training role (columns), 0..1:")

@@ -8,7 +8,7 @@ from app.camera_views import EPISODE_FEED_FPS, live_feed
 from app.context import profile_or_stop, selection_or_stop, station_or_stop, workspace
 from app.deploy_views import blocking_summary, checklist, tag_form, tags_csv
 from app.run_panel import live_run_panel
-from app.station_panel import station_action
+from app.station_panel import command_button
 from core.deploy.gate import run_preflight
 from core.errors import PreflightError
 from core.policy.camera_slots import check_slot_choice, propose_camera_slots
@@ -198,20 +198,8 @@ def run_controls() -> None:
         return
     if run.episode_running:
         stop, discard = st.columns(2)
-        stop.button(
-            "Stop episode",
-            on_click=station_action,
-            args=(client.stop_episode,),
-            icon=":material/stop:",
-            use_container_width=True,
-        )
-        discard.button(
-            "Discard episode",
-            on_click=station_action,
-            args=(client.discard_episode,),
-            icon=":material/delete:",
-            use_container_width=True,
-        )
+        command_button("Stop episode", client.stop_episode, container=stop, icon=":material/stop:")
+        command_button("Discard episode", client.discard_episode, container=discard, icon=":material/delete:")
         return
     waiting = registry.untagged_episodes(run_id=run.run_id) if run.run_id else []
     if waiting:
@@ -232,23 +220,16 @@ def run_controls() -> None:
     leader_reset = state.mode == "mirror" and run.settings.reset == "leader"
     busy = state.mode != "idle" and not leader_reset
     start, end = st.columns(2)
-    start.button(
+    command_button(
         "Start episode",
+        client.start_episode,
+        container=start,
         type="primary",
         disabled=busy or not verdict.go,
-        on_click=station_action,
-        args=(client.start_episode,),
         icon=":material/play_circle:",
-        use_container_width=True,
         help="The arm must be idle and at the start pose (GO).",
     )
-    end.button(
-        "End run",
-        on_click=station_action,
-        args=(client.end_run,),
-        icon=":material/stop_circle:",
-        use_container_width=True,
-    )
+    command_button("End run", client.end_run, container=end, icon=":material/stop_circle:")
     if leader_reset:
         st.caption(
             "The follower mirrors the leader arm: reset the scene with it; starting the episode hands the arm to the "
@@ -258,11 +239,12 @@ def run_controls() -> None:
         st.caption(f"The arm is {state.mode.replace('_', ' ')}…")
     elif not verdict.go:
         st.warning("Start pose NO-GO: " + "; ".join(verdict.moves) + ". Move it home on the Home reset page, or:")
-        st.button(
+        command_button(
             "Move home now",
-            on_click=station_action,
-            args=(client.move_home, move_home_target(state, profile)),
+            client.move_home,
+            move_home_target(state, profile),
             icon=":material/home:",
+            use_container_width=False,
         )
 
 

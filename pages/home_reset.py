@@ -7,7 +7,7 @@ import streamlit as st
 
 from app.context import profile_or_stop, station_or_stop, workspace
 from app.start_pose_views import joint_table, verdict_banner
-from app.station_panel import station_action
+from app.station_panel import command_button, station_action
 from core.errors import PreflightError
 from core.rules.start_pose import ARM_TOLERANCE_FLOOR, GRIPPER_TOLERANCE_FLOOR, TOLERANCE_SIGMAS
 from core.start_pose.move_home import DEFAULT_MAX_SPEED_DEG_S, MAX_SPEED_DEG_S
@@ -76,13 +76,8 @@ with guided:
         registers."""
         state = client.state()
         if state.mode == "mirror":
-            st.button(
-                "Stop mirroring the leader",
-                key="mirror_off",
-                icon=":material/link_off:",
-                use_container_width=True,
-                on_click=station_action,
-                args=(client.set_mirror, False),
+            command_button(
+                "Stop mirroring the leader", client.set_mirror, False, key="mirror_off", icon=":material/link_off:"
             )
             return
         why_not = (
@@ -94,15 +89,14 @@ with guided:
             if state.mode != "idle"
             else None
         )
-        st.button(
+        command_button(
             "Mirror the leader",
+            client.set_mirror,
+            True,
             key="mirror_on",
             icon=":material/link:",
             disabled=why_not is not None,
             help=why_not,
-            use_container_width=True,
-            on_click=station_action,
-            args=(client.set_mirror, True),
         )
         if state.leader_pos is not None:
             gap = max(
@@ -159,15 +153,7 @@ with automatic:
                     f"{progress.get('largest_remaining', 0):.1f} away"
                 ),
             )
-            st.button(
-                "Stop",
-                key="stop_move",
-                type="primary",
-                icon=":material/stop_circle:",
-                use_container_width=True,
-                on_click=station_action,
-                args=(client.stop_motion,),
-            )
+            command_button("Stop", client.stop_motion, key="stop_move", type="primary", icon=":material/stop_circle:")
             return
         why_not = (
             "Leader mirroring is on: turn it off first, or the leader and the move would fight."

@@ -171,33 +171,21 @@ def action_jumps_figure(training_jumps: Sequence[JumpStats], runs: Sequence[Data
         )
     )
     colours = run_colours(runs)
+    markers = {"p95": dict(size=11), "max": dict(size=11, symbol="circle-open", line=dict(width=2))}
     for run in runs:
-        p95 = [run.jump(m).p95 if m in run.arm_motors else None for m in motors]
-        peak = [run.jump(m).max if m in run.arm_motors else None for m in motors]
-        figure.add_trace(
-            go.Scatter(
-                x=motors,
-                y=p95,
-                mode="markers",
-                name=f"{run.name} p95",
-                legendgroup=run.name,
-                offsetgroup=run.name,
-                marker=dict(size=11, color=colours[run.name]),
-                hovertemplate="%{x}: p95 %{y:.2f}<extra>" + run.name + "</extra>",
+        for statistic, marker in markers.items():
+            figure.add_trace(
+                go.Scatter(
+                    x=motors,
+                    y=[getattr(run.jump(m), statistic) if m in run.arm_motors else None for m in motors],
+                    mode="markers",
+                    name=f"{run.name} {statistic}",
+                    legendgroup=run.name,
+                    offsetgroup=run.name,
+                    marker=dict(marker, color=colours[run.name]),
+                    hovertemplate=f"%{{x}}: {statistic} %{{y:.2f}}<extra>{run.name}</extra>",
+                )
             )
-        )
-        figure.add_trace(
-            go.Scatter(
-                x=motors,
-                y=peak,
-                mode="markers",
-                name=f"{run.name} max",
-                legendgroup=run.name,
-                offsetgroup=run.name,
-                marker=dict(size=11, symbol="circle-open", color=colours[run.name], line=dict(width=2)),
-                hovertemplate="%{x}: max %{y:.2f}<extra>" + run.name + "</extra>",
-            )
-        )
     return figure
 
 

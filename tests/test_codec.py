@@ -56,7 +56,7 @@ def _arm(**changes: Any) -> Arm:
         leader=Joint("leader", 0.0, 1),
         mode="sim",
         colour=Colour.GREEN,
-        folder=Path("/tmp/arm"),
+        folder=Path("recordings/arm"),
         calibrated=True,
         anything=[1, "x", None],
         note="checked",
@@ -68,7 +68,7 @@ def test_a_nested_dataclass_round_trips_through_json_text() -> None:
     arm = _arm()
     data = json.loads(json.dumps(to_json(arm)))
     assert data["joints"][1] == {"name": "gripper", "mean_deg": -2.0, "samples": 4}
-    assert data["colour"] == "green" and data["folder"] == "/tmp/arm" and data["span"] == [2, 0.5]
+    assert data["colour"] == "green" and data["folder"] == "recordings/arm" and data["span"] == [2, 0.5]
     assert from_json(Arm, data) == arm
 
 

@@ -51,7 +51,7 @@ def gate_status(finding: Finding) -> GateStatus:
 @dataclass(frozen=True)
 class Preflight:
     findings: tuple[Finding, ...]  # in the order the page shows them
-    details: Mapping[str, object] = field(default_factory=dict)  # finding id -> the full check, for the page to draw
+    details: Mapping[str, object] = field(default_factory=dict)  # finding id -> its check (TaskCheck, RoleCheck)
     camera_slots: CameraSlots | None = None  # the rename map the run will use
     inference: InferenceSettings | None = None
     start_pose: StartPoseVerdict | None = None
@@ -101,12 +101,11 @@ def run_preflight(
         checkpoint, state.fps, inference, n_action_steps=n_action_steps, rtc_execution_horizon=rtc_execution_horizon
     )
     task_check = check_task(task, [t.task for t in profile.tasks], checkpoint)
-    details: dict[str, object] = {"task_mismatch": task_check, "camera_slots": slots, "chunking": plan}
+    details: dict[str, object] = {"task_mismatch": task_check}
     verdict = None
     try:
         verdict = verdict_for_station(state, profile, tolerances)
         start = judge_station_start(verdict)
-        details["start_pose"] = verdict
     except PreflightError as error:
         start = Finding(
             "start_pose", "critical", "Start pose cannot be judged", Evidence(str(error)), "See the Home reset page."

@@ -39,10 +39,7 @@ class RecordedValues(Protocol):
 
 
 def check_joint_units(training: JointUnits, station_use_degrees: bool, station_name: str) -> str:
-    """'' when the units match, a caveat when they cannot be proven to; raises when they provably differ.
-
-    The rule is in the module docstring.
-    """
+    """'' when the units match, a caveat when they cannot be proven to; raises when they provably differ."""
     station = "degrees" if station_use_degrees else "-100..100 range units"
     if training.units == "degrees":
         if station_use_degrees:

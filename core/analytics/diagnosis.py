@@ -216,12 +216,8 @@ def _task_mismatch(c: _Context) -> Finding:
     return task.judge_task(check_task(sentence, training_tasks, c.checkpoint), c.checkpoint, episodes_share=share)
 
 
-def _references(c: _Context) -> dict[str, list[Any]]:
-    return scene.reference_frames(c.profile, c.views)
-
-
 def _camera_swap(c: _Context) -> Finding:
-    references = _references(c)
+    references = scene.reference_frames(c.profile, c.views)
     live = {name: [view.signature for view in views] for name, views in c.views.items()}
     check = camera_roles.check_roles(
         live, {name: [f.signature for f in frames] for name, frames in references.items()}, {n: n for n in live}
@@ -236,7 +232,7 @@ def _camera_swap(c: _Context) -> Finding:
 
 def _visual_shift(c: _Context) -> Finding:
     """Appearance only on first frames of episodes that started at the start pose (one cause, one finding)."""
-    references = _references(c)
+    references = scene.reference_frames(c.profile, c.views)
     off = dict(
         zip(c.deployment.episodes["episode_index"].astype(int), c.deployment.episodes["start_pose_off"].astype(bool))
     )

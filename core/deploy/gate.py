@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from core.deploy.live_views import judge_live_views, judged
+from core.deploy.live_views import judge_live_views
 from core.errors import PreflightError
 from core.policy.camera_slots import CameraSlots, check_rename_map, propose_camera_slots
 from core.policy.checkpoint import CheckpointInfo
@@ -21,7 +21,7 @@ from core.policy.inference_settings import InferenceSettings, plan_inference
 from core.policy.task_check import check_task
 from core.policy.vlm_backbone import backbone_status
 from core.rules import epochs as epochs_rule
-from core.rules.finding import Evidence, Finding
+from core.rules.finding import Evidence, Finding, finding_or_not_checked
 from core.rules.fps import judge_fps
 from core.rules.start_pose import StartPoseVerdict, judge_station_start
 from core.rules.task import judge_task
@@ -116,7 +116,7 @@ def run_preflight(
     if live.roles is not None:
         details["camera_swap"] = live.roles
     findings = [
-        judged("task_mismatch", "Task sentence", lambda: judge_task(task_check, checkpoint)),
+        finding_or_not_checked("task_mismatch", "Task sentence", lambda: judge_task(task_check, checkpoint)),
         live.camera_swap,
         live.visual_shift,
         start,
@@ -124,7 +124,7 @@ def run_preflight(
         _chunking(plan),
         judge_fps(profile.fps, state.fps, deployment="station"),
         judge_station_units(profile.joint_units, state.use_degrees, state.name),
-        judged(
+        finding_or_not_checked(
             "overfitting",
             "Training length",
             lambda: epochs_rule.judge_epochs(checkpoint, epochs_rule.trained_epochs(profile, checkpoint)),

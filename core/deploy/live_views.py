@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from core.errors import PreflightError
 from core.rules.camera_roles import RoleCheck, check_roles, judge_camera_roles, references_of, signatures_of
-from core.rules.finding import CannotJudge, Evidence, Finding
+from core.rules.finding import Evidence, Finding, finding_or_not_checked
 from core.rules.scene import judge_scene, reference_frames, scene_view
 from core.station.client import StationClient
 from core.station.state import StationState
@@ -19,14 +18,6 @@ class LiveViews:
     camera_swap: Finding
     visual_shift: Finding
     roles: RoleCheck | None = None  # the scores behind camera_swap, when frames arrived
-
-
-def judged(finding_id: str, title: str, rule: Callable[[], Finding], fix: str = "") -> Finding:
-    """The rule's finding, or an info finding that says why it could not run (a check never passes silently)."""
-    try:
-        return rule()
-    except CannotJudge as reason:
-        return Finding(finding_id, "info", f"{title}: not checked", Evidence(f"Not checked: {reason}."), fix)
 
 
 def judge_live_views(
@@ -56,12 +47,14 @@ def judge_live_views(
         roles.best_assignment if roles.verdict == "swapped" else None
     )  # a swapped feed is judged as the view it shows
     return LiveViews(
-        judged(
+        finding_or_not_checked(
             "camera_swap",
             "Camera roles",
             lambda: judge_camera_roles(roles),
             "Check the camera names on the Cameras page.",
         ),
-        judged("visual_shift", "Scene look", lambda: judge_scene(reference_frames(profile, views), views, assignment)),
+        finding_or_not_checked(
+            "visual_shift", "Scene look", lambda: judge_scene(reference_frames(profile, views), views, assignment)
+        ),
         roles,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -33,3 +33,11 @@ class Finding:
 
 class CannotJudge(Exception):
     """A rule that cannot run on these inputs; the message says why (it never passes silently)."""
+
+
+def finding_or_not_checked(finding_id: str, title: str, rule: Callable[[], Finding], fix: str = "") -> Finding:
+    """The rule's finding, or an info finding that says why it could not run (the gate never passes it silently)."""
+    try:
+        return rule()
+    except CannotJudge as reason:
+        return Finding(finding_id, "info", f"{title}: not checked", Evidence(f"Not checked: {reason}."), fix)

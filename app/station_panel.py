@@ -20,6 +20,7 @@ from core.station.client import StationClient
 from core.station.config import StationConfig, demo_station_config, list_stations
 from core.workspace import Workspace
 
+STATUS_REFRESH_S = 2.0  # the sidebar's station line redraws this often, on every page
 _auto_started: set[str] = set()  # simulated stations this server has started once on its own
 
 
@@ -58,14 +59,7 @@ def _running_client(name: str, ws: Workspace) -> StationClient | None:
 
 def _process_status(name: str, ws: Workspace, client: StationClient | None) -> None:
     if client is not None:
-        state = client.state()
-        if state.estopped:
-            st.error("Emergency stop latched: the arm holds its position.")
-            command_button("Release emergency stop", client.release_emergency_stop, key="release_estop")
-        elif state.mode == "error":
-            st.error(state.error)
-        else:
-            st.caption(f"Station **{name}** running ({state.kind}, {state.mode}), loop p99 {state.loop.p99_ms:.1f} ms")
+        _live_status(name, client, client.state().estopped)
         st.button("Stop station", key="stop_station", use_container_width=True, on_click=launcher.stop, args=(name, ws))
         return
     process = launcher.status(name, ws)
@@ -77,6 +71,26 @@ def _process_status(name: str, ws: Workspace, client: StationClient | None) -> N
     else:
         st.caption(f"Station **{name}** is not running.")
     st.button("Start station", key="start_station", use_container_width=True, on_click=_start, args=(name, ws))
+
+
+@st.fragment(run_every=STATUS_REFRESH_S)
+def _live_status(name: str, client: StationClient, estopped_when_drawn: bool) -> None:
+    """The station's line, redrawn on its own: a latch from another tab, from the station itself, or a press
+    whose rerun the browser lost still shows within STATUS_REFRESH_S, and the whole page follows it."""
+    try:
+        state = client.state()
+    except StationError as error:
+        st.error(str(error))
+        return
+    if state.estopped != estopped_when_drawn:
+        st.rerun(scope="app")
+    if state.estopped:
+        st.error("Emergency stop latched: the arm holds its position.")
+        command_button("Release emergency stop", client.release_emergency_stop, key="release_estop")
+    elif state.mode == "error":
+        st.error(state.error)
+    else:
+        st.caption(f"Station **{name}** running ({state.kind}, {state.mode}), loop p99 {state.loop.p99_ms:.1f} ms")
 
 
 def station_action(

@@ -24,7 +24,7 @@ CAMERAS = ("front", "wrist")
 
 @dataclass(frozen=True)
 class EpisodeData:
-    """One episode to write: its task string and per-frame state and action, (frames, 6) each."""
+    """One episode to write: its task string and per-frame state and action, (frames, joints) each."""
 
     task: str
     state: np.ndarray
@@ -59,10 +59,18 @@ def camera_image(camera: str, episode: int, frame: int, shape: tuple[int, int, i
     return np.clip(image, 0, 255).astype(np.uint8)
 
 
-def so101_features(cameras: Sequence[str] = CAMERAS, image_shape: tuple[int, int, int] = IMAGE_SHAPE) -> dict:
-    """The dataset features an SO-101 follower with these cameras records (as hw_to_dataset_features makes them)."""
-    vector = {"dtype": "float32", "shape": (len(SO101_NAMES),), "names": list(SO101_NAMES)}
-    features = {"observation.state": dict(vector), "action": dict(vector)}
+def so101_features(
+    cameras: Sequence[str] = CAMERAS,
+    image_shape: tuple[int, int, int] = IMAGE_SHAPE,
+    state_names: Sequence[str] = SO101_NAMES,
+    action_names: Sequence[str] = SO101_NAMES,
+) -> dict:
+    """The dataset features an SO-101 follower with these cameras records (as hw_to_dataset_features makes them);
+    other joint names (another arm, state and action of different lengths) through `state_names`/`action_names`."""
+    features = {
+        key: {"dtype": "float32", "shape": (len(names),), "names": list(names)}
+        for key, names in (("observation.state", state_names), ("action", action_names))
+    }
     for camera in cameras:
         features[f"observation.images.{camera}"] = {
             "dtype": "video",
@@ -82,11 +90,13 @@ def write_dataset(
     repo_id: str = "local/preflight_test",
     image_shape: tuple[int, int, int] = IMAGE_SHAPE,
     image_of: Callable[[str, int, int, tuple[int, int, int]], np.ndarray] | None = None,
+    state_names: Sequence[str] = SO101_NAMES,
+    action_names: Sequence[str] = SO101_NAMES,
 ) -> Path:
     """Write a LeRobot v3.0 dataset at `root` (which must not exist) with lerobot's writer; returns root.
 
     `image_of(camera, episode, frame, shape)` draws each frame (default `camera_image`): a test can
-    record swapped cameras or a changed scene.
+    record swapped cameras or a changed scene. Each episode's state and action have one column per name.
     """
     image_of = image_of or camera_image
     from lerobot.datasets.lerobot_dataset import LeRobotDataset
@@ -94,7 +104,7 @@ def write_dataset(
     dataset = LeRobotDataset.create(
         repo_id,
         fps,
-        so101_features(cameras, image_shape),
+        so101_features(cameras, image_shape, state_names, action_names),
         root=root,
         robot_type=robot_type,
         use_videos=True,

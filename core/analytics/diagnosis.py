@@ -244,7 +244,9 @@ def _visual_shift(c: _Context) -> Finding:
 
 
 def _start_pose(c: _Context) -> Finding:
-    return start_pose.judge_recorded_starts(c.deployment.episodes, Reference.of_profile(c.profile).start_pose)
+    return start_pose.judge_recorded_starts(
+        c.deployment.episodes, Reference.of_profile(c.profile).start_pose, c.profile.joint_units
+    )
 
 
 def _gripper_never_closes(c: _Context) -> Finding:
@@ -261,7 +263,9 @@ def _gripper_never_closes(c: _Context) -> Finding:
 def _action_jumps(c: _Context) -> Finding:
     training = {motor_of(stats.joint): stats for stats in c.profile.action_jumps}
     deployment = {motor: c.deployment.jump(motor) for motor in c.deployment.arm_motors if motor in training}
-    return jumps.judge_jumps(training, deployment, c.checkpoint, fps_differs="fps_mismatch" in c.found)
+    return jumps.judge_jumps(
+        training, deployment, c.checkpoint, fps_differs="fps_mismatch" in c.found, units=c.profile.joint_units
+    )
 
 
 def _overfitting(c: _Context) -> Finding:

@@ -14,7 +14,9 @@ whether the gripper action closes at all, per-joint action-jump p95 (numpy's lin
 and max, start-pose distance (`core.start_pose.pose.start_pose_distance`: the worst arm joint's
 |first state - training mean|, in degrees), which joints start outside their tolerance, and the
 first gripper state. Per dataset: the same pooled over all frames, a gripper-action histogram,
-the joint units guess and the share of values beyond ±100 per arm joint (the units evidence).
+the joint units (declared by the recording station, else guessed), and per arm joint the share of values
+beyond ±100 and the spread of its values (the units evidence). State and action may differ in length
+and names: joints are matched by motor name (`core.so101.motor_of`).
 """
 
 from __future__ import annotations
@@ -31,8 +33,9 @@ from core.rules.start_pose import JointTarget, start_pose_distance, start_pose_t
 from core.so101 import GRIPPER, motor_of
 from core.training import frame_stats
 from core.training.dataset_files import DatasetFiles, open_dataset
-from core.training.frame_stats import FIXED_CLOSED_THRESHOLD, RANGE_UNITS_LIMIT, JointUnits, JumpStats
+from core.training.frame_stats import FIXED_CLOSED_THRESHOLD, RANGE_UNITS_LIMIT, JointSpread, JointUnits, JumpStats
 from core.training.profile import ACTION, STATE, TrainingProfile
+from core.training.recording_setup import read_recording_setup
 
 GRIPPER_HISTOGRAM_BINS = 50  # over the gripper's 0..100 range: 2 units per bin
 GRIPPER_RANGE = (0.0, 100.0)
@@ -49,7 +52,10 @@ class Reference:
     @classmethod
     def of_profile(cls, profile: TrainingProfile) -> Reference:
         threshold = profile.gripper.closed_threshold.value if profile.gripper else FIXED_CLOSED_THRESHOLD
-        return cls(closed_threshold=threshold, start_pose=start_pose_targets(profile.start_pose))
+        return cls(
+            closed_threshold=threshold,
+            start_pose=start_pose_targets(profile.start_pose, units=profile.joint_units),
+        )
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,7 @@ class DatasetMetrics:
     gripper_action_histogram: tuple[int, ...]  # GRIPPER_HISTOGRAM_BINS counts over GRIPPER_RANGE (outside: end bins)
     joint_units: JointUnits
     beyond_range_fraction: Mapping[str, float]  # arm motor -> share of its state and action values beyond ±100
+    arm_spread: Mapping[str, JointSpread]  # arm motor -> mean, std, min, max of its state and action values
 
     @property
     def arm_motors(self) -> tuple[str, ...]:
@@ -169,10 +176,8 @@ def _metrics(
         table[f"jump_p95.{motor}"] = p95[:, i]
         table[f"jump_max.{motor}"] = peak[:, i]
 
-    arm_state = _arm_columns(state, state_names)
-    arm_action = _arm_columns(action, action_names)
-    beyond = (np.abs(arm_state) > RANGE_UNITS_LIMIT).sum(axis=0) + (np.abs(arm_action) > RANGE_UNITS_LIMIT).sum(axis=0)
-    arm_motors = [motor_of(name) for name in action_names if motor_of(name) != GRIPPER]
+    arm = _arm_values(state, state_names, action, action_names)
+    arm_names = [name for names in (state_names, action_names) for name in names if motor_of(name) != GRIPPER]
     return DatasetMetrics(
         root=str(dataset.root),
         name=dataset.root.name,
@@ -190,10 +195,16 @@ def _metrics(
         mean_gripper_action=None if gripper_action is None else float(gripper_action.mean(dtype=np.float64)),
         action_jumps=frame_stats.jump_stats(jumps, action_names, consume=True),  # its last use
         gripper_action_histogram=_histogram(gripper_action),
-        joint_units=frame_stats.guess_joint_units(np.concatenate([arm_state, arm_action], axis=1), dataset.robot_type),
+        joint_units=frame_stats.guess_joint_units(
+            np.concatenate(list(arm.values())) if arm else np.zeros(0),
+            dataset.robot_type,
+            arm_names,
+            read_recording_setup(dataset.root),
+        ),
         beyond_range_fraction={
-            motor: float(beyond[i] / (2 * len(episode_index))) for i, motor in enumerate(arm_motors) if i < len(beyond)
+            motor: float(np.mean(np.abs(values) > RANGE_UNITS_LIMIT)) for motor, values in arm.items()
         },
+        arm_spread={motor: frame_stats.spread(values[:, None], [motor])[0] for motor, values in arm.items()},
     )
 
 
@@ -279,8 +290,16 @@ def _column(values: np.ndarray, names: Sequence[str], motor: str) -> np.ndarray 
     return None if index is None else values[:, index]
 
 
-def _arm_columns(values: np.ndarray, names: Sequence[str]) -> np.ndarray:
-    return values[:, [i for i, name in enumerate(names) if motor_of(name) != GRIPPER]]
+def _arm_values(
+    state: np.ndarray, state_names: Sequence[str], action: np.ndarray, action_names: Sequence[str]
+) -> dict[str, np.ndarray]:
+    """Arm motor -> its state and action values pooled (a motor named on one side only: that side's values)."""
+    parts: dict[str, list[np.ndarray]] = {}
+    for values, names in ((state, state_names), (action, action_names)):
+        for i, name in enumerate(names):
+            if motor_of(name) != GRIPPER and i < values.shape[1]:
+                parts.setdefault(motor_of(name), []).append(values[:, i])
+    return {motor: np.concatenate(columns) for motor, columns in parts.items()}
 
 
 def episode_frames(root: str | Path, episode_index: int) -> dict[str, np.ndarray]:

@@ -1,8 +1,9 @@
 """Action jumps (cause: action_jumps): |a(t) - a(t-1)| per arm joint, deployment against training.
 
 A joint is flagged when its deployment p95 exceeds JUMP_P95_RATIO x training's p95 by at least
-JUMP_MIN_EXCESS (joint units per frame); critical from JUMP_CRITICAL_RATIO. Chunk boundaries
-(chunk_size / n_action_steps) are the usual cause; judged after a run, where the actions exist.
+JUMP_MIN_EXCESS degrees per frame (scaled into the joint units: `JointUnits.per_degree`); critical from
+JUMP_CRITICAL_RATIO. Chunk boundaries (chunk_size / n_action_steps) are the usual cause; judged after a run,
+where the actions exist.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from typing import Any
 
 from core.policy.checkpoint import CheckpointInfo
 from core.rules.finding import Evidence, Finding
-from core.training.frame_stats import JumpStats
+from core.training.frame_stats import DEGREES, JointUnits, JumpStats
 
 FINDING_ID = "action_jumps"
 TITLE = "Actions jump between frames far more than in training"
 JUMP_P95_RATIO = 2.0
-JUMP_MIN_EXCESS = 1.0  # joint units per frame (degrees)
+JUMP_MIN_EXCESS = 1.0  # degrees per frame
 JUMP_CRITICAL_RATIO = 4.0
 
 
@@ -28,19 +29,22 @@ def judge_jumps(
     checkpoint: CheckpointInfo | None = None,
     *,
     fps_differs: bool = False,
+    units: JointUnits = DEGREES,
 ) -> Finding:
-    """Both mappings are arm motor -> jump statistics; motors missing from training are not judged."""
+    """Both mappings are arm motor -> jump statistics in `units`; motors missing from training are not judged."""
     flagged: dict[str, dict[str, Any]] = {}
+    min_excess = JUMP_MIN_EXCESS * units.per_degree
+    digits = 5 if units.units == "radians" else 3
     for motor, deploy in deployment.items():
         train = training.get(motor)
         if train is None:
             continue
-        if deploy.p95 > JUMP_P95_RATIO * train.p95 and deploy.p95 - train.p95 > JUMP_MIN_EXCESS:
+        if deploy.p95 > JUMP_P95_RATIO * train.p95 and deploy.p95 - train.p95 > min_excess:
             flagged[motor] = {
-                "training_p95": round(train.p95, 3),
-                "training_max": round(train.max, 3),
-                "deployment_p95": round(deploy.p95, 3),
-                "deployment_max": round(deploy.max, 3),
+                "training_p95": round(train.p95, digits),
+                "training_max": round(train.max, digits),
+                "deployment_p95": round(deploy.p95, digits),
+                "deployment_max": round(deploy.max, digits),
                 "ratio": round(deploy.p95 / train.p95, 2) if train.p95 > 0 else None,
             }
     if not flagged:
@@ -51,9 +55,9 @@ def judge_jumps(
             Evidence("No arm joint jumps more than in training."),
         )
     worst = max(flagged, key=lambda m: flagged[m]["ratio"] or math.inf)
-    ratio = flagged[worst]["ratio"]
+    ratio, joint = flagged[worst]["ratio"], flagged[worst]
     chunking = ""
-    numbers: dict[str, Any] = {"joints": flagged}
+    numbers: dict[str, Any] = {"joints": flagged, "joint_units": units.units}
     if checkpoint is not None:
         numbers.update(chunk_size=checkpoint.chunk_size, n_action_steps=checkpoint.n_action_steps)
         chunking = f" The policy runs chunk_size {checkpoint.chunk_size}, n_action_steps {checkpoint.n_action_steps}."
@@ -65,9 +69,10 @@ def judge_jumps(
         title=TITLE,
         evidence=Evidence(
             sentence=(
-                f"{worst} action jumps: p95 {flagged[worst]['deployment_p95']:.1f} and max "
-                f"{flagged[worst]['deployment_max']:.1f} per frame, against p95 {flagged[worst]['training_p95']:.1f} "
-                f"and max {flagged[worst]['training_max']:.1f} in training." + chunking
+                f"{worst} action jumps: p95 {units.format(joint['deployment_p95'])} and max "
+                f"{units.format(joint['deployment_max'])} per frame, against p95 "
+                f"{units.format(joint['training_p95'])} and max {units.format(joint['training_max'])} in training."
+                + chunking
             ),
             numbers=numbers,
         ),

@@ -2,7 +2,8 @@
 
 The training start pose is the per-joint mean of each training episode's first `observation.state`.
 A joint is inside tolerance when |now - mean| <= max(TOLERANCE_SIGMAS x training std, floor), with a
-floor of 5 degrees for arm joints and 10 for the 0..100 gripper; the operator may override any tolerance.
+floor of 5 degrees for arm joints (in the joint units: 0.087 rad for radians) and 10 for the 0..100 gripper;
+the operator may override any tolerance. Values and sentences are in the joint units (`JointUnits`).
 `start_pose_distance` is the largest |now - mean| over the arm joints. Before a run one pose is judged
 (`judge_station_start`); after a run, at least START_POSE_SHARE of the episodes (and one) must start
 off before it is a finding (`judge_recorded_starts`). Reasoning: docs/pages/home-reset.md.
@@ -21,12 +22,12 @@ import pandas as pd
 
 from core.rules.finding import Evidence, Finding
 from core.so101 import GRIPPER, motor_of
-from core.training.frame_stats import JointSpread
+from core.training.frame_stats import DEGREES, JointSpread, JointUnits
 
 FINDING_ID = "start_pose"
 TITLE = "Episodes start far from the training start pose"
 TOLERANCE_SIGMAS = 3.0
-ARM_TOLERANCE_FLOOR = 5.0  # degrees
+ARM_TOLERANCE_FLOOR = 5.0  # degrees, scaled into the joint units (JointUnits.per_degree)
 GRIPPER_TOLERANCE_FLOOR = 10.0  # 0..100 units
 START_POSE_SHARE = 0.2  # of the recorded episodes, at least one
 CRITICAL_SHARE = 0.5
@@ -61,6 +62,7 @@ class StartPoseVerdict:
     gripper_note: str  # set when the gripper is open but trained closed, or the other way round
     distance: float | None  # largest arm-joint deviation, see the module docstring
     units_note: str = ""  # set when the training units cannot be proven to match the station's
+    joint_units: JointUnits = DEGREES  # of every value above
 
     @property
     def label(self) -> Literal["GO", "NO-GO"]:
@@ -68,13 +70,13 @@ class StartPoseVerdict:
 
 
 def start_pose_targets(
-    start_pose: Sequence[JointSpread], overrides: Mapping[str, float] | None = None
+    start_pose: Sequence[JointSpread], overrides: Mapping[str, float] | None = None, units: JointUnits = DEGREES
 ) -> tuple[JointTarget, ...]:
-    """Targets from a profile's start pose; `overrides` maps motor -> tolerance set by the operator."""
+    """Targets from a profile's start pose (in `units`); `overrides` maps motor -> tolerance set by the operator."""
     targets = []
     for spread in start_pose:
         motor = motor_of(spread.joint)
-        floor = GRIPPER_TOLERANCE_FLOOR if motor == GRIPPER else ARM_TOLERANCE_FLOOR
+        floor = GRIPPER_TOLERANCE_FLOOR if motor == GRIPPER else ARM_TOLERANCE_FLOOR * units.per_degree
         tolerance = max(TOLERANCE_SIGMAS * spread.std, floor)
         if overrides and motor in overrides:
             tolerance = float(overrides[motor])
@@ -98,10 +100,11 @@ def judge_start_pose(
     follower: Mapping[str, float],
     leader: Mapping[str, float] | None = None,
     gripper_closed_below: float | None = None,
+    units: JointUnits = DEGREES,
 ) -> StartPoseVerdict:
     """GO when every joint of the follower is inside tolerance; otherwise say which to move and which way.
 
-    `follower` and `leader` map motor names to positions in the robot's units.
+    `follower` and `leader` map motor names to positions in the robot's units (`units` for the arm joints).
     `gripper_closed_below` is the training profile's closed threshold (0..100 scale).
     """
     joints: list[JointDelta] = []
@@ -124,13 +127,13 @@ def judge_start_pose(
         if delta is None:
             outside.append((float("inf"), f"{target.motor}: no reading"))
         elif not inside:
-            unit = "" if target.motor == GRIPPER else "°"
+            show = (lambda v, unit=True: f"{v:.1f}") if target.motor == GRIPPER else units.format
             direction = _direction(target.motor, delta)
             outside.append(
                 (
                     abs(delta) / target.tolerance,
-                    f"{target.motor}: {direction} {abs(delta):.1f}{unit} "
-                    f"(now {now:.1f}{unit}, training {target.mean:.1f}{unit} ± {target.tolerance:.1f})",
+                    f"{target.motor}: {direction} {show(abs(delta))} "
+                    f"(now {show(now)}, training {show(target.mean)} ± {show(target.tolerance, unit=False)})",
                 )
             )
     outside.sort(reverse=True)
@@ -140,6 +143,7 @@ def judge_start_pose(
         moves=tuple(move for _, move in outside),
         gripper_note=_gripper_note(targets, follower, gripper_closed_below),
         distance=start_pose_distance({t.motor: t.mean for t in targets}, follower),
+        joint_units=units,
     )
 
 
@@ -167,12 +171,16 @@ def _gripper_note(targets: Sequence[JointTarget], follower: Mapping[str, float],
 
 def judge_station_start(verdict: StartPoseVerdict) -> Finding:
     """Before a run: GO is ok; NO-GO is critical, with the joints to move and which way."""
+    units = verdict.joint_units
     distance = (
-        f"largest arm deviation {verdict.distance:.1f}°" if verdict.distance is not None else "no arm joints compared"
+        f"largest arm deviation {units.format(verdict.distance)}"
+        if verdict.distance is not None
+        else "no arm joints compared"
     )
     numbers = {
         "go": verdict.go,
-        "distance_deg": verdict.distance,
+        "joint_units": units.units,
+        "distance_deg": None if verdict.distance is None else round(verdict.distance / units.per_degree, 3),
         "deltas": {joint.motor: joint.delta for joint in verdict.joints},
         "tolerance": {joint.motor: joint.tolerance for joint in verdict.joints},
     }
@@ -189,9 +197,11 @@ def judge_station_start(verdict: StartPoseVerdict) -> Finding:
     )
 
 
-def judge_recorded_starts(episodes: pd.DataFrame, targets: Sequence[JointTarget]) -> Finding:
-    """After a run: `episodes` has the columns start_pose_off, start_off_joints, start_pose_distance_deg,
-    start_gripper."""
+def judge_recorded_starts(
+    episodes: pd.DataFrame, targets: Sequence[JointTarget], units: JointUnits = DEGREES
+) -> Finding:
+    """After a run: `episodes` has the columns start_pose_off, start_off_joints, start_pose_distance_deg (in the
+    joint `units`, despite its name), start_gripper. The numbers named `_deg` are in degrees."""
     off = episodes["start_pose_off"].to_numpy(dtype=bool)
     needed = max(1, math.ceil(START_POSE_SHARE * len(episodes)))
     if off.sum() < needed:
@@ -207,14 +217,15 @@ def judge_recorded_starts(episodes: pd.DataFrame, targets: Sequence[JointTarget]
     moves = [
         f"the gripper to {by_motor[motor].mean:.1f} (deployment started at {started_gripper:.1f})"
         if motor == GRIPPER
-        else f"{motor} to {by_motor[motor].mean:.1f}° (± {by_motor[motor].tolerance:.1f})"
+        else f"{motor} to {units.format(by_motor[motor].mean)} (± {units.format(by_motor[motor].tolerance, False)})"
         for motor, _ in joints.most_common()
     ]
     distance = episodes["start_pose_distance_deg"].to_numpy(dtype=float)
     share = off.sum() / len(episodes)
     sentence = (
         f"{int(off.sum())} of {len(episodes)} episodes started outside the training start pose "
-        f"(median arm distance {np.nanmedian(distance):.1f}°, max {np.nanmax(distance):.1f}°; "
+        f"(median arm distance {units.format(float(np.nanmedian(distance)))}, max "
+        f"{units.format(float(np.nanmax(distance)))}; "
         f"joints off: {', '.join(f'{j} x{n}' for j, n in joints.most_common())})."
     )
     return Finding(
@@ -226,8 +237,9 @@ def judge_recorded_starts(episodes: pd.DataFrame, targets: Sequence[JointTarget]
             numbers={
                 "episodes_off": int(off.sum()),
                 "episodes": int(len(episodes)),
-                "median_distance_deg": round(float(np.nanmedian(distance)), 3),
-                "max_distance_deg": round(float(np.nanmax(distance)), 3),
+                "joint_units": units.units,
+                "median_distance_deg": round(float(np.nanmedian(distance)) / units.per_degree, 3),
+                "max_distance_deg": round(float(np.nanmax(distance)) / units.per_degree, 3),
                 "joints_off": dict(joints),
                 "deployment_start_gripper_median": None if math.isnan(started_gripper) else round(started_gripper, 3),
                 "training_start": {motor: round(t.mean, 3) for motor, t in by_motor.items()},

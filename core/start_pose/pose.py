@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from core.errors import PreflightError
 from core.rules.start_pose import JointTarget, StartPoseVerdict, judge_start_pose, start_pose_targets
-from core.rules.units import check_joint_units
+from core.rules.units import check_joint_units, station_joint_units
 
 if TYPE_CHECKING:
     from core.training.profile import TrainingProfile
@@ -40,7 +40,7 @@ def station_targets(profile: TrainingProfile, overrides: Mapping[str, float] | N
             f"The training profile '{profile.name}' has no start pose (no observation.state in its dataset), so there "
             "is nothing to compare the arm with. Select a dataset recorded with joint states."
         )
-    return start_pose_targets(profile.start_pose, overrides)
+    return start_pose_targets(profile.start_pose, overrides, profile.joint_units)
 
 
 def verdict_for_station(
@@ -57,7 +57,8 @@ def verdict_for_station(
     targets = station_targets(profile, overrides)
     _require_shared_joints(targets, state)
     closed_below = profile.gripper.closed_threshold.value if profile.gripper else None
-    verdict = judge_start_pose(targets, state.follower_pos, state.leader_pos, closed_below)
+    units = profile.joint_units if profile.joint_units.proven else station_joint_units(state.use_degrees)
+    verdict = judge_start_pose(targets, state.follower_pos, state.leader_pos, closed_below, units)
     return replace(verdict, units_note=caveat)
 
 

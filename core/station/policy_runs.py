@@ -24,6 +24,7 @@ from core.station.run_settings import RunSettings
 from core.station.safety import UnsafeActionError
 from core.station.state import EpisodeOutcome, RunStatus
 from core.station.station_robot import EmergencyStopped, expose
+from core.training.recording_setup import RecordingSetup, write_recording_setup
 
 log = logging.getLogger(__name__)
 TRACE_LENGTH = 300  # 10 s at 30 Hz of gripper and jump telemetry for the live page
@@ -155,6 +156,7 @@ class PolicyRuns:
                 self.station.workspace,
             )
             ctx = build_rollout_context(config, self._shutdown)
+            self._declare_setup(dataset_root)
             run_id = self._register_run(settings, dataset_root, plan)
             strategy = _station_episodes(EpisodicStrategy)(config.strategy, self)
             strategy.setup(ctx)
@@ -179,6 +181,19 @@ class PolicyRuns:
                     strategy.teardown(ctx)
                 except Exception:  # noqa: BLE001
                     log.exception("finalising the recording failed")
+
+    def _declare_setup(self, dataset_root: Path) -> None:
+        """Write the robot type, joint units and calibration beside the recording's info.json (Preflight reads it)."""
+        config = self.station.config
+        write_recording_setup(
+            dataset_root,
+            RecordingSetup(
+                robot_type=self.station.arm.robot.name,
+                use_degrees=config.use_degrees,
+                calibration=config.robot_id,
+                station=config.name,
+            ),
+        )
 
     def _register_run(self, settings: RunSettings, dataset_root: Path, plan) -> int:
         from core.registry import Registry

@@ -4,20 +4,26 @@ Pure numpy. Each function takes the frames of one or many episodes and their `ep
 are taken within an episode, never across a boundary. The gripper closed threshold (0..100, 0 = closed) is
 Otsu's split of the pooled state and action values when they are two-moded (separability at least
 `BIMODAL_MIN_SEPARABILITY`, rule "otsu"), else `FIXED_CLOSED_THRESHOLD` (rule "fixed"); a frame is closed
-at or below it. Joint units: an arm joint beyond ±100 proves degrees, else "ambiguous".
-Reasoning: docs/training-profile.md.
+at or below it. Joint units: what the recording station declared, else what the joint names say (`_rad`,
+`_deg`), else the values: an arm joint beyond ±100 proves degrees, all within ±2π radians, else "ambiguous".
+Reasoning: docs/training-profile.md and docs/diagnosis.md.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from core.training.recording_setup import RecordingSetup
+
 BIMODAL_MIN_SEPARABILITY = 0.8
 FIXED_CLOSED_THRESHOLD = 10.0
 RANGE_UNITS_LIMIT = 100.0
+RADIANS_LIMIT = 2 * math.pi  # one turn: an arm whose every joint stays within it is in radians
 OTSU_BINS = 256
 
 
@@ -51,9 +57,34 @@ class ClosedThreshold:
 
 @dataclass(frozen=True)
 class JointUnits:
-    units: str  # "degrees", "ambiguous" or "unknown"
+    """The arm joints' units, how they were found, and how rules scale thresholds set in degrees."""
+
+    units: str  # "degrees", "radians", "range" (lerobot's -100..100), "ambiguous" (degrees or range) or "unknown"
     max_abs_arm_value: float | None
     reason: str
+    source: str = "values"  # "declared" (by the recording station), "names" or "values"
+
+    @property
+    def proven(self) -> bool:
+        """The units are known, not a guess between two."""
+        return self.units in ("degrees", "radians", "range")
+
+    @property
+    def per_degree(self) -> float:
+        """Joint units in one degree (radians: pi/180; range units and unproven units count as degrees)."""
+        return math.pi / 180 if self.units == "radians" else 1.0
+
+    @property
+    def symbol(self) -> str:
+        return {"degrees": "°", "radians": " rad"}.get(self.units, "")
+
+    def format(self, value: float, unit: bool = True) -> str:
+        """A joint value or difference to the unit's precision, with its unit: 31.0°, 0.541 rad, 55.3."""
+        number = f"{value:.3f}" if self.units == "radians" else f"{value:.1f}"
+        return number + self.symbol if unit else number
+
+
+DEGREES = JointUnits("degrees", None, "assumed (lerobot's default for SO arms)", source="assumed")
 
 
 def episode_starts(episode_index: np.ndarray) -> np.ndarray:
@@ -237,22 +268,59 @@ def closed_fraction(gripper: np.ndarray, threshold: float) -> float:
     return float(np.mean(gripper <= threshold)) if gripper.size else 0.0
 
 
-def guess_joint_units(arm_values: np.ndarray, robot_type: str | None = None) -> JointUnits:
-    """Degrees if any arm joint value (any array of them) goes beyond ±100, else ambiguous (module docstring)."""
+_RANGE_UNITS_BY_DEFAULT = {  # robot types whose lerobot config defaulted to use_degrees=False
+    "so101_follower": "lerobot <= 0.4.3",
+    "so100_follower": "lerobot <= 0.4.3",
+    "koch_follower": "lerobot's default",
+}
+_UNIT_IN_NAME = {
+    "radians": re.compile(r"(^|[._\s-])(rad|radians)($|[._\s-])", re.IGNORECASE),
+    "degrees": re.compile(r"(^|[._\s-])(deg|degrees)($|[._\s-])", re.IGNORECASE),
+}
+
+
+def guess_joint_units(
+    arm_values: np.ndarray,
+    robot_type: str | None = None,
+    arm_names: Sequence[str] = (),
+    declared: RecordingSetup | None = None,
+) -> JointUnits:
+    """The units of the arm joints (any array of their values): declared, else named, else from the values."""
     arm_values = np.asarray(arm_values)
-    if arm_values.size == 0:
+    peak = float(np.nanmax(np.abs(arm_values))) if arm_values.size else None
+    if declared is not None:
+        return JointUnits(
+            units=declared.units,
+            max_abs_arm_value=peak,
+            reason=(
+                f"declared by the recording station{f' {declared.station!r}' if declared.station else ''} "
+                f"(robot {declared.robot_type}, use_degrees={str(declared.use_degrees).lower()}, "
+                f"calibration {declared.calibration!r})"
+            ),
+            source="declared",
+        )
+    for units, pattern in _UNIT_IN_NAME.items():
+        named = [name for name in arm_names if pattern.search(name)]
+        if named and len(named) == len(arm_names):
+            return JointUnits(units, peak, f"the joint names say so ({', '.join(named[:3])})", source="names")
+    if peak is None:
         return JointUnits(units="unknown", max_abs_arm_value=None, reason="no arm joint columns were found")
-    peak = float(np.nanmax(np.abs(arm_values)))
     if peak > RANGE_UNITS_LIMIT:
         return JointUnits(
             units="degrees",
             max_abs_arm_value=peak,
             reason=f"an arm joint reaches {peak:.1f}, beyond the ±{RANGE_UNITS_LIMIT:.0f} of range units",
         )
+    if 0 < peak <= RADIANS_LIMIT:
+        return JointUnits(
+            units="radians",
+            max_abs_arm_value=peak,
+            reason=f"every arm joint stays within ±{RADIANS_LIMIT:.2f} (max |value| {peak:.3f}): one turn in radians",
+        )
     reason = (
         f"all arm joints stay within ±{RANGE_UNITS_LIMIT:.0f} (max |value| {peak:.1f}): degrees and range units both "
         "fit"
     )
-    if robot_type == "so101_follower":
-        reason += "; robot_type so101_follower (lerobot <= 0.4.3) suggests -100..100 range units"
+    if robot_type in _RANGE_UNITS_BY_DEFAULT:
+        reason += f"; robot_type {robot_type} ({_RANGE_UNITS_BY_DEFAULT[robot_type]}) suggests -100..100 range units"
     return JointUnits(units="ambiguous", max_abs_arm_value=peak, reason=reason)

@@ -32,6 +32,7 @@ from core.training import frame_stats
 from core.training.appearance import AppearanceSignature, signature_of
 from core.training.dataset_files import DatasetFiles, open_dataset
 from core.training.frame_stats import ClosedThreshold, JointSpread, JointUnits, JumpStats
+from core.training.recording_setup import read_recording_setup
 from core.training.video_frames import decode_frame, from_jpeg, to_jpeg
 from core.workspace import Workspace
 
@@ -217,7 +218,10 @@ def build_profile(
         gripper=_gripper_profile(state, action, state_names, action_names),
         action_jumps=action_jumps.result(),
         joint_units=frame_stats.guess_joint_units(
-            np.concatenate([_arm_peaks(state, state_names), _arm_peaks(action, action_names)]), dataset.robot_type
+            np.concatenate([_arm_peaks(state, state_names), _arm_peaks(action, action_names)]),
+            dataset.robot_type,
+            [name for name in (*state_names, *action_names) if motor_of(name) != GRIPPER],
+            read_recording_setup(dataset.root),
         ),
         checkpoint=checkpoint,
         training_frames=training_frames,

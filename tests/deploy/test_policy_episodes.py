@@ -18,6 +18,7 @@ from core.registry import Registry
 from core.sim.lab import SIM_HOME_POSE
 from core.station.run_settings import RunSettings
 from core.training.planner import check_merge
+from core.training.recording_setup import read_recording_setup
 from core.workspace import Workspace
 from testkit.waiting import wait_for
 from tests.deploy.conftest import run_phase
@@ -84,6 +85,12 @@ def test_two_episodes_are_recorded_tagged_and_survive_a_restart(station, demo_as
     assert dataset.num_episodes == 2
     assert dataset.num_frames == first.frames + second.frames
     assert dataset.meta.robot_type == "preflight_sim_follower"  # the real robot's type: it merges with training data
+    declared = read_recording_setup(ended.dataset_root)  # the station declares its units beside info.json
+    assert (declared.robot_type, declared.use_degrees, declared.calibration) == (
+        "preflight_sim_follower",
+        True,
+        "follower",
+    )
     frame = dataset[0]
     assert tuple(frame["observation.images.front"].shape) == (3, 240, 320)
     assert dataset.meta.tasks.index.tolist() == ["Grab the brain"]

@@ -10,9 +10,9 @@ training profile, so a deployment frame counts as "closed", and an episode as "o
 by exactly the rule that describes training.
 
 Per episode: length, task, gripper-closed fraction of actions and of states, mean gripper action,
-whether the gripper action closes at all, per-joint action-jump p95 (numpy's linear percentile)
+the most closed gripper action (its minimum), per-joint action-jump p95 (numpy's linear percentile)
 and max, start-pose distance (`core.start_pose.pose.start_pose_distance`: the worst arm joint's
-|first state - training mean|, in degrees), which joints start outside their tolerance, and the
+|first state - training mean|, in the joint units), which joints start outside their tolerance, and the
 first gripper state. Per dataset: the same pooled over all frames, a gripper-action histogram,
 the joint units (declared by the recording station, else guessed), and per arm joint the share of values
 beyond ±100 and the spread of its values (the units evidence). State and action may differ in length
@@ -105,7 +105,7 @@ def episode_columns(action_names: Sequence[str]) -> list[str]:
         "closed_fraction_action",
         "closed_fraction_state",
         "mean_gripper_action",
-        "gripper_closes",
+        "most_closed_gripper_action",
         "start_pose_distance_deg",
         "start_gripper",
         "start_pose_off",
@@ -160,12 +160,17 @@ def _metrics(
         table["closed_fraction_action"] = np.add.reduceat(closed_action, starts, dtype=np.int64) / lengths
         table["closed_fraction_state"] = np.add.reduceat(gripper_state <= threshold, starts, dtype=np.int64) / lengths
         table["mean_gripper_action"] = np.add.reduceat(gripper_action, starts, dtype=np.float64) / lengths
-        table["gripper_closes"] = np.logical_or.reduceat(closed_action, starts)
+        table["most_closed_gripper_action"] = np.minimum.reduceat(gripper_action, starts).astype(np.float64)
         table["start_gripper"] = gripper_state[starts].astype(np.float64)
     else:
-        for name in ("closed_fraction_action", "closed_fraction_state", "mean_gripper_action", "start_gripper"):
+        for name in (
+            "closed_fraction_action",
+            "closed_fraction_state",
+            "mean_gripper_action",
+            "most_closed_gripper_action",
+            "start_gripper",
+        ):
             table[name] = np.full(len(starts), np.nan)
-        table["gripper_closes"] = np.zeros(len(starts), dtype=bool)
     table.update(_start_pose_columns(state[starts], state_names, reference.start_pose))
 
     jumps = frame_stats.action_jumps(action, episode_index)

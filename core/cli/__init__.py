@@ -14,7 +14,6 @@ import sys
 from core.errors import PreflightError
 
 COMMANDS: tuple[str, ...] = (
-    "convert",
     "demo",
     "diagnose",
     "merge",

@@ -30,11 +30,10 @@ from core.policy.checkpoint import CheckpointInfo, read_checkpoint
 from core.so101 import GRIPPER, motor_of
 from core.training import frame_stats
 from core.training.appearance import AppearanceSignature, signature_of
-from core.training.camera_frames import camera_frame
 from core.training.dataset_files import DatasetFiles, open_dataset
 from core.training.frame_stats import ClosedThreshold, JointSpread, JointUnits, JumpStats
 from core.training.recording_setup import read_recording_setup
-from core.training.video_frames import from_jpeg, to_jpeg
+from core.training.video_frames import decode_frame, from_jpeg, to_jpeg
 from core.workspace import Workspace
 
 PROFILE_VERSION = 1
@@ -77,7 +76,6 @@ class CameraProfile:
     fps: float
     codec: str | None
     reference_frames: tuple[ReferenceFrame, ...]  # empty when built without reference frames
-    frames_unavailable: str = ""  # why there are no reference frames although they were asked for ("" if there are)
 
     @property
     def name(self) -> str:
@@ -92,6 +90,8 @@ class GripperProfile:
     closed_fraction_action: float
     closed_fraction_state: float
     mean_action: float
+    grasp_level: float | None = None  # median action at or below the threshold: how far training closes it
+    open_level: float | None = None  # median action above the threshold
 
 
 @dataclass(frozen=True)
@@ -215,9 +215,7 @@ def build_profile(
         state_names=state_names,
         action_names=action_names,
         tasks=tasks.result(),
-        cameras=tuple(
-            _camera_profile(dataset, key, reference_frames) for key in (*dataset.video_keys, *dataset.image_keys)
-        ),
+        cameras=tuple(_camera_profile(dataset, key, reference_frames) for key in dataset.video_keys),
         start_pose=frame_stats.spread(frame_stats.first_frames(state, episode_index), state_names),
         gripper=_gripper_profile(state, action, state_names, action_names),
         action_jumps=action_jumps.result(),
@@ -231,7 +229,7 @@ def build_profile(
         training_frames=training_frames,
         epochs=epochs,
         dataset_match=match,
-        warnings=(*dataset.notes, *warnings),
+        warnings=warnings,
     )
 
 
@@ -251,17 +249,13 @@ def _camera_profile(dataset: DatasetFiles, key: str, with_frames: bool) -> Camer
     feature = dataset.features[key]
     video_info = feature.get("info") or {}
     height, width = (list(feature.get("shape") or [0, 0]) + [0, 0])[:2]
-    if feature.get("names") and list(feature["names"])[:1] == ["channels"]:  # (C, H, W), as older image datasets
-        height, width = (list(feature.get("shape") or [0, 0, 0]) + [0, 0, 0])[1:3]
-    unavailable = dataset.unreadable_cameras.get(key, "") if with_frames else ""
     return CameraProfile(
         key=key,
         width_px=int(video_info.get("video.width", width)),
         height_px=int(video_info.get("video.height", height)),
         fps=float(video_info.get("video.fps", dataset.fps)),
         codec=video_info.get("video.codec"),
-        reference_frames=_reference_frames(dataset, key) if with_frames and not unavailable else (),
-        frames_unavailable=unavailable,
+        reference_frames=_reference_frames(dataset, key) if with_frames else (),
     )
 
 
@@ -272,12 +266,12 @@ def _reference_frames(dataset: DatasetFiles, key: str) -> tuple[ReferenceFrame, 
     frames = []
     for i in picks:
         episode = dataset.episodes[i]
-        image, _ = camera_frame(dataset, episode, key)
-        segment = episode.videos.get(key)
+        segment = episode.videos[key]
+        image = decode_frame(segment.path, segment.from_timestamp_s)
         frames.append(
             ReferenceFrame(
                 episode_index=episode.index,
-                timestamp_s=segment.from_timestamp_s if segment is not None else 0.0,
+                timestamp_s=segment.from_timestamp_s,
                 jpeg_b64=base64.b64encode(to_jpeg(image)).decode("ascii"),
                 signature=signature_of(image),
             )
@@ -295,12 +289,15 @@ def _gripper_profile(
     pooled = np.concatenate([state[:, state_column], action[:, action_column]])  # one contiguous copy for every pass
     state_gripper, action_gripper = pooled[: len(state)], pooled[len(state) :]
     threshold = frame_stats.gripper_closed_threshold(pooled)
+    closed = action_gripper <= threshold.value
     return GripperProfile(
         joint=action_names[action_column],
         closed_threshold=threshold,
         closed_fraction_action=frame_stats.closed_fraction(action_gripper, threshold.value),
         closed_fraction_state=frame_stats.closed_fraction(state_gripper, threshold.value),
         mean_action=float(action_gripper.mean(dtype=np.float64)) if len(action_gripper) else 0.0,
+        grasp_level=float(np.median(action_gripper[closed])) if closed.any() else None,
+        open_level=float(np.median(action_gripper[~closed])) if not closed.all() else None,
     )
 
 

@@ -35,7 +35,7 @@ def test_gripper_metrics_per_training_episode(training) -> None:
     assert list(episodes["closed_fraction_action"]) == [k / FRAMES for k in CLOSED_ACTION_FRAMES]
     assert list(episodes["closed_fraction_state"]) == [(k + 2) / FRAMES for k in CLOSED_ACTION_FRAMES]
     assert list(episodes["mean_gripper_action"]) == [60.0 * (FRAMES - k) / FRAMES for k in CLOSED_ACTION_FRAMES]
-    assert episodes["gripper_closes"].all()
+    assert list(episodes["most_closed_gripper_action"]) == [0.0] * 6
     assert training.closed_fraction_action == 0.5  # 72 closed action frames of 144
     assert training.closed_fraction_state == 84 / 144
     assert training.mean_gripper_action == 30.0
@@ -72,7 +72,7 @@ def test_start_pose_distance_is_the_shared_definition(training, profile) -> None
 def test_faulty_deployments_measure_their_fault(fault_dirs: dict[str, Path], reference: Reference) -> None:
     never = dataset_metrics(fault_dirs["gripper_never_closes"], reference)
     assert never.closed_fraction_action == 0.0
-    assert not never.episodes["gripper_closes"].any()
+    assert list(never.episodes["most_closed_gripper_action"]) == [60.0] * 3
     assert list(never.episodes["mean_gripper_action"]) == [60.0] * 3
 
     jumps = dataset_metrics(fault_dirs["action_jumps"], reference)

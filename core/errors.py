@@ -12,6 +12,14 @@ class DatasetError(PreflightError):
     """A dataset folder is missing, of the wrong version, or damaged."""
 
 
+class DatasetNeedsConversion(DatasetError):
+    """A LeRobot v2.1 dataset: readable once converted to v3.0 (`python -m core convert`)."""
+
+    def __init__(self, message: str, root: str) -> None:
+        super().__init__(message)
+        self.root = root
+
+
 class CheckpointError(PreflightError):
     """A policy checkpoint folder is missing files or does not fit its dataset."""
 

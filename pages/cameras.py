@@ -62,9 +62,12 @@ for role in roles:
         st.caption(f"Live: station camera '{role}'")
         live_feed(station_name, role)
     with reference:
-        frames = profile.camera(role).reference_frames
-        st.caption(f"Training: first frames of {len(frames)} episodes")
-        st.image([frame.jpeg() for frame in frames], width=160)
+        camera = profile.camera(role)
+        if camera.frames_unavailable:
+            st.warning(f"No training frames of {role}: {camera.frames_unavailable}. Its role and scene checks are off.")
+        else:
+            st.caption(f"Training: first frames of {len(camera.reference_frames)} episodes")
+            st.image([frame.jpeg() for frame in camera.reference_frames], width=160)
 
 
 @st.fragment(run_every=1.0)

@@ -5,7 +5,8 @@ from pathlib import Path
 import streamlit as st
 
 from app.context import active_profile, workspace
-from core.errors import PreflightError
+from app.conversion_panel import conversion_offer, remember_for_conversion
+from core.errors import DatasetNeedsConversion, PreflightError
 from core.sim.demo_policy import read_demo_marker
 from core.station.config import CameraSpec, StationConfig, list_stations
 from core.training.profile_summary import format_profile
@@ -37,8 +38,12 @@ with st.form("selection"):
             profile_of(selection, workspace())
             save_selection(workspace(), selection)
             st.rerun()
+        except DatasetNeedsConversion as error:
+            st.error(str(error))
+            remember_for_conversion(error.root, selection.policy_dir)
         except PreflightError as error:
             st.error(str(error))
+conversion_offer()
 
 profile = active_profile()
 if profile is not None:
@@ -48,9 +53,14 @@ if profile is not None:
     for warning in profile.warnings:
         st.warning(warning)
     with st.expander("Reference frames", expanded=True):
+        if not profile.cameras:
+            st.caption("The training dataset has no cameras: the camera-role and scene checks are off.")
         for camera in profile.cameras:
             st.caption(camera.name)
-            st.image([frame.jpeg() for frame in camera.reference_frames], width=180)
+            if camera.reference_frames:
+                st.image([frame.jpeg() for frame in camera.reference_frames], width=180)
+            else:
+                st.caption(f"No reference frames: {camera.frames_unavailable or 'profiled without frames'}.")
     st.markdown(format_profile(profile))
 
 st.header("Stations")

@@ -82,7 +82,7 @@ def camera_views(dataset: DatasetFiles, episodes: int = VIEW_EPISODES) -> dict[s
         key.removeprefix("observation.images."): [
             scene.scene_view(frame.image, frame.episode_index) for frame in first_frames(dataset, key, picks)
         ]
-        for key in dataset.video_keys
+        for key in dataset.camera_keys
     }
 
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.errors import DatasetError
+from core.training.camera_frames import camera_frame
 from core.training.dataset_files import DatasetFiles
-from core.training.video_frames import decode_frame
 
 
 @dataclass(frozen=True)
@@ -37,14 +37,7 @@ def episode_frame(dataset: DatasetFiles, episode_index: int, camera_key: str, at
     episode = next((e for e in dataset.episodes if e.index == episode_index), None)
     if episode is None:
         raise DatasetError(f"The dataset at {dataset.root} has no episode {episode_index}.")
-    segment = episode.videos.get(camera_key)
-    if segment is None:
-        raise DatasetError(
-            f"The dataset at {dataset.root} has no camera {camera_key} (cameras: {', '.join(dataset.video_keys)})."
-        )
-    last_s = max(0.0, segment.to_timestamp_s - segment.from_timestamp_s - 1.0 / dataset.fps)
-    at_s = min(max(0.0, at_s), last_s)
-    image = decode_frame(segment.path, segment.from_timestamp_s + at_s)
+    image, at_s = camera_frame(dataset, episode, camera_key, at_s)
     return RecordedFrame(episode_index=episode_index, camera_key=camera_key, at_s=at_s, image=image)
 
 
@@ -62,6 +55,6 @@ def drilldown_frames(
     duration_s = episode.length / dataset.fps
     return [
         episode_frame(dataset, episode_index, key, moment * duration_s)
-        for key in dataset.video_keys
+        for key in dataset.camera_keys
         for moment in moments
     ]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from core.errors import PreflightError
 from core.rules.camera_roles import RoleCheck, check_roles, judge_camera_roles, references_of, signatures_of
 from core.rules.finding import Evidence, Finding, finding_or_not_checked
-from core.rules.scene import judge_scene, reference_frames, scene_view
+from core.rules.scene import judge_scene, reference_frames, scene_view, why_no_reference_frames
 from core.station.client import StationClient
 from core.station.state import StationState
 from core.training.profile import TrainingProfile
@@ -30,6 +30,14 @@ def judge_live_views(
         return LiveViews(
             Finding("camera_swap", "info", "Camera roles: not checked", not_run, "Start the station."),
             Finding("visual_shift", "info", "Scene look: not checked", not_run, "Start the station."),
+        )
+    missing = why_no_reference_frames(profile)
+    if missing:
+        not_run = Evidence(f"Not checked: {missing}.")
+        fix = "Profile the training dataset with its camera videos to turn these checks on."
+        return LiveViews(
+            Finding("camera_swap", "info", "Camera roles: not checked", not_run, fix),
+            Finding("visual_shift", "info", "Scene look: not checked", not_run, fix),
         )
     try:
         images = client.latest_images(list(state.camera_mapping))

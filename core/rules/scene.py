@@ -55,7 +55,7 @@ def reference_frames(
     """Role name -> its training reference frames; raises CannotJudge when the views cannot be compared."""
     references = {camera.name: list(camera.reference_frames) for camera in profile.cameras if camera.reference_frames}
     if not references:
-        raise CannotJudge("the training profile has no reference frames (it was built with --no-frames)")
+        raise CannotJudge(why_no_reference_frames(profile))
     if not views:
         raise CannotJudge("no camera frames to compare (the recording has no camera videos, or no live feed)")
     if not set(references) & set(views):
@@ -64,6 +64,20 @@ def reference_frames(
             "(a rename_map decides which feed the policy sees)"
         )
     return references
+
+
+def why_no_reference_frames(profile: TrainingProfile) -> str:
+    """Why the profile has no reference frame at all ("" when it has some): no cameras, unreadable, --no-frames."""
+    if any(camera.reference_frames for camera in profile.cameras):
+        return ""
+    if not profile.cameras:
+        return "the training dataset has no cameras"
+    unavailable = [
+        f"{camera.name}: {camera.frames_unavailable}" for camera in profile.cameras if camera.frames_unavailable
+    ]
+    if unavailable:
+        return f"the training camera frames cannot be read ({'; '.join(unavailable)})"
+    return "the training profile has no reference frames (it was built with --no-frames)"
 
 
 def judge_scene(

@@ -22,6 +22,7 @@ from core.station.config_station_robot import StationRobotConfig
 from core.station.real_time import POLICY_NICE, favoured
 from core.station.run_settings import RunSettings
 from core.station.safety import UnsafeActionError
+from core.station.sealed_recording import seal_each_episode, seal_saved_episode
 from core.station.state import EpisodeOutcome, RunStatus
 from core.station.station_robot import EmergencyStopped, expose
 from core.training.recording_setup import RecordingSetup, write_recording_setup
@@ -282,6 +283,7 @@ class PolicyRuns:
         distance = start_pose_distance(settings.start_pose, follower_at_start) if settings.start_pose else None
         if frames:
             dataset.save_episode()
+            seal_saved_episode(dataset)
             deltas = start_pose_deltas(settings.start_pose, follower_at_start) if settings.start_pose else None
             record = Registry.open().record_episode(
                 self._status.run_id,
@@ -375,6 +377,7 @@ def _station_episodes(base):
 
             cfg = ctx.runtime.cfg
             dataset = ctx.data.dataset
+            seal_each_episode(dataset)
             settings: RunSettings = self.runs._status.settings
             with VideoEncodingManager(dataset):
                 while self.runs.next_request() == "episode":

@@ -3,7 +3,11 @@
 Importing lerobot costs seconds and iterating `LeRobotDataset` decodes video; statistics over
 a hundred thousand frames only need a few parquet columns. This module validates the folder
 (version, metadata, data and video files), lists its episodes, and reads chosen columns with
-pyarrow. The training profile uses it for the training set, Analytics for deployment recordings.
+pyarrow, reading what lerobot 0.6.1's own loaders read (tasks as a pandas index, names in
+every shape lerobot's writers used). What cannot be read but is not needed for statistics
+(absent or Git LFS pointer videos, an episode a crash interrupted, totals that disagree) is
+noted in `DatasetFiles.notes` instead of refused. The shapes and what happens with each:
+docs/datasets.md. The training profile uses it for the training set, Analytics for recordings.
 
 Layout (lerobot 0.6.1): `meta/info.json`, `meta/tasks.parquet`,
 `meta/episodes/chunk-*/file-*.parquet` (one row per episode), `data/chunk-*/file-*.parquet`
@@ -15,7 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -24,10 +28,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from core.errors import DatasetError
+from core.errors import DatasetError, DatasetNeedsConversion
 
 SUPPORTED_MAJOR_VERSION = 3
-CONVERT_V21_COMMAND = (
+CONVERT_V21_COMMAND = "python -m core convert --dataset {root}"
+LEROBOT_CONVERT_V21_COMMAND = (
     "python -m lerobot.scripts.convert_dataset_v21_to_v30 --repo-id=local/{name} --root={root} --push-to-hub=false"
 )
 
@@ -102,6 +107,9 @@ class DatasetFiles:
     tasks: tuple[str, ...]  # indexed by task_index
     episode_table: EpisodeTable
     prefetched: Prefetch | None = field(default=None, compare=False, repr=False)
+    unreadable_cameras: Mapping[str, str] = field(default_factory=dict)  # camera key -> why its frames cannot be read
+    notes: tuple[str, ...] = ()  # what was read around (missing videos, totals that disagree, an interrupted episode)
+    interrupted_episode: int | None = None  # the episode a station crash left unsaved, when there is one
 
     @property
     def fps(self) -> float:
@@ -113,7 +121,8 @@ class DatasetFiles:
 
     @property
     def total_frames(self) -> int:
-        return int(self.info["total_frames"])
+        """Frames of the listed episodes (info.json's own total may disagree: see `notes`)."""
+        return int(self.episode_table.length.sum()) if len(self.episode_table) else 0
 
     @property
     def total_episodes(self) -> int:
@@ -175,7 +184,18 @@ class DatasetFiles:
 
     @property
     def video_keys(self) -> tuple[str, ...]:
-        return tuple(key for key, feature in self.features.items() if feature.get("dtype") == "video")
+        """Camera features stored as video, as declared (their files may be unreadable: `unreadable_cameras`)."""
+        return _keys_of_dtype(self.features, "video")
+
+    @property
+    def image_keys(self) -> tuple[str, ...]:
+        """Camera features stored as images inside the data parquet files (older or image-only datasets)."""
+        return _keys_of_dtype(self.features, "image")
+
+    @property
+    def camera_keys(self) -> tuple[str, ...]:
+        """The cameras whose frames can be read, video or image."""
+        return tuple(key for key in (*self.video_keys, *self.image_keys) if key not in self.unreadable_cameras)
 
     def feature_names(self, key: str) -> tuple[str, ...]:
         """The per-dimension names of a vector feature (e.g. `shoulder_pan.pos`), `<key>_<i>` if unnamed."""
@@ -184,13 +204,20 @@ class DatasetFiles:
             raise DatasetError(
                 f"The dataset at {self.root} has no feature '{key}'. It has: {', '.join(self.features)}."
             )
-        names = feature.get("names")
-        if isinstance(names, Mapping):  # older datasets: {"motors": [...]}
-            names = next(iter(names.values()), None)
+        names = _flat_names(feature.get("names"))
         size = int(np.prod(feature.get("shape") or [1]))
         if not names or len(names) != size:
             return tuple(f"{key}_{i}" for i in range(size))
-        return tuple(str(name) for name in names)
+        return names
+
+    def video_path(self, key: str, episode_position: int) -> Path:
+        """The video file of one camera for the episode at `episode_position` in the table."""
+        table = self.episode_table.video_files[key]
+        return self.root / self._video_template.format(
+            video_key=key,
+            chunk_index=int(table.chunk_index[episode_position]),
+            file_index=int(table.file_index[episode_position]),
+        )
 
     def data_files(self) -> tuple[Path, ...]:
         """Data parquet files in episode order, each once."""
@@ -222,6 +249,22 @@ class Prefetch:
 _READER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dataset-prefetch")
 
 
+def _keys_of_dtype(features: Mapping[str, Any], dtype: str) -> tuple[str, ...]:
+    return tuple(key for key, feature in features.items() if feature.get("dtype") == dtype)
+
+
+def _flat_names(names: Any) -> tuple[str, ...]:
+    """Per-dimension names in each shape lerobot's writers used: a list, one nested list `[[...]]`, or a mapping
+    of one axis to its list (`{"motors": [...]}`, `{"axes": [...]}`)."""
+    if isinstance(names, Mapping):
+        names = next(iter(names.values()), None)
+    if isinstance(names, list | tuple) and len(names) == 1 and isinstance(names[0], list | tuple):
+        names = names[0]
+    if not isinstance(names, list | tuple) or not all(isinstance(name, str | int | float) for name in names):
+        return ()
+    return tuple(str(name) for name in names)
+
+
 def _read_data(root: Path, files: Sequence[Path], columns: tuple[str, ...]) -> dict[str, np.ndarray]:
     table = pa.concat_tables(_read_table(path, root, columns) for path in files)
     return {column: _to_numpy(table.column(column)) for column in columns}
@@ -237,10 +280,13 @@ def _prefetch(root: Path, columns: Sequence[str]) -> Prefetch | None:
 
 
 def open_dataset(path: str | Path, *, check_videos: bool = True, prefetch: Sequence[str] = ()) -> DatasetFiles:
-    """Open and validate a LeRobot v3.0 dataset folder; raise `DatasetError` saying what to do if it is not one.
+    """Open and validate a LeRobot v3.0 dataset folder; raise `DatasetError` saying what to do if it cannot be read.
 
-    `prefetch` names data columns to start reading at once, in the background, while the metadata
-    is parsed; `read_columns` with the same columns then returns them.
+    Data and metadata must be readable; camera files need not be (a partial download, a clone
+    without LFS): those cameras are listed in `unreadable_cameras` and `notes` instead, and
+    `check_videos=False` skips looking at them. `prefetch` names data columns to start reading at
+    once, in the background, while the metadata is parsed; `read_columns` with the same columns
+    then returns them.
     """
     root = Path(path).expanduser()
     if not root.exists():
@@ -252,14 +298,139 @@ def open_dataset(path: str | Path, *, check_videos: bool = True, prefetch: Seque
     root = root.resolve()
     info = _read_info(root)
     _check_version(root, info)
+    _check_pointers(root, (*sorted((root / "meta").rglob("*.parquet")), *sorted((root / "data").rglob("*.parquet"))))
+    interrupted = _interrupted_episode(root)
+    _check_has_episodes(root, info, interrupted)
     early = _prefetch(root, prefetch)
-    dataset = DatasetFiles(
-        root=root, info=info, tasks=_read_tasks(root), episode_table=_read_episodes(root, info), prefetched=early
-    )
+    table = _read_episodes(root, info)
+    dataset = DatasetFiles(root=root, info=info, tasks=_read_tasks(root), episode_table=table, prefetched=early)
     _check_files_exist(root, dataset.data_files(), "data")
-    if check_videos:
-        _check_files_exist(root, dataset.video_files(), "video")
-    return dataset
+    unreadable = _unreadable_cameras(dataset) if check_videos else {}
+    notes = [
+        *_totals_notes(info, table),
+        *_camera_notes(root, unreadable),
+        *_interrupted_notes(interrupted, table),
+    ]
+    return replace(
+        dataset,
+        unreadable_cameras=unreadable,
+        notes=tuple(notes),
+        interrupted_episode=interrupted if interrupted is not None and interrupted not in set(table.index) else None,
+    )
+
+
+LFS_POINTER_PREFIX = b"version https://git-lfs"
+
+
+def _is_lfs_pointer(path: Path) -> bool:
+    """A Git LFS pointer: a ~130-byte text file a clone without `git lfs` leaves in place of the data."""
+    try:
+        if path.stat().st_size > 1024:
+            return False
+        with path.open("rb") as file:
+            return file.read(len(LFS_POINTER_PREFIX)) == LFS_POINTER_PREFIX
+    except OSError:
+        return False
+
+
+def _lfs_advice(root: Path, pointers: Sequence[str]) -> str:
+    shown = ", ".join(pointers[:3]) + (f" and {len(pointers) - 3} more" if len(pointers) > 3 else "")
+    return f"these files are Git LFS pointers, not data: run `git lfs pull` in {root} ({shown})"
+
+
+def _check_pointers(root: Path, paths: Sequence[Path]) -> None:
+    pointers = [_relative(path, root) for path in paths if _is_lfs_pointer(path)]
+    if pointers:
+        raise DatasetError(f"The dataset at {root} cannot be read yet: {_lfs_advice(root, pointers)}.")
+
+
+def _interrupted_episode(root: Path) -> int | None:
+    """The episode whose frames a recorder left in images/<camera>/episode-NNNNNN without saving it, if any.
+
+    lerobot's writer keeps an episode's camera frames there until `save_episode`: a folder that is
+    still there means the recording stopped mid-episode (a station crash, a killed process).
+    """
+    indices = {
+        int(folder.name.removeprefix("episode-"))
+        for folder in (root / "images").glob("*/episode-*")
+        if folder.is_dir() and folder.name.removeprefix("episode-").isdigit()
+    }
+    return max(indices) if indices else None
+
+
+def _check_has_episodes(root: Path, info: Mapping[str, Any], interrupted: int | None) -> None:
+    """A folder with no saved episode: say whether it is empty, a recording that stopped in its first episode, or
+    a recording that was never finalized."""
+    if sorted((root / "meta" / "episodes").glob("chunk-*/file-*.parquet")):
+        return
+    declared = int(info.get("total_episodes") or 0)
+    if interrupted is not None and declared == 0:
+        raise DatasetError(
+            f"The recording at {root} stopped during its first episode (episode {interrupted}: its frames are still "
+            "in images/), so no episode was saved and there is nothing to analyse yet. Record again; episodes the "
+            "station saves before a crash stay readable."
+        )
+    if declared == 0:
+        raise DatasetError(
+            f"The dataset at {root} is empty: meta/info.json counts no episode and there is no episode metadata. "
+            "Record at least one episode (or give the folder of a dataset that has some)."
+        )
+    stopped = f" It stopped during episode {interrupted}." if interrupted is not None else ""
+    raise DatasetError(
+        f"The dataset at {root} was not finalized: meta/info.json counts {declared} episodes, but the episode "
+        f"metadata (meta/episodes/) was never written, which lerobot does in `finalize()`.{stopped} If it is still "
+        "being recorded, wait for the recording to end; a recording whose process was killed cannot be read, record "
+        "it again (the station seals each episode as it saves it)."
+    )
+
+
+def _unreadable_cameras(dataset: DatasetFiles) -> dict[str, str]:
+    """Each video camera whose files are absent or Git LFS pointers, with the reason."""
+    unreadable = {}
+    for key in dataset.video_keys:
+        paths = dataset.episode_table.video_files[key].distinct_paths(dataset.root, dataset._video_template, key)
+        missing = [_relative(path, dataset.root) for path in paths if not path.is_file()]
+        pointers = [_relative(path, dataset.root) for path in paths if path.is_file() and _is_lfs_pointer(path)]
+        if pointers:
+            unreadable[key] = _lfs_advice(dataset.root, pointers)
+        elif missing:
+            shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+            unreadable[key] = f"its video files are missing ({shown})"
+    return unreadable
+
+
+def _camera_notes(root: Path, unreadable: Mapping[str, str]) -> list[str]:
+    if not unreadable:
+        return []
+    reasons = "; ".join(f"{key.removeprefix('observation.images.')}: {why}" for key, why in unreadable.items())
+    return [
+        f"Camera frames cannot be read ({reasons}). Statistics, tasks, start pose, gripper, jumps, units and epochs "
+        "are computed without them; reference frames and the camera-role and scene checks are off for these "
+        "cameras. Fetch the complete videos/ folder to turn them on."
+    ]
+
+
+def _totals_notes(info: Mapping[str, Any], table: EpisodeTable) -> list[str]:
+    declared_episodes, declared_frames = info.get("total_episodes"), info.get("total_frames")
+    listed_frames = int(table.length.sum()) if len(table) else 0
+    if declared_episodes is None or (
+        int(declared_episodes) == len(table) and int(declared_frames or 0) == listed_frames
+    ):
+        return []
+    return [
+        f"meta/info.json counts {declared_episodes} episodes and {declared_frames} frames, but the episode metadata "
+        f"lists {len(table)} episodes and {listed_frames} frames: Preflight uses the {len(table)} listed episodes. "
+        "A partial download or an interrupted edit does this; fetch the complete dataset to use them all."
+    ]
+
+
+def _interrupted_notes(interrupted: int | None, table: EpisodeTable) -> list[str]:
+    if interrupted is None or interrupted in set(table.index.tolist()):
+        return []
+    return [
+        f"Episode {interrupted} was interrupted (its frames were never saved, they are still in images/): the "
+        f"{len(table)} episodes saved before it are read and analysed."
+    ]
 
 
 def _read_info(root: Path) -> dict[str, Any]:
@@ -275,11 +446,15 @@ def _read_info(root: Path) -> dict[str, Any]:
         raise DatasetError(
             f"{info_path} is not valid JSON ({error}). Copy the dataset again from its source."
         ) from error
-    for key in ("codebase_version", "fps", "features"):
-        if key not in info:
-            raise DatasetError(
-                f"{info_path} has no '{key}' entry, so it is not a LeRobot dataset's info file. Copy the dataset again."
-            )
+    missing = (
+        [key for key in ("codebase_version", "fps", "features") if key not in info] if isinstance(info, dict) else []
+    )
+    if not isinstance(info, dict) or missing:
+        raise DatasetError(
+            f"{root} is not a LeRobot dataset: {info_path} has no {', '.join(repr(k) for k in missing) or 'entries'}, "
+            "which every LeRobot dataset's info file has. Give the folder of a dataset written by lerobot "
+            "(LeRobotDataset or lerobot-record)."
+        )
     return info
 
 
@@ -289,13 +464,18 @@ def _check_version(root: Path, info: Mapping[str, Any]) -> None:
     if major == str(SUPPORTED_MAJOR_VERSION):
         return
     if major == "2":
-        command = CONVERT_V21_COMMAND.format(name=root.name, root=root)
-        advice = f"Convert it offline with lerobot (it keeps the old copy as {root.name}_old):\n  {command}"
         if minor != "1":
-            advice = f"Update it to v2.1 first, then convert it to v3.0 ({command})."
-        raise DatasetError(
-            f"The dataset at {root} is LeRobot format {version}; Preflight reads v3.0 (lerobot 0.6.1). {advice}"
-        )
+            advice = (
+                f"Update it to v2.1 with the lerobot version that wrote it, then convert it: {CONVERT_V21_COMMAND}"
+            ).format(root=root)
+        else:
+            advice = (
+                f"Convert a copy offline (the Overview page has a button for it): {CONVERT_V21_COMMAND}\n"
+                f"or in place with lerobot itself (it keeps the old copy as {root.name}_old):\n"
+                f"  {LEROBOT_CONVERT_V21_COMMAND}"
+            ).format(root=root, name=root.name)
+        message = f"The dataset at {root} is LeRobot format {version}; Preflight reads v3.0 (lerobot 0.6.1). {advice}"
+        raise DatasetNeedsConversion(message, str(root)) if minor == "1" else DatasetError(message)
     raise DatasetError(
         f"The dataset at {root} is LeRobot format {version}; Preflight reads v3.0 (lerobot 0.6.1). "
         "Export or convert it to v3.0 with the lerobot version that wrote it."
@@ -303,15 +483,33 @@ def _check_version(root: Path, info: Mapping[str, Any]) -> None:
 
 
 def _read_tasks(root: Path) -> tuple[str, ...]:
+    """Task strings by task_index, read the way lerobot's `load_tasks` reads them (pandas: the index is the task)."""
     path = root / "meta" / "tasks.parquet"
     if not path.is_file():
-        raise DatasetError(f"{root} has no meta/tasks.parquet. Copy the complete dataset folder again.")
+        raise DatasetError(
+            f"{root} has no meta/tasks.parquet, which lerobot writes with the first saved episode. Give the complete "
+            "dataset folder (a download that stopped early lacks it)."
+        )
     table = _read_table(path, root, None, small=True)
-    # lerobot writes the task string as the pandas index column "task"
-    if "task" not in table.column_names or "task_index" not in table.column_names:
-        raise DatasetError(f"meta/tasks.parquet in {root} has no task/task_index columns. Copy the dataset again.")
-    by_index = dict(zip(table.column("task_index").to_pylist(), table.column("task").to_pylist()))
-    return tuple(by_index[i] for i in sorted(by_index))
+    task_column = _task_column(table)
+    if task_column is None or "task_index" not in table.column_names:
+        raise DatasetError(
+            f"meta/tasks.parquet in {root} holds no task strings with a task_index (columns: "
+            f"{', '.join(table.column_names)}), so lerobot could not read it either. Rewrite it with lerobot's "
+            "`write_tasks`, or give the dataset's original meta/ folder."
+        )
+    by_index = dict(zip(table.column("task_index").to_pylist(), table.column(task_column).to_pylist()))
+    return tuple(str(by_index[i]) for i in sorted(by_index))
+
+
+def _task_column(table: pa.Table) -> str | None:
+    """The column holding the task strings: `task` (lerobot >= 0.5), or the pandas index lerobot <= 0.4 wrote
+    unnamed (`__index_level_0__`), which pandas, and so lerobot's `load_tasks`, turns back into the index."""
+    if "task" in table.column_names:
+        return "task"
+    index_columns = (table.schema.pandas_metadata or {}).get("index_columns", [])
+    named = [column for column in index_columns if isinstance(column, str) and column in table.column_names]
+    return named[0] if named else None
 
 
 _EPISODE_COLUMNS = (
@@ -327,12 +525,7 @@ _EPISODE_COLUMNS = (
 
 def _read_episodes(root: Path, info: Mapping[str, Any]) -> EpisodeTable:
     files = sorted((root / "meta" / "episodes").glob("chunk-*/file-*.parquet"))
-    if not files:
-        raise DatasetError(
-            f"{root} has no episode metadata (meta/episodes/chunk-*/file-*.parquet). If recording was interrupted, "
-            "the dataset was not finalized; otherwise copy the complete dataset folder again."
-        )
-    video_keys = [key for key, feature in info["features"].items() if feature.get("dtype") == "video"]
+    video_keys = _keys_of_dtype(info["features"], "video")
     video_columns = [
         f"videos/{key}/{field}"
         for key in video_keys
@@ -368,7 +561,7 @@ def _check_files_exist(root: Path, paths: Sequence[Path], kind: str) -> None:
         shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
         raise DatasetError(
             f"The dataset at {root} lists {kind} files that are missing: {shown}. "
-            "Copy the complete dataset folder again (videos/ and data/ included)."
+            f"Fetch the complete {kind}/ folder of the dataset (a partial download or copy lacks them)."
         )
 
 
@@ -400,6 +593,8 @@ def _missing_columns(path: Path, columns: Sequence[str] | None) -> list[str]:
 
 
 def _damaged(path: Path, root: Path, error: Exception) -> DatasetError:
+    if _is_lfs_pointer(path):
+        return DatasetError(f"The dataset at {root} cannot be read yet: {_lfs_advice(root, [_relative(path, root)])}.")
     return DatasetError(
         f"Cannot read {_relative(path, root)} in {root} ({error}). The file is damaged or incomplete "
         "(a recording that was not finalized, or an interrupted copy): copy the dataset again from its source."

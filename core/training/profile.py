@@ -30,10 +30,11 @@ from core.policy.checkpoint import CheckpointInfo, read_checkpoint
 from core.so101 import GRIPPER, motor_of
 from core.training import frame_stats
 from core.training.appearance import AppearanceSignature, signature_of
+from core.training.camera_frames import camera_frame
 from core.training.dataset_files import DatasetFiles, open_dataset
 from core.training.frame_stats import ClosedThreshold, JointSpread, JointUnits, JumpStats
 from core.training.recording_setup import read_recording_setup
-from core.training.video_frames import decode_frame, from_jpeg, to_jpeg
+from core.training.video_frames import from_jpeg, to_jpeg
 from core.workspace import Workspace
 
 PROFILE_VERSION = 1
@@ -76,6 +77,7 @@ class CameraProfile:
     fps: float
     codec: str | None
     reference_frames: tuple[ReferenceFrame, ...]  # empty when built without reference frames
+    frames_unavailable: str = ""  # why there are no reference frames although they were asked for ("" if there are)
 
     @property
     def name(self) -> str:
@@ -215,7 +217,9 @@ def build_profile(
         state_names=state_names,
         action_names=action_names,
         tasks=tasks.result(),
-        cameras=tuple(_camera_profile(dataset, key, reference_frames) for key in dataset.video_keys),
+        cameras=tuple(
+            _camera_profile(dataset, key, reference_frames) for key in (*dataset.video_keys, *dataset.image_keys)
+        ),
         start_pose=frame_stats.spread(frame_stats.first_frames(state, episode_index), state_names),
         gripper=_gripper_profile(state, action, state_names, action_names),
         action_jumps=action_jumps.result(),
@@ -229,7 +233,7 @@ def build_profile(
         training_frames=training_frames,
         epochs=epochs,
         dataset_match=match,
-        warnings=warnings,
+        warnings=(*dataset.notes, *warnings),
     )
 
 
@@ -249,13 +253,17 @@ def _camera_profile(dataset: DatasetFiles, key: str, with_frames: bool) -> Camer
     feature = dataset.features[key]
     video_info = feature.get("info") or {}
     height, width = (list(feature.get("shape") or [0, 0]) + [0, 0])[:2]
+    if feature.get("names") and list(feature["names"])[:1] == ["channels"]:  # (C, H, W), as older image datasets
+        height, width = (list(feature.get("shape") or [0, 0, 0]) + [0, 0, 0])[1:3]
+    unavailable = dataset.unreadable_cameras.get(key, "") if with_frames else ""
     return CameraProfile(
         key=key,
         width_px=int(video_info.get("video.width", width)),
         height_px=int(video_info.get("video.height", height)),
         fps=float(video_info.get("video.fps", dataset.fps)),
         codec=video_info.get("video.codec"),
-        reference_frames=_reference_frames(dataset, key) if with_frames else (),
+        reference_frames=_reference_frames(dataset, key) if with_frames and not unavailable else (),
+        frames_unavailable=unavailable,
     )
 
 
@@ -266,12 +274,12 @@ def _reference_frames(dataset: DatasetFiles, key: str) -> tuple[ReferenceFrame, 
     frames = []
     for i in picks:
         episode = dataset.episodes[i]
-        segment = episode.videos[key]
-        image = decode_frame(segment.path, segment.from_timestamp_s)
+        image, _ = camera_frame(dataset, episode, key)
+        segment = episode.videos.get(key)
         frames.append(
             ReferenceFrame(
                 episode_index=episode.index,
-                timestamp_s=segment.from_timestamp_s,
+                timestamp_s=segment.from_timestamp_s if segment is not None else 0.0,
                 jpeg_b64=base64.b64encode(to_jpeg(image)).decode("ascii"),
                 signature=signature_of(image),
             )

@@ -19,8 +19,9 @@ from core.analytics.frames import first_frames, spread_episodes
 from core.analytics.metrics import DatasetMetrics, Reference, dataset_metrics
 from core.codec import to_json
 from core.policy.checkpoint import CheckpointInfo, read_checkpoint
+from core.policy.feature_check import check_features
 from core.policy.task_check import check_task
-from core.rules import camera_roles, epochs, fps, gripper, jumps, scene, start_pose, task, units
+from core.rules import camera_roles, epochs, features, fps, gripper, jumps, scene, start_pose, task, units
 from core.rules.finding import PROBLEM_SEVERITIES, CannotJudge, Evidence, Finding
 from core.so101 import motor_of
 from core.training.dataset_files import DatasetFiles, open_dataset
@@ -28,6 +29,7 @@ from core.training.profile import PROFILE_FILE, TrainingProfile, build_profile
 
 DIAGNOSIS_VERSION = 1
 FINDING_IDS: tuple[str, ...] = (
+    "feature_mismatch",
     "task_mismatch",
     "camera_swap",
     "start_pose",
@@ -94,6 +96,7 @@ class _Context:
     checkpoint: CheckpointInfo | None
     epochs: float | None
     views: Mapping[str, Sequence[scene.SceneView]] | None
+    cameras: Sequence[str] | None  # the recording's camera keys; None: unknown
     assignment: dict[str, str] = field(default_factory=dict)  # deployment feed -> the training role it shows
     found: set[str] = field(default_factory=set)
 
@@ -106,9 +109,12 @@ def diagnose(
     checkpoint: CheckpointInfo | None = None,
     epochs: float | None = None,
     views: Mapping[str, Sequence[scene.SceneView]] | None = None,
+    cameras: Sequence[str] | None = None,
 ) -> Diagnosis:
-    """Run every rule; `training` is the training set's metrics (None: rules that need its frames are skipped)."""
-    context = _Context(profile, deployment, training, checkpoint, epochs, views)
+    """Run every rule; `training` is the training set's metrics (None: rules that need its frames are skipped);
+    `cameras`: the recording's camera keys (default: the names in `views`; neither: cameras are not compared)."""
+    cameras = cameras if cameras is not None else list(views) if views is not None else None
+    context = _Context(profile, deployment, training, checkpoint, epochs, views, cameras)
     findings, checked, skipped = [], [], []
     for finding_id, check in _CHECKS:
         if finding_id in _SUPPRESSED_BY_UNITS and "unit_mismatch" in context.found:
@@ -160,7 +166,9 @@ def diagnose_paths(
     reference = Reference.of_profile(profile)
     training_metrics = dataset_metrics(profile.dataset_dir, reference) if Path(profile.dataset_dir).is_dir() else None
     deployment_metrics = dataset_metrics(deployment, reference)
-    views = camera_views(open_dataset(deployment)) if with_frames else None
+    recording = open_dataset(deployment)
+    views = camera_views(recording) if with_frames else None
+    cameras = [key for key, feature in recording.features.items() if feature.get("dtype") in ("video", "image")]
     lengths = training_metrics.episode_lengths if training_metrics is not None else None
     return diagnose(
         profile,
@@ -169,6 +177,7 @@ def diagnose_paths(
         checkpoint=checkpoint,
         epochs=epochs.trained_epochs(profile, checkpoint, lengths),
         views=views,
+        cameras=cameras,
     )
 
 
@@ -194,6 +203,19 @@ def _unit_mismatch(c: _Context) -> Finding:
     if c.training is None:
         raise CannotJudge("needs the training dataset's frames (its folder is not on this machine)")
     return units.judge_recorded_units(c.training, c.deployment)
+
+
+def _feature_mismatch(c: _Context) -> Finding:
+    if c.checkpoint is None:
+        raise CannotJudge("no policy checkpoint given")
+    recording = check_features(
+        c.checkpoint,
+        "recording",
+        state_size=len(c.deployment.state_names),
+        action_size=len(c.deployment.action_names),
+        cameras=c.cameras,
+    )
+    return features.judge_features(c.profile, c.checkpoint, recording)
 
 
 def _fps_mismatch(c: _Context) -> Finding:
@@ -269,11 +291,12 @@ def _action_jumps(c: _Context) -> Finding:
 
 
 def _overfitting(c: _Context) -> Finding:
-    return epochs.judge_epochs(c.checkpoint, c.epochs)
+    return epochs.judge_epochs(c.profile, c.checkpoint, c.epochs)
 
 
 _CHECKS: tuple[tuple[str, Callable[[_Context], Finding]], ...] = (
     ("unit_mismatch", _unit_mismatch),
+    ("feature_mismatch", _feature_mismatch),
     ("fps_mismatch", _fps_mismatch),
     ("task_mismatch", _task_mismatch),
     ("camera_swap", _camera_swap),

@@ -17,11 +17,13 @@ from core.deploy.live_views import judge_live_views
 from core.errors import PreflightError
 from core.policy.camera_slots import CameraSlots, check_rename_map, propose_camera_slots
 from core.policy.checkpoint import CheckpointInfo
+from core.policy.feature_check import FeatureCheck, check_features
 from core.policy.inference_settings import InferenceSettings, plan_inference
 from core.policy.task_check import check_task
 from core.policy.vlm_backbone import backbone_status
 from core.rules import epochs as epochs_rule
-from core.rules.finding import Evidence, Finding, finding_or_not_checked
+from core.rules.features import judge_features
+from core.rules.finding import CannotJudge, Evidence, Finding, finding_or_not_checked
 from core.rules.fps import judge_fps
 from core.rules.start_pose import StartPoseVerdict, judge_station_start
 from core.rules.task import judge_task
@@ -117,6 +119,11 @@ def run_preflight(
         details["camera_swap"] = live.roles
     findings = [
         finding_or_not_checked("task_mismatch", "Task sentence", lambda: judge_task(task_check, checkpoint)),
+        finding_or_not_checked(
+            "feature_mismatch",
+            "Policy features",
+            lambda: judge_features(profile, checkpoint, _station(checkpoint, state)),
+        ),
         live.camera_swap,
         live.visual_shift,
         start,
@@ -127,13 +134,23 @@ def run_preflight(
         finding_or_not_checked(
             "overfitting",
             "Training length",
-            lambda: epochs_rule.judge_epochs(checkpoint, epochs_rule.trained_epochs(profile, checkpoint)),
+            lambda: epochs_rule.judge_epochs(profile, checkpoint, epochs_rule.trained_epochs(profile, checkpoint)),
         ),
     ]
     backbone = _backbone(checkpoint)
     if backbone is not None:
         findings.append(backbone)
     return Preflight(tuple(findings), details, slots, plan, verdict)
+
+
+def _station(checkpoint: CheckpointInfo, state: StationState) -> FeatureCheck:
+    """The station's side of `feature_mismatch`: one state value and one action per motor, its cameras."""
+    if not state.follower_pos:
+        raise CannotJudge("the station has not reported its joints yet")
+    joints = len(state.follower_pos)
+    return check_features(
+        checkpoint, "station", state_size=joints, action_size=joints, cameras=list(state.camera_mapping)
+    )
 
 
 def _slots(slots: CameraSlots) -> Finding:

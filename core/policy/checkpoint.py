@@ -87,6 +87,14 @@ class CheckpointInfo:
     load_vlm_weights: bool = False  # SmolVLA: the backbone's own weights are loaded too (before the checkpoint's)
     language: LanguageInput | None = None  # None: the policy does not read the task sentence
 
+    def feature_size(self, key: str) -> int | None:
+        """The size of an input or output feature in config.json (`observation.state`, `action`); None when absent."""
+        for group in ("input_features", "output_features"):
+            shape = ((self.config.get(group) or {}).get(key) or {}).get("shape")
+            if isinstance(shape, (list, tuple)) and shape and isinstance(shape[0], int):
+                return shape[0]
+        return None
+
 
 def find_pretrained_model(path: str | Path) -> Path:
     """The `pretrained_model/` folder behind any of the folders lerobot-train writes."""

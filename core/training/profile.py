@@ -27,6 +27,7 @@ import numpy as np
 from core import codec
 from core.errors import DatasetError
 from core.policy.checkpoint import CheckpointInfo, read_checkpoint
+from core.policy.feature_check import FeatureCheck, check_features
 from core.so101 import GRIPPER, motor_of
 from core.training import frame_stats
 from core.training.appearance import AppearanceSignature, signature_of
@@ -103,6 +104,11 @@ class TrainingDatasetMatch:
     status: str  # "same", "same_name" (path not on this machine, folder name agrees), "different" or "unknown"
     detail: str
 
+    @property
+    def trained_on_this(self) -> bool:
+        """The profiled dataset is the one the checkpoint was trained on: its frames count the epochs."""
+        return self.status in ("same", "same_name")
+
 
 @dataclass(frozen=True)
 class TrainingProfile:
@@ -126,6 +132,7 @@ class TrainingProfile:
     dataset_match: TrainingDatasetMatch | None = None
     warnings: tuple[str, ...] = ()
     version: int = PROFILE_VERSION
+    feature_check: FeatureCheck | None = None  # the checkpoint's state, action and camera keys against this dataset
 
     def camera(self, key_or_name: str) -> CameraProfile:
         for camera in self.cameras:
@@ -206,7 +213,7 @@ def build_profile(
     action_jumps = _SECOND_CORE.submit(frame_stats.pooled_jump_stats, action, episode_index, action_names)
     tasks = _SECOND_CORE.submit(_task_counts, dataset, columns["task_index"])
 
-    training_frames, epochs, match, warnings = _training_facts(dataset, checkpoint)
+    training_frames, epochs, match, feature_check, warnings = _training_facts(dataset, checkpoint)
     return TrainingProfile(
         name=profile_name(dataset.root),
         dataset_dir=str(dataset.root),
@@ -233,6 +240,7 @@ def build_profile(
         training_frames=training_frames,
         epochs=epochs,
         dataset_match=match,
+        feature_check=feature_check,
         warnings=(*dataset.notes, *warnings),
     )
 
@@ -320,12 +328,37 @@ def _arm_peaks(values: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
 
 def _training_facts(
     dataset: DatasetFiles, checkpoint: CheckpointInfo | None
-) -> tuple[int | None, float | None, TrainingDatasetMatch | None, tuple[str, ...]]:
-    """Frames trained on, epochs, whether train_config names this dataset, and warnings to show."""
-    if checkpoint is None or checkpoint.training is None:
-        return None, None, None, ()
-    training = checkpoint.training
+) -> tuple[int | None, float | None, TrainingDatasetMatch | None, FeatureCheck | None, tuple[str, ...]]:
+    """Frames trained on and epochs (only when this is the dataset the checkpoint was trained on), whether train_config
+    names this dataset, the checkpoint's features against it, and warnings to show."""
+    if checkpoint is None:
+        return None, None, None, None, ()
+    cameras = [key for key, feature in dataset.features.items() if feature.get("dtype") in ("video", "image")]
+    features = check_features(
+        checkpoint,
+        "training dataset",
+        state_size=len(dataset.feature_names(STATE)),
+        action_size=len(dataset.feature_names(ACTION)),
+        cameras=cameras,
+        rename_map=checkpoint.rename_map,
+    )
     warnings = []
+    if not features.matches:
+        warnings.append(
+            f"feature_mismatch: the policy expects {features.describe()}. It cannot run on data like this: profile "
+            "the dataset it was trained on, or deploy a checkpoint trained on this one."
+        )
+    training = checkpoint.training
+    if training is None:
+        return None, None, None, features, tuple(warnings)
+    match = training_dataset_match(dataset.root, training.dataset_repo_id, training.dataset_root)
+    if not match.trained_on_this or not features.matches:
+        why = match.detail if not match.trained_on_this else "This dataset lacks the policy's features."
+        warnings.append(
+            f"{why} Epochs are not computed: only the frames of the dataset the checkpoint was trained on count; "
+            "profile that dataset."
+        )
+        return None, None, match, features, tuple(warnings)
     table = dataset.episode_table
     lengths = dict(zip(table.index.tolist(), table.length.tolist()))
     if training.dataset_episodes is None:
@@ -335,18 +368,13 @@ def _training_facts(
         if absent:
             warnings.append(f"train_config.json lists episodes this dataset does not have: {absent[:10]}.")
         frames = sum(lengths.get(e, 0) for e in training.dataset_episodes)
-    match = _dataset_match(dataset.root, training.dataset_repo_id, training.dataset_root)
-    if match.status == "different":
-        warnings.append(
-            f"{match.detail} Epochs are computed from this dataset's frames and are wrong if the datasets differ: "
-            "profile the dataset the checkpoint was trained on."
-        )
     epochs = training.epochs(frames) if frames else None
-    return frames, epochs, match, tuple(warnings)
+    return frames, epochs, match, features, tuple(warnings)
 
 
-def _dataset_match(dataset_root: Path, repo_id: str | None, root: str | None) -> TrainingDatasetMatch:
+def training_dataset_match(dataset_root: Path, repo_id: str | None, root: str | None) -> TrainingDatasetMatch:
     """Compare train_config's dataset with this folder: by path when it exists here, else by folder name."""
+    dataset_root = Path(dataset_root).resolve()
     named = Path(root).expanduser() if root else _lerobot_home() / repo_id if repo_id else None
     if named is None:
         return TrainingDatasetMatch("unknown", "train_config.json names no dataset.")

@@ -98,6 +98,7 @@ def _checkpoint_lines(profile: TrainingProfile) -> list[str]:
         f"{checkpoint.n_action_steps}{_chunk_seconds(checkpoint, profile.fps)}",
         f"- image keys: {', '.join(checkpoint.image_keys) or 'none'}",
         f"- rename_map in its processors: {rename}",
+        *_feature_lines(profile),
         *_smolvla_lines(checkpoint),
     ]
     training = checkpoint.training
@@ -110,12 +111,23 @@ def _checkpoint_lines(profile: TrainingProfile) -> list[str]:
     )
     processes = f" x {training.num_processes} processes" if training.num_processes != 1 else ""
     epochs = f"{profile.epochs:.1f} epochs" if profile.epochs is not None else "epochs unknown"
-    lines.append(
-        f"- trained {at_step} x batch {training.batch_size}{processes} over {profile.training_frames} frames = {epochs}"
-    )
+    frames = f" over {profile.training_frames} frames" if profile.training_frames is not None else ""
+    lines.append(f"- trained {at_step} x batch {training.batch_size}{processes}{frames} = {epochs}")
     if profile.dataset_match is not None:
         lines.append(f"- training dataset: {profile.dataset_match.status}: {profile.dataset_match.detail}")
     return lines
+
+
+def _feature_lines(profile: TrainingProfile) -> list[str]:
+    check = profile.feature_check
+    if check is None:
+        return []
+    if check.matches:
+        return [
+            f"- features: observation.state {check.expected_state_size}, action {check.expected_action_size}: "
+            "this dataset has them and feeds every image key"
+        ]
+    return [f"- features: MISMATCH (feature_mismatch): the policy expects {check.describe()}"]
 
 
 def _chunk_seconds(checkpoint: CheckpointInfo, fps: float) -> str:

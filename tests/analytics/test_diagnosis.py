@@ -96,7 +96,7 @@ def test_evidence_names_the_numbers(run_diagnosis, fault_dirs: dict[str, Path], 
 
     units = run_diagnosis(fault_dirs["unit_mismatch"])
     assert units.findings[0].evidence.numbers["degrees_side"] == "training"
-    assert {skip.id for skip in units.skipped} == {"start_pose", "action_jumps", "overfitting"}
+    assert {skip.id for skip in units.skipped} == {"start_pose", "action_jumps", "overfitting", "feature_mismatch"}
 
 
 def test_findings_round_trip_through_json(run_diagnosis, fault_dirs: dict[str, Path]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -14,12 +15,18 @@ from core.policy.checkpoint import read_checkpoint
 from core.rules.epochs import trained_epochs
 from core.so101 import MOTOR_NAMES
 from core.station.state import LoopStats, StationState
+from core.training.dataset_files import open_dataset
 from core.training.profile import TrainingProfile
 from tests.analytics.conftest import HOME, TASK
 
 
 def station_state(
-    profile: TrainingProfile, *, fps: float = 30, use_degrees: bool = True, offset_deg: float = 0.0
+    profile: TrainingProfile,
+    *,
+    fps: float = 30,
+    use_degrees: bool = True,
+    offset_deg: float = 0.0,
+    cameras: Sequence[str] = ("front", "wrist"),
 ) -> StationState:
     """A station snapshot at the training start pose (plus `offset_deg` on elbow_flex), as the station publishes it."""
     follower = dict(zip(MOTOR_NAMES, map(float, HOME)))
@@ -33,7 +40,7 @@ def station_state(
         leader_pos=None,
         last_sent=None,
         cameras=(),
-        camera_mapping={},
+        camera_mapping={name: str(index) for index, name in enumerate(cameras)},
         loop=LoopStats(33.3, 33.3, 34.0, 35.0, 100, 0),
         fps=fps,
         use_degrees=use_degrees,
@@ -60,6 +67,7 @@ def diagnosis(
         training=training,
         checkpoint=info,
         epochs=trained_epochs(profile, info, training.episode_lengths),
+        cameras=open_dataset(deployment).video_keys,
     )
 
 
@@ -102,6 +110,21 @@ def test_epochs_are_judged_alike(request, profile, clean_dir, training_dir, chec
     after = diagnosis(profile, clean_dir, checkpoint, training_dir)
     assert before.severity == severity_in(after, "overfitting") == expected
     assert before.evidence.numbers["epochs"] == pytest.approx(after.policy["epochs"], abs=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("checkpoint_name", "expected"),
+    [("sane_checkpoint", "ok"), ("renamed_checkpoint", "ok"), ("foreign_checkpoint", "critical")],
+)
+def test_policy_features_are_judged_alike(request, profile, clean_dir, training_dir, checkpoint_name, expected):
+    """The station and the recording both have front and wrist and 6 joints, like the training set."""
+    checkpoint = request.getfixturevalue(checkpoint_name)
+    before = gate(profile, checkpoint, station_state(profile)).finding("feature_mismatch")
+    after = diagnosis(profile, clean_dir, checkpoint, training_dir)
+    assert before.severity == severity_in(after, "feature_mismatch") == expected
+    if expected != "ok":
+        found = next(finding for finding in after.findings if finding.id == "feature_mismatch")
+        assert before.evidence.numbers["training_dataset"] == found.evidence.numbers["training_dataset"]
 
 
 def test_other_joint_units_are_critical_on_both_sides(profile, fault_dirs, sane_checkpoint, training_dir):

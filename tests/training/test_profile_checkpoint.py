@@ -42,7 +42,7 @@ def test_training_on_an_episode_subset_counts_only_those_frames(dataset_dir: Pat
     assert profile.epochs == pytest.approx(50 * 4 / (LENGTHS[0] + LENGTHS[2]))
 
 
-def test_a_checkpoint_trained_on_another_dataset_is_flagged_not_refused(
+def test_a_checkpoint_trained_on_another_dataset_is_flagged_not_refused_and_gets_no_epochs_from_this_one(
     dataset_dir: Path, checkpoint_dir: Path, tmp_path: Path
 ) -> None:
     other = tmp_path / "other_dataset"
@@ -56,8 +56,8 @@ def test_a_checkpoint_trained_on_another_dataset_is_flagged_not_refused(
     profile = build_profile(dataset_dir, pretrained, reference_frames=False)
     assert profile.dataset_match is not None and profile.dataset_match.status == "different"
     assert str(other) in profile.dataset_match.detail
-    assert profile.epochs == pytest.approx(STEPS * BATCH_SIZE / sum(LENGTHS))  # still shown, with a warning
-    assert any("profile the dataset the checkpoint was trained on" in warning for warning in profile.warnings)
+    assert (profile.epochs, profile.training_frames) == (None, None)  # this dataset's frames do not count
+    assert any(str(other) in warning and "Epochs are not computed" in warning for warning in profile.warnings)
 
 
 def test_a_training_path_from_another_machine_matches_by_folder_name(

@@ -5,9 +5,10 @@ references' own self-similarity by more than APPEARANCE_DROP means another scene
 new background), and a median brightness beyond the brightest reference x BRIGHTNESS_FACTOR (or below
 the darkest / BRIGHTNESS_FACTOR) means other lighting. Critical when the scene matches no training
 view at all (similarity under camera_roles.UNRECOGNISED_BELOW). The reference frames are taken at the start
-pose, so appearance is compared only on views taken there (a wrist camera sees another picture when the arm
-is elsewhere: that is the start pose's finding, not this one); brightness is compared on every view. The
-same rule judges the live feeds (Cameras page, Deploy gate) and the recorded first frames (diagnosis).
+pose, so appearance and brightness are compared only on views taken there (a wrist camera sees another
+picture, and other light, when the arm is elsewhere: that is the start pose's finding, not this one); a
+camera with no such view is not compared. The same rule judges the live feeds (Cameras page, Deploy gate)
+and the recorded first frames (diagnosis).
 Reasoning: docs/diagnosis.md.
 """
 
@@ -103,9 +104,9 @@ def judge_scene(
             else None
         )
         train_light = [luminance(frame.image()) for frame in refs]
-        deployed_light = statistics.median(view.luminance for view in views[feed])
-        darker = deployed_light < min(train_light) / BRIGHTNESS_FACTOR
-        brighter = deployed_light > max(train_light) * BRIGHTNESS_FACTOR
+        deployed_light = statistics.median(view.luminance for view in at_start) if at_start else None
+        darker = deployed_light is not None and deployed_light < min(train_light) / BRIGHTNESS_FACTOR
+        brighter = deployed_light is not None and deployed_light > max(train_light) * BRIGHTNESS_FACTOR
         looks_other = deployed is not None and self_similarity - deployed > APPEARANCE_DROP
         per_camera[role] = {
             "training_self_similarity": round(self_similarity, 4),
@@ -113,7 +114,7 @@ def judge_scene(
             "views_at_start_pose": len(at_start),
             "views": len(views[feed]),
             "training_brightness": [round(min(train_light), 1), round(max(train_light), 1)],
-            "deployment_brightness": round(deployed_light, 1),
+            "deployment_brightness": None if deployed_light is None else round(deployed_light, 1),
         }
         what = []
         if looks_other:
@@ -128,16 +129,11 @@ def judge_scene(
     numbers = {"cameras": per_camera, "shifted": [role for role, _, _ in shifted]}
     if not shifted:
         sentence = "; ".join(
-            (
-                f"{role}: similarity {n['deployment_similarity']:.2f} (training's own "
-                f"{n['training_self_similarity']:.2f}), "
-                if n["deployment_similarity"] is not None
-                else f"{role}: appearance not compared (the arm is away from the start pose), "
-            )
-            + (
-                f"brightness {n['deployment_brightness']:.0f} (training "
-                f"{n['training_brightness'][0]:.0f}-{n['training_brightness'][1]:.0f})"
-            )
+            f"{role}: similarity {n['deployment_similarity']:.2f} (training's own "
+            f"{n['training_self_similarity']:.2f}), brightness {n['deployment_brightness']:.0f} (training "
+            f"{n['training_brightness'][0]:.0f}-{n['training_brightness'][1]:.0f})"
+            if n["deployment_similarity"] is not None
+            else f"{role}: not compared (every view was taken away from the start pose, the start pose's finding)"
             for role, n in per_camera.items()
         )
         return Finding(FINDING_ID, "ok", "The scene looks like training", Evidence(sentence + ".", numbers))

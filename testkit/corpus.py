@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -158,7 +158,8 @@ _KILLED_RECORDER = textwrap.dedent(
     from testkit.builders import camera_image, so101_features
 
     dataset = LeRobotDataset.create(
-        "local/rollout_corpus", 30, so101_features(), root={root!r}, robot_type="so_follower", video_backend="pyav"
+        "local/rollout_corpus", 30, so101_features(), root={root!r}, robot_type="so_follower", video_backend="pyav",
+        streaming_encoding={streaming!r},
     )
     if {sealed!r}:
         seal_each_episode(dataset)
@@ -176,10 +177,13 @@ _KILLED_RECORDER = textwrap.dedent(
 )
 
 
-def write_killed_recording(root: Path, saved_episodes: int, *, sealed: bool) -> Path:
+def write_killed_recording(root: Path, saved_episodes: int, *, sealed: bool, streaming: bool = True) -> Path:
     """A recording whose process died during episode `saved_episodes`: as the station leaves it (`sealed`, each
-    saved episode's files closed at once) or as plain lerobot leaves it (footers only in `finalize()`)."""
-    script = _KILLED_RECORDER.format(repo=str(ROOT), root=str(root), sealed=sealed, saved=saved_episodes)
+    saved episode's files closed at once; `streaming` video encoding, as the station records) or as plain lerobot
+    leaves it (footers only in `finalize()`, PNG frames until each save)."""
+    script = _KILLED_RECORDER.format(
+        repo=str(ROOT), root=str(root), sealed=sealed, saved=saved_episodes, streaming=streaming
+    )
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 9, result.stderr[-2000:]
@@ -266,3 +270,55 @@ def _stats(values: np.ndarray) -> dict[str, list]:
 
 def _jsonl(path: Path, lines: Sequence[dict]) -> None:
     path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+
+
+SO101_MOTORS = ("shoulder_pan", "shoulder_lift", "elbow_flex", "wrist_flex", "wrist_roll", "gripper")
+SEVEN_STATE = (*(f"joint_{i}.pos" for i in range(1, 7)), "gripper.pos")
+SIX_ACTION = (*(f"target_{i}" for i in range(1, 6)), "gripper_target")
+
+
+def seven_state_six_action_episodes() -> list[EpisodeData]:
+    """Three episodes of an arm whose state has 7 values and whose action has 6, under other names."""
+    episodes = []
+    for e in range(3):
+        t = np.arange(15, dtype=np.float64)[:, None]
+        state = np.hstack([10.0 * e + t * np.arange(1, 7), np.where(t < 5, 2.0, 60.0)])
+        action = np.hstack([10.0 * e + t * np.arange(1, 6) + 1, np.where(t < 4, 0.0, 60.0)])
+        episodes.append(EpisodeData("Grab the brain", state, action))
+    return episodes
+
+
+def readable_shapes(base: Path, episodes: Sequence[EpisodeData]) -> dict[str, Callable[[Path], Path]]:
+    """Every shape Preflight reads, by name -> a builder of it at a root; `base` is a v3.0 dataset of `episodes`
+    written by lerobot 0.6.1 (SO-101 names, two cameras)."""
+    from testkit.builders import write_dataset
+
+    so101 = [f"{motor}.pos" for motor in SO101_MOTORS]
+    return {
+        "v3.0 as lerobot 0.6.1 writes it": lambda root: copy_of(base, root),
+        "tasks as an unnamed pandas index (lerobot <= 0.4)": lambda root: tasks_as_unnamed_index(copy_of(base, root)),
+        "videos declared but absent": lambda root: without_videos(copy_of(base, root)),
+        "videos as Git LFS pointers": lambda root: as_lfs_pointers(copy_of(base, root), "videos"),
+        "names as one nested list": lambda root: with_names(copy_of(base, root), "nested"),
+        "names as {axes: [...]}": lambda root: with_names(copy_of(base, root), "axes"),
+        "names as {motors: [...]}": lambda root: with_names(copy_of(base, root), "motors"),
+        "no names": lambda root: with_names(copy_of(base, root), "none"),
+        "info.json totals of a larger dataset": lambda root: with_declared_totals(copy_of(base, root), 105, 4000),
+        "cameras stored as images": lambda root: write_custom_dataset(
+            root, episodes, state_names=so101, action_names=so101, camera_dtype="image"
+        ),
+        "state of 7, action of 6, other names": lambda root: write_custom_dataset(
+            root,
+            seven_state_six_action_episodes(),
+            state_names=SEVEN_STATE,
+            action_names=SIX_ACTION,
+            robot_type="koch_follower",
+        ),
+        "no cameras": lambda root: write_dataset(root, episodes, cameras=()),
+        "a station recording killed mid-episode": lambda root: write_killed_recording(
+            root, saved_episodes=2, sealed=True
+        ),
+        "a PNG-frame recording killed mid-episode": lambda root: write_killed_recording(
+            root, saved_episodes=2, sealed=True, streaming=False
+        ),
+    }

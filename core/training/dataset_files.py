@@ -299,7 +299,7 @@ def open_dataset(path: str | Path, *, check_videos: bool = True, prefetch: Seque
     info = _read_info(root)
     _check_version(root, info)
     _check_pointers(root, (*sorted((root / "meta").rglob("*.parquet")), *sorted((root / "data").rglob("*.parquet"))))
-    interrupted = _interrupted_episode(root)
+    interrupted = _interrupted_episode(root, int(info.get("total_episodes") or 0))
     _check_has_episodes(root, info, interrupted)
     early = _prefetch(root, prefetch)
     table = _read_episodes(root, info)
@@ -344,18 +344,21 @@ def _check_pointers(root: Path, paths: Sequence[Path]) -> None:
         raise DatasetError(f"The dataset at {root} cannot be read yet: {_lfs_advice(root, pointers)}.")
 
 
-def _interrupted_episode(root: Path) -> int | None:
-    """The episode whose frames a recorder left in images/<camera>/episode-NNNNNN without saving it, if any.
+def _interrupted_episode(root: Path, saved: int) -> int | None:
+    """The episode a recorder left unsaved (a station crash, a killed process), if any; `saved`: episodes saved.
 
-    lerobot's writer keeps an episode's camera frames there until `save_episode`: a folder that is
-    still there means the recording stopped mid-episode (a station crash, a killed process).
+    Until `save_episode`, lerobot's writer keeps an episode's camera frames as PNGs in
+    images/<camera>/episode-NNNNNN, or, encoding as it records, in an mp4 inside a temporary
+    folder `tmp*` (tempfile.mkdtemp in the dataset root): either one left there means it stopped mid-episode.
     """
     indices = {
         int(folder.name.removeprefix("episode-"))
         for folder in (root / "images").glob("*/episode-*")
         if folder.is_dir() and folder.name.removeprefix("episode-").isdigit()
     }
-    return max(indices) if indices else None
+    if indices:
+        return max(indices)
+    return saved if any(path.is_dir() for path in root.glob("tmp*")) else None
 
 
 def _check_has_episodes(root: Path, info: Mapping[str, Any], interrupted: int | None) -> None:
@@ -366,9 +369,9 @@ def _check_has_episodes(root: Path, info: Mapping[str, Any], interrupted: int | 
     declared = int(info.get("total_episodes") or 0)
     if interrupted is not None and declared == 0:
         raise DatasetError(
-            f"The recording at {root} stopped during its first episode (episode {interrupted}: its frames are still "
-            "in images/), so no episode was saved and there is nothing to analyse yet. Record again; episodes the "
-            "station saves before a crash stay readable."
+            f"The recording at {root} stopped during its first episode (episode {interrupted}), so no episode was "
+            "saved and there is nothing to analyse yet. Record again; episodes the station saves before a crash stay "
+            "readable."
         )
     if declared == 0:
         raise DatasetError(
@@ -428,7 +431,7 @@ def _interrupted_notes(interrupted: int | None, table: EpisodeTable) -> list[str
     if interrupted is None or interrupted in set(table.index.tolist()):
         return []
     return [
-        f"Episode {interrupted} was interrupted (its frames were never saved, they are still in images/): the "
+        f"Episode {interrupted} was interrupted (the recording stopped before saving it): the "
         f"{len(table)} episodes saved before it are read and analysed."
     ]
 

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from core.training.profile import TrainingProfile, build_profile
+from testkit import corpus
 from testkit.builders import EpisodeData, write_act_checkpoint, write_dataset
 
 MAIN_TASK = "Grasp a brain and put it in the bin."
@@ -82,3 +83,19 @@ def checkpoint_dir(train_run_dir: Path) -> Path:
 def profile(dataset_dir: Path, train_run_dir: Path) -> TrainingProfile:
     """The profile of the known dataset with its lerobot-train output folder, reference frames included."""
     return build_profile(dataset_dir, train_run_dir)
+
+
+SHAPES = tuple(corpus.readable_shapes(Path("/"), []).keys())
+
+
+@pytest.fixture(scope="session")
+def corpus_dir(tmp_path_factory, dataset_dir: Path) -> Path:
+    """Every readable dataset shape of testkit/corpus.py, built once: `shape_root(corpus_dir, name)` is one."""
+    root = tmp_path_factory.mktemp("corpus")
+    for index, build in enumerate(corpus.readable_shapes(dataset_dir, known_episodes()).values()):
+        build(root / f"shape_{index}")
+    return root
+
+
+def shape_root(corpus_dir: Path, name: str) -> Path:
+    return corpus_dir / f"shape_{SHAPES.index(name)}"

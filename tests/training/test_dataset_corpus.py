@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from core.analytics.diagnosis import diagnose_paths
@@ -20,71 +18,7 @@ from core.training.conversion import convert_v21
 from core.training.dataset_files import open_dataset
 from core.training.profile import build_profile
 from testkit import corpus
-from testkit.builders import EpisodeData, write_dataset
-from tests.training.conftest import LENGTHS, known_episodes
-
-SEVEN_STATE = (*(f"joint_{i}.pos" for i in range(1, 7)), "gripper.pos")
-SIX_ACTION = (*(f"target_{i}" for i in range(1, 6)), "gripper_target")
-
-
-def _seven_six_episodes() -> list[EpisodeData]:
-    episodes = []
-    for e in range(3):
-        t = np.arange(15, dtype=np.float64)[:, None]
-        state = np.hstack([10.0 * e + t * np.arange(1, 7), np.where(t < 5, 2.0, 60.0)])
-        action = np.hstack([10.0 * e + t * np.arange(1, 6) + 1, np.where(t < 4, 0.0, 60.0)])
-        episodes.append(EpisodeData("Grab the brain", state, action))
-    return episodes
-
-
-def _readable_shapes(base: Path) -> dict[str, Callable[[Path], Path]]:
-    """Shape name -> builder of that shape at a given root."""
-    return {
-        "v3.0 as lerobot 0.6.1 writes it": lambda root: corpus.copy_of(base, root),
-        "tasks as an unnamed pandas index (lerobot <= 0.4)": lambda root: corpus.tasks_as_unnamed_index(
-            corpus.copy_of(base, root)
-        ),
-        "videos declared but absent": lambda root: corpus.without_videos(corpus.copy_of(base, root)),
-        "videos as Git LFS pointers": lambda root: corpus.as_lfs_pointers(corpus.copy_of(base, root), "videos"),
-        "names as one nested list": lambda root: corpus.with_names(corpus.copy_of(base, root), "nested"),
-        "names as {axes: [...]}": lambda root: corpus.with_names(corpus.copy_of(base, root), "axes"),
-        "names as {motors: [...]}": lambda root: corpus.with_names(corpus.copy_of(base, root), "motors"),
-        "no names": lambda root: corpus.with_names(corpus.copy_of(base, root), "none"),
-        "info.json totals of a larger dataset": lambda root: corpus.with_declared_totals(
-            corpus.copy_of(base, root), 105, 4000
-        ),
-        "cameras stored as images": lambda root: corpus.write_custom_dataset(
-            root,
-            known_episodes(),
-            state_names=[f"{m}.pos" for m in _SO101],
-            action_names=[f"{m}.pos" for m in _SO101],
-            camera_dtype="image",
-        ),
-        "state of 7, action of 6, other names": lambda root: corpus.write_custom_dataset(
-            root, _seven_six_episodes(), state_names=SEVEN_STATE, action_names=SIX_ACTION, robot_type="koch_follower"
-        ),
-        "no cameras": lambda root: write_dataset(root, known_episodes(), cameras=()),
-        "a station recording killed mid-episode": lambda root: corpus.write_killed_recording(
-            root, saved_episodes=2, sealed=True
-        ),
-    }
-
-
-_SO101 = ("shoulder_pan", "shoulder_lift", "elbow_flex", "wrist_flex", "wrist_roll", "gripper")
-SHAPES = tuple(_readable_shapes(Path("/")).keys())
-
-
-@pytest.fixture(scope="module")
-def corpus_dir(tmp_path_factory, dataset_dir: Path) -> Path:
-    root = tmp_path_factory.mktemp("corpus")
-    for index, (name, build) in enumerate(_readable_shapes(dataset_dir).items()):
-        build(root / f"shape_{index}")
-        (root / f"shape_{index}.name").write_text(name)
-    return root
-
-
-def shape_root(corpus_dir: Path, name: str) -> Path:
-    return corpus_dir / f"shape_{SHAPES.index(name)}"
+from tests.training.conftest import LENGTHS, SHAPES, known_episodes, shape_root
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -156,10 +90,13 @@ def test_a_dataset_without_cameras_says_so(corpus_dir: Path) -> None:
     assert reasons["visual_shift"] == "the training dataset has no cameras"
 
 
-def test_a_station_recording_killed_mid_episode_reads_its_saved_episodes(corpus_dir: Path) -> None:
+@pytest.mark.parametrize(
+    "shape", ["a station recording killed mid-episode", "a PNG-frame recording killed mid-episode"]
+)
+def test_a_recording_killed_mid_episode_reads_its_saved_episodes(corpus_dir: Path, shape: str) -> None:
     from lerobot.datasets.lerobot_dataset import LeRobotDataset
 
-    root = shape_root(corpus_dir, "a station recording killed mid-episode")
+    root = shape_root(corpus_dir, shape)
     dataset = open_dataset(root)
     assert (dataset.total_episodes, dataset.interrupted_episode) == (2, 2)
     assert any("Episode 2 was interrupted" in note for note in dataset.notes)

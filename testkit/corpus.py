@@ -288,6 +288,20 @@ def seven_state_six_action_episodes() -> list[EpisodeData]:
     return episodes
 
 
+def scaled(
+    episodes: Sequence[EpisodeData], arm_scale: float, extra_joints: int = 0, gripper_scale: float = 1.0
+) -> list[EpisodeData]:
+    """The same motions in other units: arm joints times `arm_scale`, the gripper (last) times `gripper_scale`,
+    with `extra_joints` more arm joints (copies of the first ones) for arms of more than five."""
+
+    def convert(values: np.ndarray) -> np.ndarray:
+        values = np.asarray(values, dtype=np.float64)
+        arm = values[:, :-1] * arm_scale
+        return np.hstack([arm, arm[:, :extra_joints], values[:, -1:] * gripper_scale])
+
+    return [EpisodeData(e.task, convert(e.state), convert(e.action)) for e in episodes]
+
+
 def readable_shapes(base: Path, episodes: Sequence[EpisodeData]) -> dict[str, Callable[[Path], Path]]:
     """Every shape Preflight reads, by name -> a builder of it at a root; `base` is a v3.0 dataset of `episodes`
     written by lerobot 0.6.1 (SO-101 names, two cameras)."""
@@ -315,6 +329,32 @@ def readable_shapes(base: Path, episodes: Sequence[EpisodeData]) -> dict[str, Ca
             robot_type="koch_follower",
         ),
         "no cameras": lambda root: write_dataset(root, episodes, cameras=()),
+        "radians, names ending _rad": lambda root: write_custom_dataset(
+            root,
+            scaled(episodes, np.pi / 180),
+            state_names=[*(f"{m}_rad" for m in SO101_MOTORS[:-1]), "gripper.pos"],
+            action_names=[*(f"{m}_rad" for m in SO101_MOTORS[:-1]), "gripper.pos"],
+            robot_type="unknown",
+        ),
+        "radians, no names": lambda root: with_names(
+            write_custom_dataset(
+                root, scaled(episodes, np.pi / 180, gripper_scale=np.pi / 180), state_names=so101, action_names=so101
+            ),
+            "none",
+        ),
+        "SO-100 in -100..100 range units (lerobot <= 0.4.3)": lambda root: write_custom_dataset(
+            root, scaled(episodes, 0.7), state_names=so101, action_names=so101, robot_type="so100_follower"
+        ),
+        "Koch arm in degrees": lambda root: write_custom_dataset(
+            root, episodes, state_names=so101, action_names=so101, robot_type="koch_follower"
+        ),
+        "7-DOF arm in radians": lambda root: write_custom_dataset(
+            root,
+            scaled(episodes, np.pi / 180, extra_joints=2),
+            state_names=[*(f"joint_{i}" for i in range(1, 8)), "gripper"],
+            action_names=[*(f"joint_{i}" for i in range(1, 8)), "gripper"],
+            robot_type="franka",
+        ),
         "a station recording killed mid-episode": lambda root: write_killed_recording(
             root, saved_episodes=2, sealed=True
         ),

@@ -149,3 +149,21 @@ def test_a_v21_dataset_converts_offline_into_a_readable_copy(tmp_path: Path, cap
     assert diagnose_paths(copy, copy).findings == ()
     with pytest.raises(DatasetError, match="already exists"):
         convert_v21(source)
+
+
+@pytest.mark.parametrize(
+    ("shape", "units", "source"),
+    [
+        ("v3.0 as lerobot 0.6.1 writes it", "degrees", "values"),
+        ("radians, names ending _rad", "radians", "names"),
+        ("radians, no names", "radians", "values"),
+        ("7-DOF arm in radians", "radians", "values"),
+        ("Koch arm in degrees", "degrees", "values"),
+        ("SO-100 in -100..100 range units (lerobot <= 0.4.3)", "ambiguous", "values"),
+    ],
+)
+def test_joint_units_are_detected_for_other_arms(corpus_dir: Path, shape: str, units: str, source: str) -> None:
+    joint_units = build_profile(shape_root(corpus_dir, shape), reference_frames=False).joint_units
+    assert (joint_units.units, joint_units.source) == (units, source), joint_units.reason
+    if shape.startswith("SO-100"):
+        assert "so100_follower" in joint_units.reason  # the robot type is named as the hint it is

@@ -182,7 +182,8 @@ with automatic:
 with st.expander("Tolerances"):
     st.caption(
         f"Default per joint: the larger of {TOLERANCE_SIGMAS:.0f} × the training spread (std of the episodes' first "
-        f"states) and a floor of {ARM_TOLERANCE_FLOOR:.0f}° for arm joints, {GRIPPER_TOLERANCE_FLOOR:.0f} for the "
+        f"states) and a floor of {profile.joint_units.format(ARM_TOLERANCE_FLOOR * profile.joint_units.per_degree)} "
+        f"for arm joints, {GRIPPER_TOLERANCE_FLOOR:.0f} for the "
         "gripper. Changes are saved for this training data and used by the Deploy page too."
     )
     defaults = {target.motor: target.tolerance for target in station_targets(profile)}

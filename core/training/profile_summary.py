@@ -46,7 +46,7 @@ def format_profile(profile: TrainingProfile) -> str:
         "",
         _table(
             ["joint", "mean", "std", "min", "max"],
-            [[j.joint, _num(j.mean), _num(j.std), _num(j.min), _num(j.max)] for j in profile.start_pose],
+            [[j.joint, *(_joint(profile, v) for v in (j.mean, j.std, j.min, j.max))] for j in profile.start_pose],
         ),
         "",
         "## Gripper",
@@ -57,7 +57,7 @@ def format_profile(profile: TrainingProfile) -> str:
         "",
         _table(
             ["joint", "p50", "p95", "max"],
-            [[j.joint, _num(j.p50), _num(j.p95), _num(j.max)] for j in profile.action_jumps],
+            [[j.joint, *(_joint(profile, v) for v in (j.p50, j.p95, j.max))] for j in profile.action_jumps],
         ),
         "",
         "## Joint units",
@@ -170,6 +170,11 @@ def _smolvla_lines(checkpoint: CheckpointInfo) -> list[str]:
 
 def _num(value: float) -> str:
     return f"{value:.2f}"
+
+
+def _joint(profile: TrainingProfile, value: float) -> str:
+    """A joint value at the precision of the profile's units (radians need three decimals, not two)."""
+    return f"{value:.4f}" if profile.joint_units.units == "radians" else _num(value)
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

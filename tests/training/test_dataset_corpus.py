@@ -167,3 +167,14 @@ def test_joint_units_are_detected_for_other_arms(corpus_dir: Path, shape: str, u
     assert (joint_units.units, joint_units.source) == (units, source), joint_units.reason
     if shape.startswith("SO-100"):
         assert "so100_follower" in joint_units.reason  # the robot type is named as the hint it is
+
+
+def test_a_radians_profile_prints_its_jumps_at_radian_precision(corpus_dir: Path) -> None:
+    from core.training.profile_summary import format_profile
+
+    summary = format_profile(
+        build_profile(shape_root(corpus_dir, "radians, names ending _rad"), reference_frames=False)
+    )
+    jumps = summary.split("## Action jumps")[1]
+    row = next(line for line in jumps.splitlines() if "shoulder_pan_rad" in line)
+    assert "0.0175" in row  # one degree a frame, not "0.00"

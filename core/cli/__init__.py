@@ -22,6 +22,7 @@ COMMANDS: tuple[str, ...] = (
     "profile",
     "registry",
     "station",
+    "trust-checkpoint",
 )
 
 

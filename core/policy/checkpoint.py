@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import CheckpointError
+from core.policy.processor_safety import check_step_names
 
 CONFIG_FILE = "config.json"
 PREPROCESSOR_FILE = "policy_preprocessor.json"
@@ -130,6 +131,7 @@ def read_checkpoint(path: str | Path) -> CheckpointInfo:
             "processor pipelines, and lerobot 0.6.1 cannot run it. Migrate it offline:\n  "
             f"{MIGRATE_COMMAND.format(path=folder)}"
         )
+    check_step_names(folder)  # before anything reads a step: a checkpoint must not name code outside lerobot
     preprocessor = _read_json(folder / PREPROCESSOR_FILE)
     train_config = _read_json(folder / TRAIN_CONFIG_FILE) if (folder / TRAIN_CONFIG_FILE).is_file() else None
     return CheckpointInfo(

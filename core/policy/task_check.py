@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from core.errors import CheckpointError
 from core.policy.checkpoint import PREPROCESSOR_FILE, TOKENIZER_STEP_NAMES, CheckpointInfo
+from core.policy.processor_safety import verify_processors
 
 VISIBLE = {" ": "␣", "\n": "⏎", "\t": "⇥", "\r": "␍"}
 DIFF_UNITS = re.compile(r"\w+|\s|[^\w\s]")
@@ -210,6 +211,7 @@ def _language_pipeline(path: str, mtime: float) -> _LanguagePipeline:
     takes a while)."""
     from lerobot.processor import ComplementaryDataProcessorStep, ProcessorStepRegistry, TokenizerProcessorStep
 
+    verify_processors(Path(path))
     steps = json.loads((Path(path) / PREPROCESSOR_FILE).read_text()).get("steps", [])
     text_steps: list[Any] = []
     for step in steps:

@@ -13,6 +13,7 @@ from pathlib import Path
 from core.errors import CheckpointError
 from core.policy.checkpoint import find_pretrained_model, read_checkpoint
 from core.policy.inference_settings import apply_policy_overrides, inference_config, plan_inference
+from core.policy.processor_safety import verify_processors
 from core.policy.vlm_backbone import require_backbone
 from core.station.config import StationConfig
 from core.station.run_settings import RunSettings
@@ -42,6 +43,7 @@ def rollout_config(settings: RunSettings, station: StationConfig, robot_config, 
 
     policy_dir = find_pretrained_model(settings.policy_dir)
     info = read_checkpoint(policy_dir)
+    verify_processors(policy_dir, workspace)  # before lerobot builds the pipelines: no step outside lerobot runs
     require_backbone(info)
     plan = plan_inference(
         info,

@@ -8,18 +8,24 @@ live run panel is pushed the same way, as server-sent events (app/run_panel.py).
 
 import html
 import json
+from collections import Counter
+from collections.abc import Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio
 import streamlit as st
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, StreamingResponse
 from starlette.routing import Route
+from streamlit import config
 
 import core  # noqa: F401  (environment defaults)
+from app.access import AccessMiddleware, policy_from_config, token_url
 from app.emergency_stop import HEADER, HEADER_VALUE
 from app.run_panel import INTERVAL_S, as_event
+from core.access_token import AccessError
 from core.errors import StationError
 from core.station import launcher
 from core.workspace import Workspace
@@ -27,18 +33,47 @@ from core.workspace import Workspace
 BOUNDARY = b"preflightframe"
 
 
+MAX_FPS = 60.0  # a feed is never asked for more frames a second than cameras give
+MAX_STREAMS_PER_STATION = 12  # live feeds of one station, every browser together (each costs about a third of a core)
+MAX_STREAMS_PER_CLIENT = 6  # live feeds one client address may hold (browsers open about 6 connections per host)
+_streams: Counter[str] = Counter()  # "station:<name>" and "client:<address>" -> open feeds
+
+
+def _stream_fps(request: Request) -> float | None:
+    """The `fps` query parameter within 1..MAX_FPS (None: the camera's own rate); ValueError otherwise."""
+    if "fps" not in request.query_params:
+        return None
+    fps = float(request.query_params["fps"])
+    if not 1.0 <= fps <= MAX_FPS:  # also refuses nan
+        raise ValueError(fps)
+    return fps
+
+
 async def camera_stream(request: Request):
     station, camera = request.path_params["station"], request.path_params["camera"]
     try:
-        interval_s = 1 / float(request.query_params["fps"]) if "fps" in request.query_params else 0.0
-    except (ValueError, ZeroDivisionError):
-        return PlainTextResponse("fps must be a positive number of frames per second", status_code=400)
-    client = await anyio.to_thread.run_sync(launcher.connect, station, Workspace.default())
-    if client is None:
-        return PlainTextResponse(f"station '{station}' is not running", status_code=404)
+        fps = _stream_fps(request)
+    except ValueError:
+        return PlainTextResponse(f"fps must be a number of frames per second from 1 to {MAX_FPS:.0f}", status_code=400)
+    interval_s = 1 / fps if fps else 0.0
+    keys = (f"station:{station}", f"client:{request.client.host if request.client else ''}")
+    if _streams[keys[0]] >= MAX_STREAMS_PER_STATION or _streams[keys[1]] >= MAX_STREAMS_PER_CLIENT:
+        return PlainTextResponse(
+            f"Too many live feeds open (at most {MAX_STREAMS_PER_STATION} per station, {MAX_STREAMS_PER_CLIENT} per "
+            "browser): close other tabs showing cameras.",
+            status_code=429,
+        )
+    _streams.update(keys)  # held from here: the checks above and this count run without an await between them
     try:
+        client = await anyio.to_thread.run_sync(launcher.connect, station, Workspace.default())
+        if client is None:
+            raise LookupError
         stream = await anyio.to_thread.run_sync(client.open_stream, camera)
+    except LookupError:
+        _streams.subtract(keys)
+        return PlainTextResponse(f"station '{station}' is not running", status_code=404)
     except StationError as error:
+        _streams.subtract(keys)
         return PlainTextResponse(str(error), status_code=503)
 
     async def parts():
@@ -54,14 +89,29 @@ async def camera_stream(request: Request):
                 yield header + frame.jpeg + b"\r\n"
         except StationError:
             return
-        finally:
-            stream.close()
 
-    return StreamingResponse(
+    return _CountedStream(
+        keys,
+        stream.close,
         parts(),
         media_type=f"multipart/x-mixed-replace; boundary={BOUNDARY.decode()}",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
+
+
+class _CountedStream(StreamingResponse):
+    """A feed that gives its place under the caps back however it ends (even before its first frame)."""
+
+    def __init__(self, keys: tuple[str, ...], close: Callable[[], None], *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.keys, self.close = keys, close
+
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.close()
+            _streams.subtract(self.keys)
 
 
 async def run_panel_events(request: Request):
@@ -110,8 +160,17 @@ async def lifespan(app):
     await anyio.to_thread.run_sync(launcher.stop_children)
 
 
+try:
+    ACCESS = policy_from_config(Workspace.default())  # refuses to serve beyond loopback without a token
+except AccessError as error:
+    raise SystemExit(f"error: {error}") from None
+config.set_option("server.allowedHosts", sorted(ACCESS.hosts))  # Streamlit's own WebSocket check: the same names
+if ACCESS.token is not None:
+    print(f"Preflight: open {token_url(ACCESS, int(st.get_option('server.port')))} once per browser", flush=True)
+
 app = st.App(
     str(Path(__file__).resolve().with_name("main.py")),
+    middleware=[Middleware(AccessMiddleware, policy=ACCESS)],
     routes=[
         Route("/stream/{station}/{camera}", camera_stream),
         Route("/run-panel/{station}", run_panel_events),

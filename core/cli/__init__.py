@@ -14,6 +14,7 @@ import sys
 from core.errors import PreflightError
 
 COMMANDS: tuple[str, ...] = (
+    "app-token",
     "convert",
     "demo",
     "diagnose",

@@ -177,6 +177,11 @@ class SimLab:
         self._light_diffuse = self.model.light_diffuse[self._lights].copy()
         self._headlight = (self.model.vis.headlight.ambient.copy(), self.model.vis.headlight.diffuse.copy())
         self._brain_rest_z = scene.BRAIN_HALF_SIZE_M[2]
+        self._servo_gains = (
+            self.model.actuator_gainprm[self._arm_ctrl, 0].copy(),
+            self.model.actuator_biasprm[self._arm_ctrl, 1:3].copy(),
+        )
+        self.torque_enabled = True
 
         self._lock = threading.Condition(threading.RLock())
         self._targets_rad = np.zeros(len(MOTOR_NAMES))
@@ -292,6 +297,21 @@ class SimLab:
                 if motor in targets:
                     self._targets_rad[index] = units[motor].to_radians(units[motor].clip(float(targets[motor])))
             self._targets_dirty = True
+
+    def set_torque(self, enabled: bool) -> None:
+        """Servo torque on or off, as a Feetech bus's torque enable: off, the servos push no more and gravity
+        takes the arm. Applied before the call returns."""
+        self.submit(lambda lab: lab._set_torque_now(enabled))
+
+    def _set_torque_now(self, enabled: bool) -> None:
+        gain, bias = self._servo_gains
+        self.model.actuator_gainprm[self._arm_ctrl, 0] = gain if enabled else 0.0
+        self.model.actuator_biasprm[self._arm_ctrl, 1:3] = bias if enabled else 0.0
+        if enabled and not self.torque_enabled:  # a servo enabled again holds where it is, as a real one does
+            with self._lock:
+                self._targets_rad[:] = self.data.qpos[self._arm_qpos]
+                self._targets_dirty = True
+        self.torque_enabled = enabled
 
     def joints(self) -> dict[str, float]:
         """Present joint positions in lerobot units (degrees, gripper 0..100), latest published."""

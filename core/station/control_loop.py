@@ -50,6 +50,10 @@ class ControlLoop:
         if self._thread is not None:
             self._thread.join(timeout=timeout_s)
 
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive() and not self._stop.is_set()
+
     def run_in_loop(self, action: Callable[[], object], timeout_s: float = 10.0):
         """Run `action` on the loop thread between two ticks and return its result (at once without a loop)."""
         if self._thread is None or not self._thread.is_alive():

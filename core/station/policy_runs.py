@@ -29,6 +29,7 @@ from core.training.recording_setup import RecordingSetup, write_recording_setup
 
 log = logging.getLogger(__name__)
 TRACE_LENGTH = 300  # 10 s at 30 Hz of gripper and jump telemetry for the live page
+INTERRUPTED = "interrupted"  # how an aborted episode's reason starts when the station stopped or died during it
 
 
 class PolicyRuns:
@@ -43,6 +44,7 @@ class PolicyRuns:
         self._events: dict[str, bool] = {"exit_early": False, "rerecord_episode": False, "stop_recording": False}
         self._discard = False
         self._estop_pressed = False  # during the episode in progress
+        self._stopping = ""  # why the station is stopping, while it ends the run
         self._lock = threading.Lock()
         self._trace_action: deque[float] = deque(maxlen=TRACE_LENGTH)
         self._trace_state: deque[float] = deque(maxlen=TRACE_LENGTH)
@@ -115,10 +117,12 @@ class PolicyRuns:
         self._events["exit_early"] = True
         self._estop_pressed = True
 
-    def close(self, timeout_s: float = 60.0) -> None:
-        """End the run (the station is stopping): the episode in progress is saved and the recording finalised."""
+    def close(self, reason: str = "stop command", timeout_s: float = 60.0) -> None:
+        """End the run (the station is stopping): the episode in progress is saved, marked interrupted with
+        `reason`, and the recording finalised."""
         if self._thread is None or not self._thread.is_alive():
             return
+        self._stopping = reason
         self.end_run()
         self._shutdown.set()
         self._thread.join(timeout=timeout_s)
@@ -406,6 +410,8 @@ def _station_episodes(base):
                         self._engine.pause()
                     if self.runs._estop_pressed and status == "recorded":
                         status, reason = "aborted", "emergency stop"
+                    if self.runs._stopping and status == "recorded":
+                        status, reason = "aborted", f"{INTERRUPTED}: the station stopped ({self.runs._stopping})"
                     self.runs.episode_ended(dataset, settings, episode_index, follower_at_start, status, reason)
 
         def _log_telemetry(self, obs_processed, action_dict, runtime_ctx) -> None:

@@ -52,6 +52,20 @@ class StationTimings:
 
 
 @dataclass(frozen=True)
+class ArmRelease:
+    """How a stopping station left the follower (written into `exit.json`)."""
+
+    reason: str  # why the station stopped: "stop command", "SIGTERM", "SIGINT", "parent gone"...
+    rest_pose: dict[str, float] | None  # where it was to park; None: none configured
+    reached_rest: bool  # every joint within REST_TOLERANCE of the rest pose when the station let go
+    max_error: float | None  # largest |position - rest| over the joints, joint units; None without a rest pose
+    torque: str  # "released" (at rest, as configured) or "held" (kept on: never, e-stop, or not at rest)
+    position: dict[str, float]  # motor -> where the arm was when it was disconnected
+    last_sent: dict[str, float] | None  # motor -> the last command before the disconnect
+    message: str  # what the operator reads
+
+
+@dataclass(frozen=True)
 class StationEvent:
     at: float  # unix time
     kind: str  # "estop", "camera_mapping", "mode", "error", ...

@@ -14,18 +14,20 @@ from typing import Protocol
 
 from core.errors import StationError
 from core.so101 import motor_of
-from core.start_pose.move_home import DEFAULT_MAX_SPEED_DEG_S
+from core.start_pose.move_home import DEFAULT_MAX_SPEED_DEG_S, SETTLE_TIMEOUT_S, MoveHome, plan_move_home
 from core.station import devices
 from core.station.camera_feed import CameraFeeds, EncodedFrame
 from core.station.commands import Command
 from core.station.config import StationConfig
 from core.station.control_loop import ControlLoop
 from core.station.safety import LATCHED, GuardedArm, UnsafeActionError
-from core.station.state import Mode, StationEvent, StationState, StationTimings
+from core.station.state import ArmRelease, Mode, StationEvent, StationState, StationTimings
 from core.workspace import Workspace
 
 log = logging.getLogger(__name__)
 EVENT_WINDOW = 20
+REST_TOLERANCE = 2.0  # joint units: the arm counts as at its rest pose (torque may be released)
+PARK_MARGIN_S = 5.0  # beyond the planned move and its settling, before parking is given up
 
 
 class Motion(Protocol):
@@ -125,18 +127,86 @@ class Station:
         if not self._state_ready.wait(timeout=10):
             raise StationError(f"Station '{self.config.name}' connected but produced no state within 10 s.")
 
-    def stop(self) -> None:
-        """End any policy run (its recording is saved), stop the loop holding the arm, disconnect everything."""
-        self.runs.close()
-        self._motion = None
+    def stop(self, reason: str = "stop command") -> ArmRelease:
+        """Stop the station the one safe way, whatever asked (the stop command, a signal, the app gone): end any
+        policy run (the episode in progress is saved), move the arm to its rest pose at the rest speed limit, and
+        only then disconnect; torque is released only at the rest pose and only if `torque_release` allows."""
+        self.runs.close(reason)
+        self._park()
         self.loop.stop()
-        for device in (self.leader, self.arm.robot):
+        release = self._release(reason)
+        log.warning("station stopping (%s): %s", reason, release.message)
+        robot = self.arm.robot
+        if hasattr(robot.config, "disable_torque_on_disconnect"):  # SO101FollowerConfig and the simulated arm
+            robot.config.disable_torque_on_disconnect = release.torque == "released"
+        for device in (self.leader, robot):
             if device is not None and device.is_connected:
                 try:
                     device.disconnect()
                 except Exception:  # noqa: BLE001 - keep disconnecting the rest
                     log.exception("disconnect failed")
         self._mode = "stopped"
+        return release
+
+    def rest_pose(self) -> dict[str, float] | None:
+        """Where the arm parks before the station lets go: the config's, else the simulated lab's home pose."""
+        if self.config.rest_pose:
+            return dict(self.config.rest_pose)
+        if self.config.is_sim:
+            from core.sim.lab import SIM_HOME_POSE
+
+            return dict(SIM_HOME_POSE)
+        return None
+
+    def _park(self) -> None:
+        """Drive the arm to the rest pose through the loop and the safety gate; return when it is there or it
+        cannot get there (emergency stop latched, the station in error, no rest pose, the time is up)."""
+        rest = self.rest_pose()
+        if rest is None or self.arm.estopped or self._mode == "error" or not self.loop.running:
+            self._motion = None
+            return
+        motion = MoveHome(rest, self.config.fps, self.config.rest_speed_deg_s)
+        plan = plan_move_home(dict(self.arm.follower_pos), rest, motion.max_speed_deg_s, motion.gripper_speed)
+        self._motion, self._mode = motion, "move_home"
+        self.note("mode", "moving to the rest pose before stopping")
+        deadline = time.monotonic() + plan.duration_s + SETTLE_TIMEOUT_S + PARK_MARGIN_S
+        while self._motion is motion and self.loop.running and time.monotonic() < deadline:
+            time.sleep(0.05)  # the loop drives the motion; this thread only waits for it to end
+        self._motion = None
+        if self._mode == "move_home":
+            self._mode = "idle"
+        if self._mode != "error" and self.loop.running and not self.arm.estopped:
+            try:  # a settled move may end a hair short of its target: the last command is the rest pose itself
+                self.loop.run_in_loop(lambda: self.arm.send(rest))
+            except Exception as error:  # noqa: BLE001 - reported by the release: not at rest, torque held
+                log.error("the last command to the rest pose failed: %s", error)
+
+    def _release(self, reason: str) -> ArmRelease:
+        rest = self.rest_pose()
+        position = dict(self.arm.follower_pos)
+        error = max((abs(position[m] - rest[m]) for m in rest if m in position), default=None) if rest else None
+        at_rest = error is not None and error <= REST_TOLERANCE
+        release = self.config.torque_release == "at_rest" and at_rest and not self.arm.estopped
+        if release:
+            message = "The arm is at its rest pose; torque released."
+        elif self.config.torque_release == "never":
+            message = "The arm holds under torque (torque_release: never)."
+        elif rest is None:
+            message = "No rest pose is configured: the arm holds under torque where it is."
+        elif self.arm.estopped:
+            message = "Emergency stop latched: the arm holds under torque where it is."
+        else:
+            message = f"The arm did not reach its rest pose ({error:.1f} off): it holds under torque where it is."
+        return ArmRelease(
+            reason=reason,
+            rest_pose=rest,
+            reached_rest=at_rest,
+            max_error=None if error is None else round(error, 2),
+            torque="released" if release else "held",
+            position=position,
+            last_sent=None if self.arm.last_sent is None else dict(self.arm.last_sent),
+            message=message,
+        )
 
     # -- commands (any thread) ----------------------------------------------------------------
     def state(self) -> StationState:

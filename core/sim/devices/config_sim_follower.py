@@ -24,12 +24,14 @@ class SimFollowerConfig(RobotConfig):
     """Fields mirror `SO101FollowerConfig` where they mean the same (`max_relative_target`, `cameras`).
 
     `clock`: "realtime" (the lab's thread runs physics at wall-clock rate, like a real arm) or
-    "lockstep" (the caller advances time with `SimLab.advance`).
+    "lockstep" (the caller advances time with `SimLab.advance`). `disable_torque_on_disconnect`: as on the real
+    arm, `disconnect` switches the servos off and gravity takes the arm.
     """
 
     lab_id: str = "default"
     clock: str = "realtime"
     max_relative_target: float | dict[str, float] | None = None
+    disable_torque_on_disconnect: bool = True  # as SO101FollowerConfig: the arm goes limp when disconnected
     cameras: dict[str, CameraConfig] = field(default_factory=default_cameras)
 
     def __post_init__(self) -> None:

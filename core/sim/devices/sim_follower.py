@@ -58,6 +58,7 @@ class SimFollower(Robot):
         """Attach to the lab (starting its thread in realtime mode) and connect the cameras."""
         lab = get_lab(self.config.lab_id, self.config.clock)
         lab.acquire()
+        lab.set_torque(True)
         self._lab = lab
         try:
             for camera in self.cameras.values():
@@ -104,7 +105,10 @@ class SimFollower(Robot):
 
     @check_if_not_connected
     def disconnect(self) -> None:
-        """Detach from the lab; the arm holds its last goal (the world keeps running for other devices)."""
+        """Detach from the lab, switching the servos off first if `disable_torque_on_disconnect` (lerobot's
+        SO-101 does the same); with torque kept the arm holds its last goal. The world keeps running."""
         self.disconnect_cameras()
         lab, self._lab = self._lab, None
+        if self.config.disable_torque_on_disconnect:
+            lab.set_torque(False)
         lab.release()

@@ -10,6 +10,7 @@ import streamlit as st
 from core.deploy.gate import Preflight, gate_status
 from core.policy.task_check import TaskCheck
 from core.registry import Registry
+from core.text import markdown_literal
 
 STATUS_ICONS = {"pass": ":material/check_circle:", "warn": ":material/warning:", "fail": ":material/cancel:"}
 OUTCOMES = {"success": "Success", "failure": "Failure", "untagged": "Leave untagged (decided)"}
@@ -31,7 +32,7 @@ def checklist(preflight: Preflight) -> None:
 def task_detail(check: TaskCheck) -> None:
     """The character-level difference, and the tokens side by side when the policy reads the task."""
     st.markdown(
-        f"Difference from the closest training sentence: `{check.diff_text}`  \n"
+        f"Difference from the closest training sentence: {markdown_literal(check.diff_text)}  \n"
         "(`[-…-]` is in training only, `{+…+}` only in yours; `␣` a space, `⏎` a newline)"
     )
     view = check.model_view

@@ -8,11 +8,25 @@ lerobot's own caches.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.errors import PreflightError
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 WORKSPACE_ENV = "PREFLIGHT_WORKSPACE"
+NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")  # station and dataset names: they become folder names
+
+
+def checked_name(name: str, what: str, error: type[PreflightError] = PreflightError) -> str:
+    """`name` when it is 1-64 letters, digits, `_` or `-`; otherwise `error` saying so (no path can escape)."""
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+        raise error(
+            f"{what.capitalize()} name {name!r} is not allowed: use 1 to 64 letters, digits, '_' or '-' (it becomes "
+            "a folder name in the workspace)."
+        )
+    return name
 
 
 class _Below:

@@ -26,9 +26,12 @@ def run(args: argparse.Namespace) -> int:
 
     workspace = (Workspace(args.workspace.resolve()) if args.workspace else Workspace.default()).ensure()
     if args.action == "run":
+        from core.registry import MaskPasswords
         from core.station.server import serve
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(MaskPasswords())  # no database password reaches station.log
         return serve(args.name, workspace, parent_pid=args.parent_pid)
     if args.action == "create-demo":
         path = demo_station_config(args.name).save(workspace)

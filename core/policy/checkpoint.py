@@ -17,6 +17,7 @@ build on this without reading the files again.
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,9 +33,7 @@ TRAINING_STEP_FILE = Path("training_state") / "training_step.json"
 RENAME_STEP_NAMES = ("rename_observations_processor", "RenameObservationsProcessorStep")
 TOKENIZER_STEP_NAMES = ("tokenizer_processor", "TokenizerProcessorStep")
 NEWLINE_STEP_NAMES = ("smolvla_new_line_processor", "NewLineTaskProcessorStep")
-MIGRATE_COMMAND = (
-    "python -m lerobot.processor.migrate_policy_normalization --pretrained-path {path} --output-dir {path}_migrated"
-)
+MIGRATE_COMMAND = "python -m lerobot.processor.migrate_policy_normalization --pretrained-path {path} --output-dir {out}"
 
 
 @dataclass(frozen=True)
@@ -129,7 +128,7 @@ def read_checkpoint(path: str | Path) -> CheckpointInfo:
         raise CheckpointError(
             f"{folder} has no {PREPROCESSOR_FILE}: it was saved by an older lerobot, before policies carried their "
             "processor pipelines, and lerobot 0.6.1 cannot run it. Migrate it offline:\n  "
-            f"{MIGRATE_COMMAND.format(path=folder)}"
+            f"{MIGRATE_COMMAND.format(path=shlex.quote(str(folder)), out=shlex.quote(f'{folder}_migrated'))}"
         )
     check_step_names(folder)  # before anything reads a step: a checkpoint must not name code outside lerobot
     preprocessor = _read_json(folder / PREPROCESSOR_FILE)

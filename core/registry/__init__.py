@@ -6,7 +6,13 @@ several stations and the app writing at once. See docs/registry.md.
 May import: the loose modules only; every other package may import it.
 """
 
-from core.registry.database import DATABASE_URL_ENV, SCHEMA_VERSION, default_database_url
+from core.registry.database import (
+    DATABASE_URL_ENV,
+    SCHEMA_VERSION,
+    MaskPasswords,
+    default_database_url,
+    mask_passwords,
+)
 from core.registry.records import (
     EPISODE_STATUSES,
     INFERENCE_MODES,
@@ -36,5 +42,7 @@ __all__ = [
     "RunRecord",
     "Tag",
     "default_database_url",
+    "mask_passwords",
+    "MaskPasswords",
     "weights_sha256",
 ]

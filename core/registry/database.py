@@ -9,7 +9,9 @@ while a writer works.
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Callable
@@ -111,6 +113,26 @@ SCHEMA_VERSION = len(MIGRATIONS)
 T = TypeVar("T")
 
 
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s'\"]*:)[^@/\s'\"]*@")
+_QUERY_SECRET = re.compile(r"(?i)(?P<head>[?&;](?:password|passwd|pwd|secret|token)=)[^&;\s'\"]*")
+
+
+def mask_passwords(text: str) -> str:
+    """`text` with the password of every URL in it (`scheme://user:PASSWORD@host`, `?password=`) shown as ***."""
+    return _QUERY_SECRET.sub(r"\g<head>***", _URL_PASSWORD.sub(r"\g<head>***@", text))
+
+
+class MaskPasswords(logging.Filter):
+    """A logging filter: the record's message, formatted, with its passwords masked (`mask_passwords`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_passwords(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
 def default_database_url() -> str:
     """$PREFLIGHT_DATABASE_URL, else the registry file in the workspace."""
     return os.environ.get(DATABASE_URL_ENV) or SQLITE_PREFIX + str(Workspace.default().registry_path)
@@ -122,12 +144,14 @@ def path_of_url(url: str) -> Path:
     scheme = url.split("://", 1)[0] if "://" in url else url
     if scheme != "sqlite":
         raise RegistryError(
-            f"Registry database URL {url!r} is not supported: only SQLite URLs are ({forms}), "
+            f"Registry database URL {mask_passwords(url)!r} is not supported: only SQLite URLs are ({forms}), "
             f"not {scheme!r}. {SHARING_ADVICE}"
         )
     path = url.removeprefix(SQLITE_PREFIX)
     if not url.startswith(SQLITE_PREFIX) or not path or path == ":memory:" or "?" in path:
-        raise RegistryError(f"Registry database URL {url!r} names no file: use {forms}, without query parameters.")
+        raise RegistryError(
+            f"Registry database URL {mask_passwords(url)!r} names no file: use {forms}, without query parameters."
+        )
     return Path(path).expanduser().resolve()
 
 

@@ -36,6 +36,7 @@ from core.registry.records import (
     check_score,
 )
 from core.registry.weights import weights_sha256
+from core.text import csv_cell
 
 T = TypeVar("T")
 
@@ -287,7 +288,9 @@ def _csv_cell(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, dict):
-        return _dumps(value)
+        return csv_cell(_dumps(value))
+    if isinstance(value, str):
+        return csv_cell(value)  # a task or note from data never runs as a spreadsheet formula
     return value
 
 

@@ -1,0 +1,53 @@
+"""Passwords masked in messages and log lines; strings from data inert in markdown and CSV."""
+
+from __future__ import annotations
+
+import logging
+
+import markdown_it
+import pytest
+
+from core.errors import RegistryError
+from core.registry import MaskPasswords, Registry, mask_passwords
+from core.registry.store import _csv_cell
+from core.text import csv_cell, markdown_literal
+
+PASSWORD = "s3cr3t-pa55"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"postgresql://preflight:{PASSWORD}@db.lab:5432/registry",
+        f"mysql+pymysql://lab:{PASSWORD}@10.0.0.2/reg",
+        f"sqlite:///reg.sqlite?password={PASSWORD}",
+    ],
+)
+def test_a_database_password_is_masked_in_messages_and_log_lines(url: str, caplog) -> None:
+    with pytest.raises(RegistryError) as refused:
+        Registry.open(url)
+    assert PASSWORD not in str(refused.value) and "***" in str(refused.value)
+    logger = logging.getLogger("tests.security.masking")
+    handler = logging.StreamHandler()
+    caplog.handler.addFilter(MaskPasswords())
+    logger.addHandler(handler)
+    try:
+        logger.error("the registry failed: %s", url)
+    finally:
+        logger.removeHandler(handler)
+    assert PASSWORD not in caplog.text and "***" in caplog.text
+    assert mask_passwords("sqlite:////tmp/registry.sqlite") == "sqlite:////tmp/registry.sqlite"
+
+
+def test_dataset_strings_render_as_text_in_markdown() -> None:
+    task = "![x](http://evil.example/p.png) [click](http://evil.example) <img src=x> :red[alarm] | col\nnext"
+    literal = markdown_literal(task)
+    assert "\n" not in literal and "\\:red\\[" in literal  # Streamlit's colour directive is escaped too
+    rendered = markdown_it.MarkdownIt("commonmark").render(literal)
+    assert "<img" not in rendered and "<a " not in rendered and "http://evil.example" in rendered
+
+
+def test_csv_cells_that_look_like_formulas_are_neutralised() -> None:
+    for formula in ('=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"):
+        assert csv_cell(formula).startswith("'") and _csv_cell(formula) == "'" + formula
+    assert _csv_cell("Grab the brain") == "Grab the brain" and _csv_cell(-2.5) == -2.5

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import shutil
 import threading
 import time
 from collections import deque
@@ -18,7 +19,9 @@ from pathlib import Path
 from core.errors import PreflightError, StationError
 from core.so101 import GRIPPER, motor_of
 from core.station.commands import Command
+from core.station.config import station_dir
 from core.station.config_station_robot import StationRobotConfig
+from core.station.journal import EpisodeJournal, JournalHeader, episode_saved, read_journal, recover_journal
 from core.station.real_time import POLICY_NICE, favoured
 from core.station.run_settings import RunSettings
 from core.station.safety import UnsafeActionError
@@ -53,7 +56,16 @@ class PolicyRuns:
         self._last_jump: dict[str, float] = {}
         self._episode_started = 0.0
         self._frames = 0
+        self._journal: EpisodeJournal | None = None
         expose(station)
+
+    @property
+    def journal_root(self) -> Path:
+        return station_dir(self.station.workspace, self.station.config.name) / "journal"
+
+    def recover_interrupted(self) -> list[str]:
+        """The episodes a crash of this station interrupted, recovered (see `recover_interrupted`)."""
+        return recover_interrupted(self.journal_root)
 
     def handlers(self) -> dict[Command, Callable]:
         return {
@@ -246,12 +258,29 @@ class PolicyRuns:
         follower = self.station.state().follower_pos
         self.station.begin_rollout()
         self._episode_started = time.monotonic()
+        status = self._status
+        self._journal = EpisodeJournal(
+            self.journal_root / f"run{status.run_id}-episode{episode_index}",
+            JournalHeader(
+                status.run_id,
+                status.dataset_root,
+                episode_index,
+                self.station.config.fps,
+                status.settings.task,
+                time.time(),
+            ),
+        )
         self._set(
             replace(
                 self._status, phase="episode", message=f"Episode {episode_index} running.", episode_index=episode_index
             )
         )
         return follower
+
+    def journal_frame(self, frame: dict) -> None:
+        """A frame the recording just took: into the crash journal of the episode."""
+        if self._journal is not None:
+            self._journal.append(frame)
 
     def record_frame(self, action: dict[str, float], observation: dict) -> None:
         """Telemetry for the live page: the gripper trace and the action jumps of the policy."""
@@ -301,6 +330,9 @@ class PolicyRuns:
                 start_pose_deltas_deg=deltas,
             )
             registry_id = record.id
+        if self._journal is not None:  # saved and registered: the crash copy is no longer needed
+            self._journal.close(remove=True)
+            self._journal = None
         outcome = EpisodeOutcome(
             episode_index,
             registry_id,
@@ -332,6 +364,54 @@ class PolicyRuns:
     def _set(self, status: RunStatus) -> None:
         with self._lock:
             self._status = status
+
+
+def recover_interrupted(journal_root: Path) -> list[str]:
+    """Episodes a crash interrupted (their journals are left behind), each added to its run's dataset up to its
+    last flushed second and registered as interrupted; one that cannot be is registered with its length and the
+    reason, and its journal kept. Returns what happened, one line per episode."""
+    from core.registry import Registry
+
+    done = []
+    for folder in sorted(journal_root.glob("run*-episode*")):
+        if not folder.is_dir() or folder.suffix == ".unrecovered":
+            continue
+        frames, header = 0, None
+        try:
+            journaled = read_journal(folder)
+            header, frames = journaled.header, len(journaled.frames)
+            if episode_saved(journaled.header):  # the crash came after its save, before the journal was removed
+                shutil.rmtree(folder)
+                continue
+            index = recover_journal(journaled)
+            reason = (
+                f"{INTERRUPTED}: the station died mid-episode; {frames} frames recovered up to the last flushed second"
+            )
+        except Exception as error:  # noqa: BLE001 - a disk full, a broken folder: registered, journal kept
+            log.exception("recovering %s failed", folder)
+            index = None if header is None else header.episode_index
+            kept = folder.with_name(folder.name + ".unrecovered")
+            folder.rename(kept)
+            reason = (
+                f"{INTERRUPTED}: the station died mid-episode and its {frames} journaled frames could not be "
+                f"recovered ({type(error).__name__}: {error}); the journal is kept in {kept}"
+            )
+        if header is None or index is None:
+            done.append(reason)
+            continue
+        Registry.open().record_episode(
+            header.run_id,
+            header.dataset_root,
+            index,
+            length_frames=frames,
+            started_at=datetime.fromtimestamp(header.started_at, tz=UTC),
+            status="aborted",
+            abort_reason=reason,
+        )
+        if folder.exists():
+            shutil.rmtree(folder)
+        done.append(f"Episode {index} of {Path(header.dataset_root).name}: {reason}")
+    return done
 
 
 def inference_threads() -> int:
@@ -382,6 +462,13 @@ def _station_episodes(base):
             cfg = ctx.runtime.cfg
             dataset = ctx.data.dataset
             seal_each_episode(dataset)
+            add_frame = dataset.add_frame
+
+            def journaled_add_frame(frame: dict) -> None:
+                add_frame(frame)
+                self.runs.journal_frame(frame)
+
+            dataset.add_frame = journaled_add_frame
             settings: RunSettings = self.runs._status.settings
             with VideoEncodingManager(dataset):
                 while self.runs.next_request() == "episode":

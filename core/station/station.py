@@ -126,6 +126,11 @@ class Station:
         self.loop.start()
         if not self._state_ready.wait(timeout=10):
             raise StationError(f"Station '{self.config.name}' connected but produced no state within 10 s.")
+        threading.Thread(target=self._recover, name="recover-episodes", daemon=True).start()
+
+    def _recover(self) -> None:
+        for line in self.runs.recover_interrupted():
+            self.note("recovered", line)
 
     def stop(self, reason: str = "stop command") -> ArmRelease:
         """Stop the station the one safe way, whatever asked (the stop command, a signal, the app gone): end any

@@ -8,14 +8,17 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from core.sim.lab import SIM_HOME_POSE
 from core.station import launcher
 from core.station.client import StationClient
+from core.station.run_settings import RunSettings
 from core.station.server import exit_path
-from core.workspace import Workspace
+from core.workspace import WORKSPACE_ENV, Workspace
 from testkit.waiting import wait_for
 
 # A pose well away from the simulated lab's rest (home) pose, inside every joint's range.
@@ -69,3 +72,38 @@ def station_pid(workspace: Workspace, name: str = "demo") -> int:
 
 def kill(pid: int, sig: signal.Signals) -> None:
     os.kill(pid, sig)
+
+
+@pytest.fixture(scope="module")
+def demo_workspace(tmp_path_factory: pytest.TempPathFactory, demo_assets) -> Iterator[Workspace]:
+    """A workspace with the demo dataset and ACT checkpoint, the registry the station and this test share."""
+    workspace = Workspace(Path(tmp_path_factory.mktemp("faults")) / "workspace").ensure()
+    workspace.demo_dir.symlink_to(demo_assets.dataset_root.parent, target_is_directory=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(WORKSPACE_ENV, str(workspace.root))
+        yield workspace
+
+
+def run_settings(checkpoint: Path, **changes) -> RunSettings:
+    fields = {
+        "task": "Grab the brain",
+        "episode_time_s": 20.0,
+        "start_pose": dict(SIM_HOME_POSE),
+        "training_dataset": str(Workspace.default().demo_dataset),
+        **changes,
+    }
+    return RunSettings(policy_dir=str(checkpoint), **fields)
+
+
+def run_phase(client: StationClient, *phases: str, timeout_s: float = 180.0):
+    return wait_for(lambda: (status := client.run_status()).phase in phases and status, timeout_s, f"run {phases}")
+
+
+def start_episode(client: StationClient, settings: RunSettings, min_frames: int) -> None:
+    """Open a run, start an episode and wait until it has recorded `min_frames` frames."""
+    client.start_run(settings)
+    ready = run_phase(client, "ready", "failed")
+    assert ready.phase == "ready", ready.message
+    wait_for(lambda: client.state().mode == "idle", 60, "the station idle")
+    client.start_episode()
+    wait_for(lambda: client.run_status().frames >= min_frames, 180, f"{min_frames} frames recorded")

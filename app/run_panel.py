@@ -92,14 +92,28 @@ def panel_html(state: StationState, workspace: Workspace) -> str:
     status = f"<p><b>Run {run.run_id or ''}</b> · {html.escape(run.phase)} · {html.escape(run.message)}"
     if run.dataset_root:
         status += f"<br>Recording into <code>{html.escape(run.dataset_root)}</code>"
+    if run.paused:
+        status += f"<br><b>Paused, the arm holds:</b> {html.escape(run.paused)}"
     status += "</p>"
     if not run.episode_running or run.settings is None:
-        return status
+        return status + timing_html(run)
     progress = (
         f'<progress max="1" value="{min(run.elapsed_s / run.settings.episode_time_s, 1.0):.3f}"></progress>'
         f'<div class="caption">{run.elapsed_s:.1f} s · {run.frames} frames</div>'
     )
     return status + progress + telemetry_html(run, state, training_profile(workspace, run.settings.training_profile))
+
+
+def timing_html(run: RunStatus) -> str:
+    """Where the last episode's loop time went: each stage's p50, p99 and max, and the overruns."""
+    timing = run.episodes[-1].timing if run.episodes else None
+    if timing is None:
+        return ""
+    rows = [[stage.stage, stage.p50_ms, stage.p99_ms, stage.max_ms, stage.samples] for stage in timing.stages]
+    return (
+        f'<div class="caption">Episode {timing.episode_index}: loop time per step (target {timing.target_ms} ms, '
+        f"{timing.overruns} overruns)</div>" + _table(["stage", "p50 ms", "p99 ms", "max ms", "steps"], rows)
+    )
 
 
 def telemetry_html(run: RunStatus, state: StationState, profile: TrainingProfile | None) -> str:

@@ -34,11 +34,16 @@ class EncodedFrame:
     jpeg: bytes
 
 
+class StaleFrame(TimeoutError):
+    """A strict feed's newest frame is older than its `max_age_ms`: the episode pauses, it does not end."""
+
+
 class CameraFeed:
     def __init__(self, spec: CameraSpec, camera) -> None:
         self.spec = spec
         self.inner = camera
         self.strict = False
+        self.max_age_ms = STALE_AFTER_MS  # strict: an older frame raises StaleFrame
         self._cond = threading.Condition()
         self._frame: np.ndarray | None = None
         self._timestamp: float | None = None  # perf_counter of the latest capture
@@ -66,8 +71,8 @@ class CameraFeed:
         if frame is not self._frame:  # cameras hand out a new array per captured frame
             self._accept(frame, getattr(self.inner, "latest_timestamp", None) or time.perf_counter())
         age_ms = (time.perf_counter() - self._timestamp) * 1e3
-        if self.strict and age_ms > max_age_ms:
-            raise TimeoutError(f"Camera '{self.spec.name}' ({self.spec.device}) has sent no frame for {age_ms:.0f} ms.")
+        if self.strict and age_ms > min(max_age_ms, self.max_age_ms):
+            raise StaleFrame(f"Camera '{self.spec.name}' ({self.spec.device}) has sent no frame for {age_ms:.0f} ms.")
         return frame
 
     # -- station side ---------------------------------------------------------------------------
@@ -168,10 +173,17 @@ class CameraFeeds:
     def statuses(self) -> tuple[CameraStatus, ...]:
         return tuple(feed.status() for feed in self._feeds.values())
 
-    def set_strict(self, strict: bool) -> None:
-        """Strict during a policy episode: a lost or stale camera raises, which ends the episode."""
+    def set_strict(self, strict: bool, max_age_ms: float = STALE_AFTER_MS) -> None:
+        """Strict during a policy episode: a lost camera raises, a frame older than `max_age_ms` raises StaleFrame."""
         for feed in self._feeds.values():
-            feed.strict = strict
+            feed.strict, feed.max_age_ms = strict, max_age_ms
+
+    def skew(self) -> tuple[float, str, str]:
+        """The largest gap between two cameras' newest frames, in ms, and the newest and the oldest camera."""
+        stamped = sorted((feed._timestamp, name) for name, feed in self._feeds.items() if feed._timestamp is not None)
+        if len(stamped) < 2:
+            return 0.0, "", ""
+        return (stamped[-1][0] - stamped[0][0]) * 1e3, stamped[-1][1], stamped[0][1]
 
     def reconnect(self, specs: tuple[CameraSpec, ...]) -> None:
         """Re-plug the same camera names on new devices (call it from the loop thread, between two ticks)."""

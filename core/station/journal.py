@@ -182,6 +182,7 @@ def recover_journal(episode: JournaledEpisode) -> int:
     if info.get("total_episodes", 0) > 0 and (root / "meta" / "tasks.parquet").exists():
         dataset = LeRobotDataset.resume(repo_id, root=root, rgb_encoder=encoder, streaming_encoding=True)
     else:
+        kept = {path.name: path.read_bytes() for path in (root / "meta").glob("preflight_*")}  # the station's notes
         shutil.rmtree(root)
         features = {key: value for key, value in info["features"].items() if key not in _DEFAULT_FEATURES}
         dataset = LeRobotDataset.create(
@@ -194,6 +195,8 @@ def recover_journal(episode: JournaledEpisode) -> int:
             rgb_encoder=encoder,
             streaming_encoding=True,
         )
+        for name, content in kept.items():
+            (root / "meta" / name).write_bytes(content)
     seal_each_episode(dataset)
     index = dataset.num_episodes
     for frame in episode.frames:

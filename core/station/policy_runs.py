@@ -18,9 +18,11 @@ from pathlib import Path
 
 from core.errors import PreflightError, StationError
 from core.so101 import GRIPPER, motor_of
+from core.station.camera_feed import StaleFrame
 from core.station.commands import Command
 from core.station.config import station_dir
 from core.station.config_station_robot import StationRobotConfig
+from core.station.episode_timing import EpisodeTimer, store_timing
 from core.station.journal import EpisodeJournal, JournalHeader, episode_saved, read_journal, recover_journal
 from core.station.real_time import POLICY_NICE, favoured
 from core.station.run_settings import RunSettings
@@ -57,6 +59,8 @@ class PolicyRuns:
         self._episode_started = 0.0
         self._frames = 0
         self._journal: EpisodeJournal | None = None
+        self._timer: EpisodeTimer | None = None
+        self._last_observation_at: float | None = None
         expose(station)
 
     @property
@@ -255,6 +259,7 @@ class PolicyRuns:
         self._previous_action = None
         self._jumps, self._last_jump = {}, {}
         self._frames = 0
+        self._timer, self._last_observation_at = EpisodeTimer(self.station.config.fps), None
         follower = self.station.state().follower_pos
         self.station.begin_rollout()
         self._episode_started = time.monotonic()
@@ -276,6 +281,54 @@ class PolicyRuns:
             )
         )
         return follower
+
+    def timed(self, stage: str, started: float) -> None:
+        """One step of the episode's loop took from `started` (perf_counter) until now, in `stage`."""
+        if self._timer is not None:
+            self._timer.add(stage, time.perf_counter() - started)
+
+    def guarded_observation(self) -> dict:
+        """The follower's observation once every camera is fresh and in step with the others. A stale frame or two
+        cameras too far apart pause the episode: the arm holds, the run names the camera, and it goes on when the
+        frames do; paused `camera_lost_s` for it, the camera is lost and the episode ends."""
+        now = time.perf_counter()
+        if self._timer is not None and self._last_observation_at is not None:
+            self._timer.add("period", now - self._last_observation_at)
+        self._last_observation_at = now
+        config = self.station.config
+        paused_at: float | None = None
+        while True:
+            problem = ""
+            try:
+                observation = self.station.arm.read_observation()
+                skew_ms, newest, oldest = self.station.cameras.skew()
+                if skew_ms > config.camera_skew_s * 1e3:
+                    problem = f"cameras '{newest}' and '{oldest}' are {skew_ms:.0f} ms apart"
+            except StaleFrame as error:
+                problem = str(error)
+            if not problem:
+                if paused_at is not None:
+                    self._pause("")
+                return observation
+            if paused_at is None:
+                paused_at = time.monotonic()
+                self.station.arm.hold()
+                self._pause(problem)
+            if time.monotonic() - paused_at > config.camera_lost_s:
+                raise CameraLost(f"{problem}; paused {config.camera_lost_s:.1f} s, the camera is lost")
+            if self.station.estopped:
+                raise EmergencyStopped("Emergency stop pressed while the episode was paused.")
+            if self._events["exit_early"]:
+                raise StoppedWhilePaused(f"stopped by the operator while paused ({problem})")
+            time.sleep(1 / (2 * config.fps))  # half a frame: the cameras' next frames are what it waits for
+
+    def _pause(self, problem: str) -> None:
+        if problem:
+            log.warning("episode paused: %s", problem)
+            self.station.note("paused", f"Episode paused, the arm holds: {problem}")
+        else:
+            self.station.note("paused", "Episode resumed: the cameras are fresh again")
+        self._set(replace(self._status, paused=problem))
 
     def journal_frame(self, frame: dict) -> None:
         """A frame the recording just took: into the crash journal of the episode."""
@@ -307,6 +360,8 @@ class PolicyRuns:
         from core.rules.start_pose import start_pose_deltas, start_pose_distance
 
         self.station.end_rollout()
+        timing = self._timer.report(episode_index) if self._timer is not None else None
+        self._timer = None
         if self._discard and status == "recorded":
             status, reason = "discarded", "discarded by the operator"
         duration = time.monotonic() - self._episode_started
@@ -330,6 +385,8 @@ class PolicyRuns:
                 start_pose_deltas_deg=deltas,
             )
             registry_id = record.id
+            if timing is not None:
+                store_timing(Path(self._status.dataset_root), timing)
         if self._journal is not None:  # saved and registered: the crash copy is no longer needed
             self._journal.close(remove=True)
             self._journal = None
@@ -341,6 +398,7 @@ class PolicyRuns:
             frames,
             round(duration, 2),
             distance,
+            timing,
         )
         message = _ended_message(outcome)
         if not self.station.estopped:
@@ -358,6 +416,7 @@ class PolicyRuns:
                 message=message,
                 episodes=(*self._status.episodes, outcome),
                 episode_index=None,
+                paused="",
             )
         )
 
@@ -433,14 +492,26 @@ def _ended_message(outcome: EpisodeOutcome) -> str:
     )
 
 
-def abort_reason(error: BaseException) -> str:
-    """One line the operator understands, for the registry and the page."""
+class CameraLost(StationError):
+    """A camera stayed stale past `camera_lost_s`, or failed: the episode ends as interrupted."""
+
+
+class StoppedWhilePaused(StationError):
+    """The operator ended an episode a stale camera had paused."""
+
+
+def abort_reason(error: BaseException, step: int) -> str:
+    """One line the operator understands, for the registry and the page; `step` is the frames recorded so far."""
     if isinstance(error, EmergencyStopped):
         return "emergency stop"
+    if isinstance(error, StoppedWhilePaused):
+        return str(error)
     if isinstance(error, UnsafeActionError):
-        return f"unsafe action: {error}"
-    if isinstance(error, TimeoutError) or "camera" in str(error).lower():
+        return f"unsafe action at step {step}: {error}"
+    if isinstance(error, CameraLost | TimeoutError) or "camera" in str(error).lower():
         return f"camera lost: {error}"
+    if isinstance(error, ConnectionError | OSError) or "serial" in str(error).lower() or "bus" in str(error).lower():
+        return f"bus lost: {type(error).__name__}: {error}. Check the arm's USB cable and power, then start again."
     return f"policy error: {type(error).__name__}: {error}"
 
 
@@ -455,6 +526,16 @@ def _station_episodes(base):
         def setup(self, ctx) -> None:
             self._init_engine(ctx)
             self._listener, self._events = None, self.runs._events
+            get_action = self._engine.get_action
+
+            def timed_get_action(observation_frame):
+                started = time.perf_counter()
+                try:
+                    return get_action(observation_frame)
+                finally:
+                    self.runs.timed("infer", started)
+
+            self._engine.get_action = timed_get_action
 
         def run(self, ctx) -> None:
             from lerobot.datasets import VideoEncodingManager
@@ -465,8 +546,10 @@ def _station_episodes(base):
             add_frame = dataset.add_frame
 
             def journaled_add_frame(frame: dict) -> None:
+                started = time.perf_counter()
                 add_frame(frame)
                 self.runs.journal_frame(frame)
+                self.runs.timed("record", started)
 
             dataset.add_frame = journaled_add_frame
             settings: RunSettings = self.runs._status.settings
@@ -491,8 +574,8 @@ def _station_episodes(base):
                                 single_task=settings.task,
                             )
                     except Exception as error:  # noqa: BLE001 - every failure ends the episode the same safe way
-                        log.warning("episode %s aborted: %s", episode_index, error)
-                        status, reason = "aborted", abort_reason(error)
+                        log.warning("episode %s aborted at step %s: %s", episode_index, self.runs._frames, error)
+                        status, reason = "aborted", abort_reason(error, self.runs._frames)
                     finally:
                         self._engine.pause()
                     if self.runs._estop_pressed and status == "recorded":

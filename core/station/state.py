@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from core.station.episode_timing import TimingReport
 from core.station.run_settings import RunSettings
 
 Phase = Literal["idle", "loading", "ready", "episode", "saving", "ended", "failed"]  # of a policy run
@@ -107,6 +108,7 @@ class EpisodeOutcome:
     frames: int
     duration_s: float
     start_pose_distance: float | None
+    timing: TimingReport | None = None  # where the loop's time went (observe, infer, send, record)
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,7 @@ class RunStatus:
     gripper_state: tuple[float, ...] = ()  # recent measured gripper positions
     jumps: dict[str, float] = field(default_factory=dict)  # largest |a(t) - a(t-1)| per joint this episode
     last_jump: dict[str, float] = field(default_factory=dict)
+    paused: str = ""  # why the episode in progress is paused (a stale or skewed camera), the arm holding
 
     @property
     def is_idle(self) -> bool:

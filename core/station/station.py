@@ -308,7 +308,7 @@ class Station:
                 raise StationError(f"The arm is busy ({self._mode}); stop that before the episode.")
             self.loop.paused = True
             self._mode = "rollout"
-            self.cameras.set_strict(True)
+            self.cameras.set_strict(True, self.config.stale_frame_s * 1e3)
 
         self.loop.run_in_loop(handover)
         self.loop.begin_rollout()

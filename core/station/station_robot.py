@@ -5,6 +5,8 @@ disconnecting it leave the real arm alone.
 
 from __future__ import annotations
 
+import time
+
 from lerobot.robots import Robot
 
 from core.errors import StationError
@@ -60,11 +62,20 @@ class StationRobot(Robot):
         """Nothing to configure: the station did."""
 
     def get_observation(self) -> dict:
-        observation = self.station.arm.read_observation()
+        started = time.perf_counter()
+        observation = self.station.runs.guarded_observation()
+        self.station.runs.timed("observe", started)
         self.station.observe_rollout(observation)
         return observation
 
     def send_action(self, action: dict) -> dict:
+        started = time.perf_counter()
+        try:
+            return self._send(action)
+        finally:
+            self.station.runs.timed("send", started)
+
+    def _send(self, action: dict) -> dict:
         if self.station.estopped:
             raise EmergencyStopped("Emergency stop pressed: the episode was stopped and the arm holds its position.")
         try:

@@ -137,7 +137,7 @@ def test_a_nan_action_stops_the_arm_and_aborts_the_episode(station, demo_assets,
     assert run_phase(station, "ready", "failed").phase == "ready"
     before = station.state().follower_pos
     outcome = run_episode(station)
-    assert outcome.status == "aborted" and outcome.reason.startswith("unsafe action")
+    assert outcome.status == "aborted" and outcome.reason.startswith("unsafe action at step")
     assert "nan" in outcome.reason.lower()
     after = station.state().follower_pos
     assert all(abs(after[m] - before[m]) < 1.0 for m in before), "a NaN action moved the arm"

@@ -18,6 +18,7 @@ from core.registry import Registry
 from core.rules.epochs import trained_epochs
 from core.training import planner
 from core.training.dataset_files import open_dataset
+from core.training.exclusions import load_exclusions
 from core.training.profile import TrainingProfile
 from core.training.video_frames import to_jpeg
 
@@ -243,13 +244,26 @@ with plan_tab:
             target_root = planner.merged_root(
                 st.text_input("Name of the merged dataset", value=f"{target_root.name}_mixed"), space
             )
-            st.caption(f"Written to {target_root} with lerobot's merge_datasets; the sources are not changed.")
+            excluded = load_exclusions(space, profile.name)
+            st.caption(
+                f"Written to {target_root} with lerobot's merge_datasets; the sources are not changed."
+                + (
+                    f" Training episodes excluded on the Overview page are left out: {list(excluded)}."
+                    if excluded
+                    else ""
+                )
+            )
             if st.button("Merge into a new training set", icon=":material/merge:", disabled=target_root.exists()):
                 with st.spinner("Merging with lerobot..."):
                     successes = planner.successful_episodes(Registry.open(), added) if only_success else None
                     keep = "success" if only_success else "all"
                     result = planner.merge_recordings(
-                        profile.dataset_dir, added, target_root, keep=keep, successes=successes
+                        profile.dataset_dir,
+                        added,
+                        target_root,
+                        keep=keep,
+                        successes=successes,
+                        exclude_training=excluded,
                     )
                 st.success(f"Merged {result.episodes} episodes ({result.frames} frames) into {result.root}.")
                 plan = planner.plan_training(

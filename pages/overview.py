@@ -6,9 +6,11 @@ import streamlit as st
 
 from app.context import active_profile, workspace
 from app.conversion_panel import conversion_offer, remember_for_conversion
+from app.hygiene_panel import hygiene_table
 from core.errors import DatasetNeedsConversion, PreflightError
 from core.sim.demo_policy import read_demo_marker
 from core.station.config import CameraSpec, StationConfig, list_stations
+from core.text import markdown_literal
 from core.training.profile_summary import format_profile
 from core.training.selection import Selection, load_selection, save_selection
 
@@ -61,7 +63,8 @@ if profile is not None:
                 st.image([frame.jpeg() for frame in camera.reference_frames], width=180)
             else:
                 st.caption(f"No reference frames: {camera.frames_unavailable or 'profiled without frames'}.")
-    st.markdown(format_profile(profile))
+    st.markdown(format_profile(profile, literal=markdown_literal))  # a task from the data is never markdown
+    hygiene_table(profile)
 
 st.header("Stations")
 ws = workspace()

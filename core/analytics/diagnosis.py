@@ -21,7 +21,20 @@ from core.codec import to_json
 from core.policy.checkpoint import CheckpointInfo, read_checkpoint
 from core.policy.feature_check import check_features
 from core.policy.task_check import check_task
-from core.rules import camera_roles, epochs, features, fps, gripper, jumps, scene, start_pose, task, units
+from core.rules import (
+    camera_roles,
+    divergence,
+    drift,
+    epochs,
+    features,
+    fps,
+    gripper,
+    jumps,
+    scene,
+    start_pose,
+    task,
+    units,
+)
 from core.rules.finding import PROBLEM_SEVERITIES, CannotJudge, Evidence, Finding
 from core.so101 import motor_of
 from core.training.dataset_files import DatasetFiles, open_dataset
@@ -34,11 +47,13 @@ FINDING_IDS: tuple[str, ...] = (
     "camera_swap",
     "start_pose",
     "gripper_never_closes",
+    "action_state_divergence",
     "action_jumps",
     "overfitting",
     "visual_shift",
     "fps_mismatch",
     "unit_mismatch",
+    "unexplained_drift",
 )
 VIEW_EPISODES = 6  # deployment episodes whose first frame is decoded per camera
 _SUPPRESSED_BY_UNITS = frozenset({"start_pose", "action_jumps"})
@@ -99,6 +114,12 @@ class _Context:
     cameras: Sequence[str] | None  # the recording's camera keys; None: unknown
     assignment: dict[str, str] = field(default_factory=dict)  # deployment feed -> the training role it shows
     found: set[str] = field(default_factory=set)
+    findings: dict[str, Finding] = field(default_factory=dict)  # the problems found so far, by id
+
+    def numbers_of(self, finding_id: str) -> Mapping[str, Any]:
+        """The evidence numbers of a problem found earlier in this diagnosis ({} when it was not found)."""
+        finding = self.findings.get(finding_id)
+        return finding.evidence.numbers if finding is not None else {}
 
 
 def diagnose(
@@ -131,6 +152,7 @@ def diagnose(
         if finding.is_problem:
             findings.append(finding)
             context.found.add(finding_id)
+            context.findings[finding_id] = finding
     findings.sort(key=lambda f: (PROBLEM_SEVERITIES.index(f.severity), FINDING_IDS.index(f.id)))
     return Diagnosis(
         training={
@@ -154,14 +176,20 @@ def diagnose(
 
 
 def diagnose_paths(
-    training: str | Path, deployment: str | Path, policy: str | Path | None = None, *, with_frames: bool = True
+    training: str | Path | TrainingProfile,
+    deployment: str | Path,
+    policy: str | Path | None = None,
+    *,
+    with_frames: bool = True,
 ) -> Diagnosis:
-    """The diagnose command: `training` is a dataset folder or a saved profile (file, or folder with profile.json)."""
-    training = Path(training).expanduser()
-    if training.is_file() or (training / PROFILE_FILE).is_file():
-        profile = TrainingProfile.load(training)
+    """The diagnose command: `training` is a dataset folder, a saved profile (file, or folder with profile.json),
+    or a profile already built."""
+    if isinstance(training, TrainingProfile):
+        profile = training
+    elif (path := Path(training).expanduser()).is_file() or (path / PROFILE_FILE).is_file():
+        profile = TrainingProfile.load(path)
     else:
-        profile = build_profile(training, policy, reference_frames=with_frames)
+        profile = build_profile(path, policy, reference_frames=with_frames)
     checkpoint = read_checkpoint(policy) if policy is not None else profile.checkpoint
     reference = Reference.of_profile(profile)
     training_metrics = dataset_metrics(profile.dataset_dir, reference) if Path(profile.dataset_dir).is_dir() else None
@@ -282,6 +310,19 @@ def _gripper_never_closes(c: _Context) -> Finding:
     )
 
 
+def _action_state_divergence(c: _Context) -> Finding:
+    if c.training is None:
+        raise CannotJudge("the training dataset is not on this machine (only its saved profile)")
+    off_at_start = frozenset(c.numbers_of("start_pose").get("joints_off", {}))
+    return divergence.judge_divergence(c.training.episodes, c.deployment.episodes, c.profile.joint_units, off_at_start)
+
+
+def _unexplained_drift(c: _Context) -> Finding:
+    if c.training is None:
+        raise CannotJudge("the training dataset is not on this machine (only its saved profile)")
+    return drift.judge_drift(c.training.episodes, c.deployment.episodes, tuple(sorted(c.found)))
+
+
 def _action_jumps(c: _Context) -> Finding:
     training = {motor_of(stats.joint): stats for stats in c.profile.action_jumps}
     deployment = {motor: c.deployment.jump(motor) for motor in c.deployment.arm_motors if motor in training}
@@ -303,9 +344,18 @@ _CHECKS: tuple[tuple[str, Callable[[_Context], Finding]], ...] = (
     ("visual_shift", _visual_shift),
     ("start_pose", _start_pose),
     ("gripper_never_closes", _gripper_never_closes),
+    ("action_state_divergence", _action_state_divergence),
     ("action_jumps", _action_jumps),
     ("overfitting", _overfitting),
+    ("unexplained_drift", _unexplained_drift),  # last: it is reported only when no other finding explains the run
 )
+
+
+def no_findings_sentence(diagnosis: Diagnosis) -> str:
+    """What a diagnosis without findings may claim: nothing, when no check could run."""
+    if not diagnosis.checked:
+        return "Nothing could be checked (see why below), so no finding does not mean the deployment is fine."
+    return "No findings: the deployment matches training on every check that ran."
 
 
 def format_diagnosis(diagnosis: Diagnosis) -> str:
@@ -318,7 +368,7 @@ def format_diagnosis(diagnosis: Diagnosis) -> str:
         lines.append(f"policy {diagnosis.policy['type']} at {diagnosis.policy['path']}")
     lines.append("")
     if not diagnosis.findings:
-        lines.append("No findings: the deployment matches training on every check that ran.")
+        lines.append(no_findings_sentence(diagnosis))
     for finding in diagnosis.findings:
         lines += [
             f"[{finding.severity.upper()}] {finding.id}: {finding.title}",

@@ -22,8 +22,9 @@ from datetime import UTC, datetime
 
 import plotly.graph_objects as go
 
-from core.analytics.diagnosis import Diagnosis
+from core.analytics.diagnosis import Diagnosis, no_findings_sentence
 from core.analytics.figures import HEIGHT_PX, WIDTH_PX
+from core.analytics.provenance import Provenance, provenance_of
 from core.analytics.view import FIGURE_TITLES, AnalyticsData, run_settings, summary_table
 from core.errors import PreflightError
 from core.training.profile_summary import format_profile
@@ -82,15 +83,21 @@ def report_html(
     frames: Sequence[ReportFrame] = (),
     title: str = "Preflight analytics",
     generated_at: datetime | None = None,
+    provenance: Provenance | None = None,
 ) -> str:
-    """One self-contained HTML document: metadata, findings, summary, figures and frames."""
+    """One self-contained HTML document: metadata and provenance, findings, summary, figures and frames."""
     from plotly.offline import get_plotlyjs
 
     generated_at = generated_at or datetime.now(UTC)
+    provenance = provenance or provenance_of(
+        [d.root for d in ([data.training] if data.training is not None else []) + list(data.runs)]
+    )
     sections = [
         f"<h1>{_e(title)}</h1>",
         f"<p class='meta'>Generated {generated_at.isoformat(timespec='seconds')} · training profile "
         f"<code>{_e(data.profile.name)}</code> · {len(data.runs)} deployment run(s)</p>",
+        f"<p class='meta provenance'>Data sha256 <code>{_e(provenance.data_sha256)}</code> · Preflight "
+        f"{_e(provenance.preflight_version)} · lerobot {_e(provenance.lerobot_version)}</p>",
         "<h2>Deployment runs</h2>",
         _runs_section(data),
         "<h2>Diagnosis</h2>",
@@ -148,7 +155,7 @@ def _diagnosis_section(diagnoses: Mapping[str, Diagnosis]) -> str:
     for run, diagnosis in diagnoses.items():
         parts.append(f"<h3>{_e(run)}</h3>")
         if not diagnosis.findings:
-            parts.append("<p>No findings: the deployment matches training on every check that ran.</p>")
+            parts.append(f"<p>{_e(no_findings_sentence(diagnosis))}</p>")
         for finding in diagnosis.findings:
             parts.append(
                 f"<div class='finding {finding.severity}'><b>[{finding.severity}] {_e(finding.id)}</b>: "

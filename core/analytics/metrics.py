@@ -112,7 +112,12 @@ def episode_columns(action_names: Sequence[str]) -> list[str]:
         "start_off_joints",
         *(f"jump_p95.{motor}" for motor in motors),
         *(f"jump_max.{motor}" for motor in motors),
+        *MOTION_COLUMNS,
+        *(f"tracking_error.{motor}" for motor in motors),
     ]
+
+
+MOTION_COLUMNS = ("speed", "jerk", "duration_s", "action_range")  # per episode, over the arm joints' actions
 
 
 def dataset_metrics(root: str | Path, reference: Reference) -> DatasetMetrics:
@@ -181,6 +186,9 @@ def _metrics(
         table[f"jump_p95.{motor}"] = p95[:, i]
         table[f"jump_max.{motor}"] = peak[:, i]
 
+    table.update(_motion_columns(action, action_names, episode_index, starts, lengths, jumps, dataset.fps))
+    table.update(_tracking_columns(state, state_names, action, action_names, starts, lengths))
+
     arm = _arm_values(state, state_names, action, action_names)
     arm_names = [name for names in (state_names, action_names) for name in names if motor_of(name) != GRIPPER]
     return DatasetMetrics(
@@ -211,6 +219,64 @@ def _metrics(
         },
         arm_spread={motor: frame_stats.spread(values[:, None], [motor])[0] for motor, values in arm.items()},
     )
+
+
+def _motion_columns(
+    action: np.ndarray,
+    names: Sequence[str],
+    episode_index: np.ndarray,
+    starts: np.ndarray,
+    lengths: np.ndarray,
+    jumps: np.ndarray,
+    fps: float,
+) -> dict[str, np.ndarray]:
+    """Per episode: mean speed (summed |a(t) - a(t-1)| of the arm joints, per frame), mean jerk (summed third
+    difference), duration and action range (summed max - min): what the drift rule compares (core.rules.drift)."""
+    arm = [i for i, name in enumerate(names) if motor_of(name) != GRIPPER]
+    pairs = np.maximum(lengths - 1, 1)
+    pair_starts = np.maximum(starts - np.arange(len(starts)), 0)  # jumps drop one row per episode
+    speed = (
+        np.add.reduceat(jumps[:, arm].sum(axis=1, dtype=np.float64), pair_starts) / pairs
+        if len(jumps) and arm
+        else np.zeros(len(starts))
+    )
+    jerk = np.full(len(starts), np.nan)
+    if len(action) >= 4 and arm:
+        third = np.abs(np.diff(action[:, arm].astype(np.float64), n=3, axis=0)).sum(axis=1)
+        inside = episode_index[3:] == episode_index[:-3]  # all four frames in one episode
+        owner = np.searchsorted(starts, np.arange(len(third)), side="right") - 1
+        counts = np.bincount(owner[inside], minlength=len(starts))
+        sums = np.bincount(owner[inside], weights=third[inside], minlength=len(starts))
+        jerk = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+    spans = (
+        (np.maximum.reduceat(action[:, arm], starts) - np.minimum.reduceat(action[:, arm], starts)).sum(axis=1)
+        if arm
+        else np.zeros(len(starts))
+    )
+    return {"speed": speed, "jerk": jerk, "duration_s": lengths / fps, "action_range": spans.astype(np.float64)}
+
+
+def _tracking_columns(
+    state: np.ndarray,
+    state_names: Sequence[str],
+    action: np.ndarray,
+    action_names: Sequence[str],
+    starts: np.ndarray,
+    lengths: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Per episode and motor named on both sides: the median |command - measured position| (core.rules.divergence).
+    The median, not the mean: an arm that starts away from the first command lags for its first frames, which is
+    the start pose's finding, not a joint that stopped following."""
+    state_column = {motor_of(name): i for i, name in enumerate(state_names)}
+    columns = {}
+    for i, name in enumerate(action_names):
+        motor = motor_of(name)
+        if motor in state_column:
+            error = np.abs(action[:, i].astype(np.float64) - state[:, state_column[motor]])
+            columns[f"tracking_error.{motor}"] = _grouped_percentile(error[:, None], lengths, 50)[:, 0]
+        else:
+            columns[f"tracking_error.{motor}"] = np.full(len(starts), np.nan)
+    return columns
 
 
 def _start_pose_columns(

@@ -25,6 +25,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="merge every recorded episode; by default only episodes tagged success in the registry are merged",
     )
+    parser.add_argument(
+        "--exclude-training",
+        type=int,
+        nargs="+",
+        default=None,
+        metavar="EPISODE",
+        help="training episodes to leave out (default: those excluded on the Overview page for this dataset)",
+    )
     parser.add_argument("--db", help="registry database URL (default: the workspace registry)")
     parser.add_argument(
         "--epochs", type=float, default=5.0, help="target epochs for the printed lerobot-train command (default 5)"
@@ -41,9 +49,23 @@ def run(args: argparse.Namespace) -> int:
     successes = None
     if not args.all_episodes:
         successes = planner.successful_episodes(Registry.open(args.db), args.add)
+    excluded = args.exclude_training
+    if excluded is None:
+        from core.training.exclusions import load_exclusions
+        from core.training.profile import profile_name
+        from core.workspace import Workspace
+
+        excluded = load_exclusions(Workspace.default(), profile_name(args.training))
     result = planner.merge_recordings(
-        args.training, args.add, output, keep="all" if args.all_episodes else "success", successes=successes
+        args.training,
+        args.add,
+        output,
+        keep="all" if args.all_episodes else "success",
+        successes=successes,
+        exclude_training=excluded,
     )
+    if result.excluded_training:
+        print(f"training episodes left out: {list(result.excluded_training)}")
     print(
         f"merged {len(result.sources)} datasets into {result.root}: {result.episodes} episodes, {result.frames} frames"
     )

@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from core.cli.diagnose import add_gate_arguments
+
 HELP = "Training profile of a dataset (and checkpoint): tasks, cameras, start pose, gripper, action jumps, epochs."
 
 
@@ -27,20 +29,26 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-frames", action="store_true", help="skip decoding reference frames (faster; no appearance signatures)"
     )
+    add_gate_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     from core import codec
+    from core.analytics.provenance import provenance_of
+    from core.analytics.reports import fails, profile_severities, write_report
     from core.training.profile import build_profile, save_profile
     from core.training.profile_summary import format_profile
 
     profile = build_profile(args.dataset, args.policy, reference_frames=not args.no_frames)
+    provenance = provenance_of([profile.dataset_dir])
     if args.out:
         print(f"profile written to {profile.save(args.out)}", file=sys.stderr)
     if args.save:
         print(f"profile stored as {save_profile(profile)}", file=sys.stderr)
-    print(
-        json.dumps(codec.to_json(profile), indent=1) if args.json else format_profile(profile),
-        end="" if not args.json else "\n",
-    )
-    return 0
+    if args.json:
+        print(json.dumps({**codec.to_json(profile), "provenance": codec.to_json(provenance)}, indent=1))
+    else:
+        print(format_profile(profile) + f"\nprovenance: {provenance.line()}")
+    if args.report:
+        print(f"report written to {write_report(args.report, provenance, profile)}", file=sys.stderr)
+    return 1 if fails(profile_severities(profile), args.fail_on) else 0

@@ -210,14 +210,9 @@ class DatasetFiles:
             return tuple(f"{key}_{i}" for i in range(size))
         return names
 
-    def video_path(self, key: str, episode_position: int) -> Path:
-        """The video file of one camera for the episode at `episode_position` in the table."""
-        table = self.episode_table.video_files[key]
-        return self.root / self._video_template.format(
-            video_key=key,
-            chunk_index=int(table.chunk_index[episode_position]),
-            file_index=int(table.file_index[episode_position]),
-        )
+    def video_paths(self, key: str) -> list[Path]:
+        """The video file of one camera for each episode, in episode order (one Path object per distinct file)."""
+        return self.episode_table.video_files[key].paths(self.root, self._video_template, key)
 
     def data_files(self) -> tuple[Path, ...]:
         """Data parquet files in episode order, each once."""
@@ -391,7 +386,7 @@ def _unreadable_cameras(dataset: DatasetFiles) -> dict[str, str]:
     """Each video camera whose files are absent or Git LFS pointers, with the reason."""
     unreadable = {}
     for key in dataset.video_keys:
-        paths = dataset.episode_table.video_files[key].distinct_paths(dataset.root, dataset._video_template, key)
+        paths = list(dict.fromkeys(dataset.video_paths(key)))
         missing = [_relative(path, dataset.root) for path in paths if not path.is_file()]
         pointers = [_relative(path, dataset.root) for path in paths if path.is_file() and _is_lfs_pointer(path)]
         if pointers:

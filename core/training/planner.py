@@ -30,7 +30,7 @@ from typing import Any, Literal
 
 from core.errors import PreflightError
 from core.training.dataset_files import DatasetFiles, open_dataset
-from core.workspace import Workspace
+from core.workspace import Workspace, checked_name
 
 MERGED_DIR = "merged"  # under the workspace: merged training sets
 # The keys of a video feature's "info" that lerobot ignores when it compares features for a merge
@@ -253,11 +253,12 @@ class MergeResult:
     sources: tuple[str, ...]
     kept_episodes: Mapping[str, tuple[int, ...]]  # recording root -> episodes merged from it
     skipped: tuple[str, ...]  # recordings left out, and why
+    excluded_training: tuple[int, ...] = ()  # training episodes left out (the operator's exclusions)
 
 
 def merged_root(name: str, workspace: Workspace | None = None) -> Path:
     """Where a merged training set named `name` goes: `<workspace>/merged/<name>`."""
-    return (workspace or Workspace.default()).root / MERGED_DIR / name
+    return (workspace or Workspace.default()).root / MERGED_DIR / checked_name(name, "merged dataset")
 
 
 def local_repo_id(name: str) -> str:
@@ -273,11 +274,13 @@ def merge_recordings(
     keep: Keep = "success",
     successes: Mapping[str, Sequence[int]] | None = None,
     repo_id: str | None = None,
+    exclude_training: Sequence[int] = (),
 ) -> MergeResult:
     """Merge the training set and deployment recordings into a new dataset with lerobot's `merge_datasets`.
 
     `keep="success"` keeps only the episodes listed in `successes` (recording root -> episode
     indices tagged success; see `successful_episodes`); a recording with none is left out.
+    `exclude_training`: training episodes left out (the operator's exclusions, core.training.exclusions).
     The output folder must not exist. Nothing is written into the sources.
     """
     output_root = Path(output_root).expanduser().resolve()
@@ -298,7 +301,7 @@ def merge_recordings(
     repo_id = repo_id or local_repo_id(output_root.name)
     scratch = output_root.parent / f".{output_root.name}.parts"
     try:
-        return _merge(training, selections, skipped, output_root, repo_id, scratch)
+        return _merge(training, selections, skipped, output_root, repo_id, scratch, tuple(exclude_training))
     except (ValueError, FileNotFoundError, KeyError) as error:
         shutil.rmtree(output_root, ignore_errors=True)
         raise PreflightError(
@@ -332,6 +335,7 @@ def _merge(
     output_root: Path,
     repo_id: str,
     scratch: Path,
+    exclude_training: tuple[int, ...] = (),
 ) -> MergeResult:
     from lerobot.datasets.dataset_tools import delete_episodes, merge_datasets
     from lerobot.datasets.lerobot_dataset import LeRobotDataset
@@ -340,6 +344,11 @@ def _merge(
         return LeRobotDataset(local_repo_id(name), root=root, video_backend="pyav")
 
     sources = [load(training.root, training.root.name)]
+    excluded = sorted(set(exclude_training) & {episode.index for episode in training.episodes})
+    if excluded:  # lerobot writes a copy without them; the training set itself is untouched
+        sources[0] = delete_episodes(
+            sources[0], excluded, output_dir=scratch / "training", repo_id=local_repo_id("part_training")
+        )
     for i, (recording, indices) in enumerate(selections):
         dataset = load(recording.root, recording.root.name)
         dropped = [episode.index for episode in recording.episodes if episode.index not in set(indices)]
@@ -357,6 +366,7 @@ def _merge(
         frames=int(merged.meta.total_frames),
         sources=(str(training.root), *(str(recording.root) for recording, _ in selections)),
         kept_episodes={str(recording.root): indices for recording, indices in selections},
+        excluded_training=tuple(excluded),
         skipped=tuple(skipped),
     )
 

@@ -34,6 +34,7 @@ from core.training.appearance import AppearanceSignature, signature_of
 from core.training.camera_frames import camera_frame
 from core.training.dataset_files import DatasetFiles, open_dataset
 from core.training.frame_stats import ClosedThreshold, JointSpread, JointUnits, JumpStats
+from core.training.hygiene import EpisodeColumns, Hygiene, check_hygiene
 from core.training.recording_setup import read_recording_setup
 from core.training.video_frames import from_jpeg, to_jpeg
 from core.workspace import Workspace
@@ -43,7 +44,7 @@ PROFILE_FILE = "profile.json"
 REFERENCE_EPISODES = 4
 STATE = "observation.state"
 ACTION = "action"
-FRAME_COLUMNS = ("episode_index", "task_index", STATE, ACTION)  # all the profile reads of the frames
+FRAME_COLUMNS = ("episode_index", "task_index", "timestamp", STATE, ACTION)  # all the profile reads of the frames
 _SECOND_CORE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="profile-statistics")
 
 
@@ -133,6 +134,7 @@ class TrainingProfile:
     warnings: tuple[str, ...] = ()
     version: int = PROFILE_VERSION
     feature_check: FeatureCheck | None = None  # the checkpoint's state, action and camera keys against this dataset
+    hygiene: Hygiene | None = None  # episodes worth a look before training; None when not checked
 
     def camera(self, key_or_name: str) -> CameraProfile:
         for camera in self.cameras:
@@ -166,13 +168,14 @@ class TrainingProfile:
 
 
 def profile_from_json(data: Mapping[str, Any]) -> TrainingProfile:
-    """The profile `codec.to_json` wrote; a DatasetError unless the data is format version PROFILE_VERSION."""
+    """The profile `codec.to_json` wrote (`profile --json` adds the report's "provenance", ignored here); a
+    DatasetError unless the data is format version PROFILE_VERSION."""
     if data.get("version") != PROFILE_VERSION:
         raise DatasetError(
             f"The saved profile is format version {data.get('version')}, this Preflight reads {PROFILE_VERSION}: "
             "build the profile again from its dataset."
         )
-    return codec.from_json(TrainingProfile, data)
+    return codec.from_json(TrainingProfile, {key: value for key, value in data.items() if key != "provenance"})
 
 
 def profile_name(dataset_dir: str | Path) -> str:
@@ -189,9 +192,10 @@ def save_profile(profile: TrainingProfile, workspace: Workspace | None = None) -
 
 
 def build_profile(
-    dataset_dir: str | Path, policy_dir: str | Path | None = None, reference_frames: bool = True
+    dataset_dir: str | Path, policy_dir: str | Path | None = None, reference_frames: bool = True, hygiene: bool = True
 ) -> TrainingProfile:
-    """Compute the training profile of a dataset folder, and of the checkpoint trained on it if given."""
+    """Compute the training profile of a dataset folder, and of the checkpoint trained on it if given (`hygiene`:
+    also flag the episodes worth a look, core.training.hygiene)."""
     dataset = open_dataset(dataset_dir, prefetch=FRAME_COLUMNS)
     checkpoint = read_checkpoint(policy_dir) if policy_dir is not None else None  # a bad folder fails before any work
     for key in (STATE, ACTION):
@@ -200,7 +204,9 @@ def build_profile(
                 f"The dataset at {dataset.root} has no '{key}' feature, which the profile needs "
                 f"(features: {', '.join(dataset.features)}). Give the dataset the policy was trained on."
             )
-    columns = dataset.read_columns(FRAME_COLUMNS)
+    columns = dataset.read_columns(
+        FRAME_COLUMNS if "timestamp" in dataset.features else tuple(c for c in FRAME_COLUMNS if c != "timestamp")
+    )
     episode_index = columns["episode_index"]
     if np.any(np.diff(episode_index) < 0):  # keep each episode's frames together, in recorded order
         order = np.argsort(episode_index, kind="stable")
@@ -212,6 +218,16 @@ def build_profile(
     # while this thread computes the rest
     action_jumps = _SECOND_CORE.submit(frame_stats.pooled_jump_stats, action, episode_index, action_names)
     tasks = _SECOND_CORE.submit(_task_counts, dataset, columns["task_index"])
+    flags = (
+        _SECOND_CORE.submit(
+            check_hygiene,
+            dataset,
+            EpisodeColumns(episode_index, state, action, columns.get("timestamp"), state_names, action_names),
+            checkpoint.policy_type if checkpoint is not None else None,
+        )
+        if hygiene
+        else None
+    )
 
     training_frames, epochs, match, feature_check, warnings = _training_facts(dataset, checkpoint)
     return TrainingProfile(
@@ -242,6 +258,7 @@ def build_profile(
         dataset_match=match,
         feature_check=feature_check,
         warnings=(*dataset.notes, *warnings),
+        hygiene=flags.result() if flags is not None else None,
     )
 
 

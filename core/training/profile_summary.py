@@ -6,7 +6,7 @@ Plain text with markdown tables, so it reads the same in a terminal and rendered
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from core.policy.checkpoint import CheckpointInfo
 from core.policy.inference_settings import supports_rtc
@@ -14,12 +14,14 @@ from core.policy.vlm_backbone import backbone_status
 from core.training.profile import TrainingProfile
 
 
-def format_profile(profile: TrainingProfile) -> str:
+def format_profile(profile: TrainingProfile, literal: Callable[[str], str] = str) -> str:
+    """The summary; `literal` shows strings from the data (tasks, the folder): `core.text.markdown_literal` where
+    the text is rendered as markdown, so a task can never be a link or an image."""
     units = profile.joint_units.units
     lines = [
         f"# Training profile {profile.name}",
         "",
-        f"Dataset: {profile.dataset_dir}",
+        f"Dataset: {literal(str(profile.dataset_dir))}",
         f"Robot type: {profile.robot_type or 'not recorded'}, {profile.fps:g} fps, {profile.total_episodes} episodes, "
         f"{profile.total_frames} frames ({profile.total_frames / profile.fps:.0f} s)",
         "",
@@ -27,7 +29,7 @@ def format_profile(profile: TrainingProfile) -> str:
         "",
         _table(
             ["episodes", "frames", "task"],
-            [[t.episodes, t.frames, json.dumps(t.task, ensure_ascii=False)] for t in profile.tasks],
+            [[t.episodes, t.frames, literal(json.dumps(t.task, ensure_ascii=False))] for t in profile.tasks],
         ),
         "",
         "## Cameras",
@@ -67,6 +69,10 @@ def format_profile(profile: TrainingProfile) -> str:
         "## Checkpoint",
         "",
         *_checkpoint_lines(profile),
+        "",
+        "## Hygiene (episodes worth a look before training)",
+        "",
+        *_hygiene_lines(profile),
     ]
     if profile.warnings:
         lines += ["", "## Warnings", "", *(f"- {warning}" for warning in profile.warnings)]
@@ -84,6 +90,23 @@ def _gripper_lines(profile: TrainingProfile) -> list[str]:
         f"- closed in {gripper.closed_fraction_action:.1%} of action frames, {gripper.closed_fraction_state:.1%} of "
         "state frames",
         f"- mean gripper action {_num(gripper.mean_action)}",
+    ]
+
+
+def _hygiene_lines(profile: TrainingProfile) -> list[str]:
+    if profile.hygiene is None:
+        return ["Not checked (profile built without hygiene)."]
+    if not profile.hygiene.flags:
+        return ["No episode flagged: no unreadable video, frozen values, duplicate, outlier or gripper fault."]
+    return [
+        f"- {flag.severity} {flag.id}"
+        + (
+            f" (episodes {', '.join(map(str, flag.episodes[:20]))}{' ...' if len(flag.episodes) > 20 else ''})"
+            if flag.episodes
+            else ""
+        )
+        + f": {flag.reason}"
+        for flag in profile.hygiene.flags
     ]
 
 

@@ -1,0 +1,199 @@
+"""Training-set hygiene: each flag on a dataset built to show it, none on a clean one; the exclusions feed the merge;
+`profile` and `diagnose` gate scripts with --fail-on and write Markdown and HTML reports with their provenance."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.training import planner
+from core.training.exclusions import load_exclusions, save_exclusions
+from core.training.profile import build_profile
+from core.workspace import Workspace
+from testkit import corpus
+from testkit.builders import EpisodeData, write_dataset
+
+ROOT = Path(__file__).resolve().parents[2]
+TASK = "Grab the brain"
+
+
+def episode(length: int = 20, offset: float = 0.0, gripper_follows: bool = True) -> EpisodeData:
+    """A clean demonstration: arm joints ramp, the gripper closes at a third of the episode and the measured gripper
+    follows its command two frames later."""
+    t = np.arange(length, dtype=np.float64)[:, None]
+    action = offset + np.hstack([t * np.array([1.0, 1.5, 2.0, 0.5, 1.0]), np.where(t < length // 3, 60.0, 2.0)])
+    state = np.vstack([action[:1], action[:-1]]).copy()
+    state[2:, 5] = action[:-2, 5] if gripper_follows else 60.0
+    if not gripper_follows:
+        state[:, 5] = 60.0
+    return EpisodeData(TASK, state, action)
+
+
+def clean_episodes(count: int = 10) -> list[EpisodeData]:
+    return [episode(20 + (i % 3), offset=i * 0.7) for i in range(count)]
+
+
+@pytest.fixture(scope="module")
+def clean_dir(tmp_path_factory) -> Path:
+    return write_dataset(tmp_path_factory.mktemp("hygiene") / "clean", clean_episodes(), cameras=("front",))
+
+
+def flags_of(root: Path) -> dict[str, tuple[int, ...]]:
+    profile = build_profile(root, reference_frames=False)
+    return {flag.id: flag.episodes for flag in profile.hygiene.flags}
+
+
+def test_a_clean_dataset_is_flagged_only_for_its_size(clean_dir: Path) -> None:
+    flags = build_profile(clean_dir, reference_frames=False).hygiene.flags
+    assert [flag.id for flag in flags] == ["too_few_episodes"]
+    assert flags[0].numbers == {"episodes": 10, "recommended": 50}
+
+
+def test_frozen_duplicate_outlier_and_gripper_episodes_are_named(tmp_path: Path) -> None:
+    episodes = clean_episodes()
+    frozen = episodes[2]
+    episodes[2] = EpisodeData(TASK, np.repeat(frozen.state[:1], 20, axis=0), np.repeat(frozen.action[:1], 20, axis=0))
+    episodes[5] = episodes[4]  # a merge that added the same episode twice
+    episodes[7] = episode(90, offset=7 * 0.7)  # far longer than the others
+    episodes[8] = episode(20, offset=8 * 0.7, gripper_follows=False)
+    flags = flags_of(write_dataset(tmp_path / "dirty", episodes, cameras=("front",)))
+    assert flags["frozen_action"] == (2,) and flags["frozen_state"] == (2,)
+    assert flags["duplicate"] == (5,)
+    assert 7 in flags["outlier"]
+    assert flags["gripper_divergence"] == (8,)
+
+
+def test_missing_videos_flag_every_episode(dataset_dir: Path, tmp_path: Path) -> None:
+    root = corpus.without_videos(corpus.copy_of(dataset_dir, tmp_path / "no_videos"))
+    assert flags_of(root)["video_unreadable"] == (0, 1, 2, 3)
+
+
+def test_a_video_shorter_than_its_episodes_flags_the_episodes_past_its_end(clean_dir: Path, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    root = corpus.copy_of(clean_dir, tmp_path / "short_video")  # the metadata will say the last episode ends later
+    path = next((root / "meta" / "episodes").rglob("*.parquet"))
+    table = pq.read_table(path)
+    column = "videos/observation.images.front/to_timestamp"
+    ends = table.column(column).to_numpy().copy()
+    ends[-1] += 5.0
+    pq.write_table(table.set_column(table.schema.get_field_index(column), column, [ends]), path)
+    assert flags_of(root)["video_unreadable"] == (9,)
+
+
+def test_excluded_training_episodes_stay_out_of_the_merge(clean_dir: Path, tmp_path: Path, monkeypatch) -> None:
+    workspace = Workspace(tmp_path / "workspace").ensure()
+    profile = build_profile(clean_dir, reference_frames=False)
+    save_exclusions(workspace, profile.name, [3, 6])
+    assert load_exclusions(workspace, profile.name) == (3, 6)
+    recording = corpus.copy_of(clean_dir, tmp_path / "rollout_copy")
+    result = planner.merge_recordings(
+        clean_dir,
+        [recording],
+        tmp_path / "merged",
+        keep="all",
+        exclude_training=load_exclusions(workspace, profile.name),
+    )
+    assert result.excluded_training == (3, 6)
+    assert result.episodes == 10 - 2 + 10
+
+
+def cli(*arguments: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "core", *arguments], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_profile_fail_on_gates_a_training_script_and_writes_reports(clean_dir: Path, tmp_path: Path) -> None:
+    gated = cli(
+        "profile",
+        "--dataset",
+        str(clean_dir),
+        "--no-frames",
+        "--fail-on",
+        "warning",
+        "--report",
+        str(tmp_path / "p.md"),
+    )
+    assert gated.returncode == 1, gated.stderr
+    assert "too_few_episodes" in gated.stdout
+    assert cli("profile", "--dataset", str(clean_dir), "--no-frames", "--fail-on", "critical").returncode == 0
+    assert cli("profile", "--dataset", str(clean_dir), "--no-frames").returncode == 0  # the default: exit 0
+    unreadable = cli("profile", "--dataset", str(tmp_path / "nothing_here"))
+    assert unreadable.returncode == 2 and "does not exist" in unreadable.stderr and "Traceback" not in unreadable.stderr
+    report = (tmp_path / "p.md").read_text()
+    printed = json.loads(cli("profile", "--dataset", str(clean_dir), "--no-frames", "--json").stdout)
+    assert printed["provenance"]["data_sha256"] in report and printed["provenance"]["lerobot_version"] == "0.6.1"
+    assert "## Hygiene" in report
+
+
+def test_diagnose_exit_status_reports_and_provenance(clean_dir: Path, tmp_path: Path) -> None:
+    clean = cli(
+        "diagnose",
+        "--training",
+        str(clean_dir),
+        "--deployment",
+        str(clean_dir),
+        "--fail-on",
+        "info",
+        "--report",
+        str(tmp_path / "d.html"),
+    )
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    html = (tmp_path / "d.html").read_text()
+    assert "Data sha256" in html and "No findings" in html
+    diverged = write_dataset(
+        tmp_path / "rollout_blocked",
+        [episode(20, offset=i * 0.7, gripper_follows=False) for i in range(6)],
+        cameras=("front",),
+    )
+    gated = cli(
+        "diagnose",
+        "--training",
+        str(clean_dir),
+        "--deployment",
+        str(diverged),
+        "--no-frames",
+        "--json",
+        "--fail-on",
+        "warning",
+        "--report",
+        str(tmp_path / "d.md"),
+    )
+    assert gated.returncode == 1
+    payload = json.loads(gated.stdout)
+    assert "action_state_divergence" in [f["id"] for f in payload["findings"]]
+    assert payload["provenance"]["data_sha256"] in (tmp_path / "d.md").read_text()
+    assert (
+        cli(
+            "diagnose",
+            "--training",
+            str(clean_dir),
+            "--deployment",
+            str(diverged),
+            "--no-frames",
+            "--fail-on",
+            "critical",
+        ).returncode
+        == 0
+    )
+
+
+def test_an_unexplained_change_in_motion_is_reported_and_a_clean_run_is_not(clean_dir: Path, tmp_path: Path) -> None:
+    from core.analytics.diagnosis import diagnose_paths
+
+    slower = write_dataset(
+        tmp_path / "rollout_slow", [episode(45, offset=i * 0.7) for i in range(8)], cameras=("front",)
+    )
+    diagnosis = diagnose_paths(clean_dir, slower, with_frames=False)
+    drift = next(f for f in diagnosis.findings if f.id == "unexplained_drift")
+    assert drift.severity == "info" and "duration_s" in drift.evidence.numbers["drifted"]
+    assert [f.id for f in diagnosis.findings] == ["unexplained_drift"]
+    assert diagnose_paths(clean_dir, clean_dir, with_frames=False).findings == ()

@@ -35,7 +35,7 @@ def _thumbnails(dataset_dir: str, episodes: tuple[int, ...]) -> dict[int, str]:
 
 
 def hygiene_table(profile: TrainingProfile) -> None:
-    """One row per flagged episode with its reasons and first frame; ticking "exclude" saves the exclusion list."""
+    """One row per flagged episode with its reasons and first frame; the episodes chosen to leave out are saved."""
     hygiene = profile.hygiene
     if hygiene is None:
         return
@@ -43,31 +43,29 @@ def hygiene_table(profile: TrainingProfile) -> None:
     if not episodes:
         return
     st.subheader("Flagged training episodes")
-    st.caption("Each episode the hygiene section above names, with why. Tick the ones to leave out of the merge plan.")
+    st.caption(
+        "Each episode the hygiene section above names, with why. Choose the ones to leave out of the merge plan."
+    )
     ws = workspace()
     excluded = set(load_exclusions(ws, profile.name))
     thumbnails = _thumbnails(profile.dataset_dir, episodes)
     rows = [
-        {
-            "exclude": episode in excluded,
-            "episode": episode,
-            "frame": thumbnails.get(episode, ""),
-            "why": ", ".join(hygiene.reasons_for(episode)),
-        }
+        {"episode": episode, "first frame": thumbnails.get(episode, ""), "why": ", ".join(hygiene.reasons_for(episode))}
         for episode in episodes
     ]
-    edited = st.data_editor(
-        rows,
-        key=f"exclusions_{profile.name}",
-        disabled=["episode", "frame", "why"],
-        column_config={
-            "exclude": st.column_config.CheckboxColumn("exclude", help="Leave this episode out of the merge plan"),
-            "frame": st.column_config.ImageColumn("first frame"),
-        },
-        hide_index=True,
+    st.dataframe(
+        rows, column_config={"first frame": st.column_config.ImageColumn("first frame")}, hide_index=True, row_height=64
     )
-    chosen = {row["episode"] for row in edited if row["exclude"]}
-    if chosen != excluded:
+    chosen = set(
+        st.multiselect(
+            "Leave out of the merge plan",
+            options=list(episodes),
+            default=sorted(excluded & set(episodes)),
+            key=f"exclusions_{profile.name}",
+            help="Saved with this dataset's profile; the merge on Analytics and `python -m core merge` skip them.",
+        )
+    )
+    if chosen != excluded & set(episodes):
         save_exclusions(ws, profile.name, chosen | (excluded - set(episodes)))
         st.toast(f"Excluded episodes saved: {sorted(chosen) or 'none'}")
     if chosen:

@@ -4,7 +4,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV=${PREFLIGHT_VENV:-$ROOT/.venv}
-DEBS=(chromium ffmpeg libegl1 libegl-mesa0 libgl1-mesa-dri libgbm1)
+DEBS=(chromium ffmpeg libegl1 libegl-mesa0 libgl1-mesa-dri libgbm1 postgresql)
 
 find_python312() {
   local candidate
@@ -32,7 +32,7 @@ ensure_debs() {
   else
     echo "Missing Debian packages: ${missing[*]}" >&2
     echo "Install them with: sudo apt-get install -y ${missing[*]}" >&2
-    echo "(chromium: browser tests and figure export; ffmpeg: video decoding; the rest: MuJoCo's EGL renderer)" >&2
+    echo "(chromium: browser tests and figure export; ffmpeg: video decoding; postgresql: the registry tests' throwaway server; the rest: MuJoCo's EGL renderer)" >&2
     return 1
   fi
 }

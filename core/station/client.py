@@ -1,16 +1,18 @@
 """Talking to a running station from the app, tests or scripts.
 
 Each thread gets its own connection, so a page's long-polling MJPEG stream never
-delays another page's emergency stop.
+delays another page's emergency stop. Connecting and the mutual HMAC handshake both have a
+timeout (`handshake`, also used by the station for each connection it accepts).
 """
 
 from __future__ import annotations
 
-import os
 import socket
+import struct
 import threading
 from dataclasses import dataclass
-from multiprocessing.connection import Client, Connection
+from multiprocessing import AuthenticationError
+from multiprocessing.connection import Connection, answer_challenge, deliver_challenge
 
 import cv2
 import numpy as np
@@ -35,12 +37,41 @@ class StationAddress:
     port: int
     authkey: bytes
     pid: int
+    start_ticks: int | None = None  # the process's start time (runtime.json): a reused pid is not the station
 
 
-def send_without_delay(connection: Connection) -> None:
-    """TCP_NODELAY on a station connection (both ends set it): no reply waits for a delayed ACK."""
-    with socket.socket(fileno=os.dup(connection.fileno())) as sock:
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+CONNECT_TIMEOUT_S = 2.0  # loopback: a station that does not accept within this is not answering
+HANDSHAKE_TIMEOUT_S = 3.0  # the mutual HMAC challenge, each side's reads and writes
+
+
+def handshake(sock: socket.socket, authkey: bytes, station_side: bool, timeout_s: float = HANDSHAKE_TIMEOUT_S):
+    """The authenticated `Connection` over a connected socket, or OSError / AuthenticationError within `timeout_s`.
+
+    TCP_NODELAY on both ends: without it no reply over 16 KB escaped a delayed ACK for about 40 ms.
+    """
+    sock.settimeout(None)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    _set_io_timeout(sock, timeout_s)  # Connection reads the raw descriptor: the kernel enforces the timeout
+    connection = Connection(sock.detach())
+    try:
+        if station_side:
+            deliver_challenge(connection, authkey)
+            answer_challenge(connection, authkey)
+        else:
+            answer_challenge(connection, authkey)
+            deliver_challenge(connection, authkey)
+        with socket.socket(fileno=socket.dup(connection.fileno())) as raw:
+            _set_io_timeout(raw, 0.0)  # authenticated: replies may take as long as the command does
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _set_io_timeout(sock: socket.socket, seconds: float) -> None:
+    value = struct.pack("ll", int(seconds), int((seconds % 1) * 1_000_000))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, value)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, value)
 
 
 class StationClient:
@@ -184,14 +215,15 @@ _idle_lock = threading.Lock()
 
 
 def _connect(address: StationAddress) -> Connection:
+    """An authenticated connection, or StationUnreachable within the connect and handshake timeouts."""
     try:
-        connection = Client((address.host, address.port), authkey=address.authkey)
-    except OSError as error:
+        sock = socket.create_connection((address.host, address.port), timeout=CONNECT_TIMEOUT_S)
+        return handshake(sock, address.authkey, station_side=False)
+    except (OSError, EOFError, AuthenticationError) as error:
         raise StationUnreachable(
-            f"Station '{address.name}' is not answering on port {address.port}: {error}."
+            f"Station '{address.name}' is not answering on port {address.port} ({type(error).__name__}: {error}); "
+            "it may have stopped. Check its status on the sidebar."
         ) from error
-    send_without_delay(connection)
-    return connection
 
 
 def _borrow(address: StationAddress) -> Connection:
@@ -231,6 +263,8 @@ class FrameStream:
         try:
             request = {"op": Command.FRAME.value, "camera": self.camera, "after_seq": self.seq, "wait_s": wait_s}
             self._connection.send(request)
+            if not self._connection.poll(wait_s + 5):
+                raise StationUnreachable(f"The station stopped answering for camera '{self.camera}'.")
             status, value = self._connection.recv()
         except (EOFError, OSError) as error:
             raise StationUnreachable(f"The station stopped sending camera '{self.camera}'.") from error

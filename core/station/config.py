@@ -14,9 +14,10 @@ from typing import Literal
 
 from core import codec
 from core.errors import StationError
-from core.workspace import Workspace
+from core.workspace import Workspace, checked_name
 
 RobotKind = Literal["sim", "so101"]
+TorqueRelease = Literal["at_rest", "never"]  # where a stopping station releases the follower's torque
 SIM_DEVICE_PREFIX = "sim:"
 
 
@@ -44,6 +45,12 @@ class StationConfig:
     use_degrees: bool = True
     max_relative_target: float | None = 10.0  # largest joint step per control tick, in joint units
     sim_options: dict = field(default_factory=dict)  # passed to the simulated follower's config
+    rest_pose: dict[str, float] | None = None  # motor -> position the arm parks at before stopping (sim: its home)
+    torque_release: TorqueRelease = "at_rest"  # "never": the arm stays under torque after the station stops
+    rest_speed_deg_s: float = 30.0  # the speed limit of the move to the rest pose
+    stale_frame_s: float = 0.5  # during an episode, an older camera frame pauses it (the arm holds)
+    camera_skew_s: float = 0.1  # during an episode, two cameras' newest frames further apart pause it
+    camera_lost_s: float = 2.0  # paused this long for one camera, the episode ends: the camera is lost
 
     @property
     def is_sim(self) -> bool:
@@ -54,9 +61,9 @@ class StationConfig:
         """Camera name -> device, the wiring that a cable swap changes."""
         return {camera.name: camera.device for camera in self.cameras}
 
-    def robot_identity(self, workspace: Workspace) -> str:
-        """What the exclusive lock is taken on: the serial port, or this station's own simulated lab."""
-        return f"sim-{workspace.root}-{self.name}" if self.is_sim else str(Path(self.robot_port).resolve())
+    def robot_device(self) -> str | None:
+        """The serial port the station locks (resolved), None for a simulated lab (locked in the station's folder)."""
+        return None if self.is_sim else str(Path(self.robot_port).resolve())
 
     def with_camera_mapping(self, mapping: dict[str, str]) -> StationConfig:
         """The same station with devices re-assigned to camera names (a swap, or a new cable)."""
@@ -88,7 +95,8 @@ class StationConfig:
 
 
 def station_dir(workspace: Workspace, name: str) -> Path:
-    return workspace.stations_dir / name
+    """`stations/<name>/`; StationError for a name that is not 1-64 letters, digits, '_' or '-'."""
+    return workspace.stations_dir / checked_name(name, "station", StationError)
 
 
 def config_path(workspace: Workspace, name: str) -> Path:

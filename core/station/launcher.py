@@ -19,6 +19,7 @@ from typing import Literal
 from core.errors import StationError
 from core.station.client import StationAddress, StationClient, StationUnreachable
 from core.station.config import StationConfig
+from core.station.ownership import is_station_process
 from core.station.server import exit_path, log_path, runtime_path
 from core.workspace import Workspace
 
@@ -133,8 +134,9 @@ def status(name: str, workspace: Workspace) -> StationProcess:
     return StationProcess(name, "stopped", None, "", tail)
 
 
-def stop(name: str, workspace: Workspace, timeout_s: float = 10.0) -> None:
-    """Ask the station to stop (it holds and disconnects the arm); terminate it if it does not."""
+def stop(name: str, workspace: Workspace, timeout_s: float = 60.0) -> None:
+    """Ask the station to stop (it saves the episode, parks the arm at its rest pose, then disconnects it);
+    terminate it if it does not (SIGTERM parks too). `timeout_s` leaves room for the move to rest."""
     client = connect(name, workspace)
     address = _address(name, workspace)
     if client is not None:
@@ -147,8 +149,8 @@ def stop(name: str, workspace: Workspace, timeout_s: float = 10.0) -> None:
         deadline = time.monotonic() + timeout_s
         while _alive(address.pid) and time.monotonic() < deadline:
             time.sleep(0.05)
-        if _alive(address.pid):
-            os.kill(address.pid, 15)
+        if _alive(address.pid) and is_station_process(address.pid, name, address.start_ticks):
+            os.kill(address.pid, 15)  # only the station that wrote runtime.json, never a process that reused its pid
     child = _children.pop(_key(workspace, name), None)
     if child is not None:
         try:
@@ -172,7 +174,14 @@ def _address(name: str, workspace: Workspace) -> StationAddress | None:
     runtime = _read_json(runtime_path(workspace, name))
     if runtime is None:
         return None
-    return StationAddress(name, runtime["host"], runtime["port"], bytes.fromhex(runtime["authkey"]), runtime["pid"])
+    return StationAddress(
+        name,
+        runtime["host"],
+        runtime["port"],
+        bytes.fromhex(runtime["authkey"]),
+        runtime["pid"],
+        runtime.get("start_ticks"),
+    )
 
 
 def _running_address(name: str, workspace: Workspace) -> StationAddress | None:

@@ -7,30 +7,29 @@ the workspace's owner can read (`runtime.json`, mode 0600), and send the command
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
 import secrets
 import signal
-import tempfile
+import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from multiprocessing.connection import Connection, Listener
+from collections.abc import Callable
+from multiprocessing import AuthenticationError
 from pathlib import Path
 
+from core import codec
 from core.errors import PreflightError, StationError
-from core.station.client import send_without_delay
+from core.station.client import handshake
 from core.station.commands import Command
 from core.station.config import StationConfig, station_dir
+from core.station.ownership import process_start_ticks, robot_lock
 from core.station.real_time import raise_station_priority
 from core.station.station import Station
 from core.workspace import WORKSPACE_ENV, Workspace
 
 log = logging.getLogger(__name__)
-LOCK_DIR = Path(tempfile.gettempdir()) / "preflight-locks"
 
 
 def runtime_path(workspace: Workspace, name: str) -> Path:
@@ -45,46 +44,21 @@ def log_path(workspace: Workspace, name: str) -> Path:
     return station_dir(workspace, name) / "station.log"
 
 
-@contextmanager
-def robot_lock(identity: str, station_name: str) -> Iterator[None]:
-    """Exclusive, per machine: one process drives one robot. Released by the kernel if we die."""
-    LOCK_DIR.mkdir(parents=True, exist_ok=True)
-    path = LOCK_DIR / (identity.strip("/").replace("/", "_") + ".lock")
-    handle = open(path, "a+")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError as error:
-        handle.seek(0)
-        holder = handle.read().strip() or "another process"
-        handle.close()
-        raise StationError(
-            f"The robot {identity} is already driven by {holder}. Stop that station first; only one process may drive "
-            "an arm."
-        ) from error
-    handle.seek(0)
-    handle.truncate()
-    handle.write(f"station '{station_name}' (pid {os.getpid()})")
-    handle.flush()
-    try:
-        yield
-    finally:
-        handle.close()
-
-
 def serve(
     name: str, workspace: Workspace, parent_pid: int | None = None, setup: Callable[[Station], None] | None = None
 ) -> int:
     """Run the station until asked to stop, the parent dies or SIGTERM arrives. Returns the exit status."""
     raise_station_priority()  # before any thread starts: they all inherit it
-    shutdown = threading.Event()
+    shutdown = Shutdown()
     _exit_with_parent(parent_pid, shutdown)
-    signal.signal(signal.SIGTERM, lambda *_: shutdown.set())
-    signal.signal(signal.SIGINT, lambda *_: shutdown.set())
+    signal.signal(signal.SIGTERM, lambda *_: shutdown.request("SIGTERM"))
+    signal.signal(signal.SIGINT, lambda *_: shutdown.request("SIGINT"))
     exit_path(workspace, name).unlink(missing_ok=True)
     os.environ[WORKSPACE_ENV] = str(workspace.root)  # the registry and profiles resolve to this workspace
+    release = None
     try:
         config = StationConfig.load(workspace, name)
-        with robot_lock(config.robot_identity(workspace), name):
+        with robot_lock(config.robot_device(), station_dir(workspace, name), name):
             station = Station(config, workspace)
             station.start()
             try:
@@ -92,28 +66,40 @@ def serve(
                     setup(station)
                 _serve_clients(station, workspace, shutdown)
             finally:
-                station.stop()
+                release = station.stop(shutdown.reason or "the station failed")
                 runtime_path(workspace, name).unlink(missing_ok=True)
     except PreflightError as error:
-        _write_exit(workspace, name, clean=False, error=str(error))
+        _write_exit(workspace, name, clean=False, error=str(error), release=release)
         log.error("%s", error)
         return 3
-    _write_exit(workspace, name, clean=True, error="")
+    _write_exit(workspace, name, clean=True, error="", release=release)
     return 0
 
 
-def _serve_clients(station: Station, workspace: Workspace, shutdown: threading.Event) -> None:
+class Shutdown(threading.Event):
+    """The station's stop request, with who asked (the stop command, a signal, the parent gone)."""
+
+    reason = ""
+
+    def request(self, reason: str) -> None:
+        self.reason = self.reason or reason
+        self.set()
+
+
+def _serve_clients(station: Station, workspace: Workspace, shutdown: Shutdown) -> None:
     authkey = secrets.token_bytes(32)
-    listener = Listener(("127.0.0.1", 0), authkey=authkey)
+    listener = socket.create_server(("127.0.0.1", 0), backlog=128)
     handlers = station_handlers(station, shutdown)
-    _write_runtime(workspace, station.config.name, listener.address, authkey)
-    threading.Thread(target=_accept, args=(listener, handlers, shutdown), daemon=True).start()
-    log.info("station '%s' serving on %s", station.config.name, listener.address)
+    address = listener.getsockname()
+    _write_runtime(workspace, station.config.name, address, authkey)
+    threading.Thread(target=_accept, args=(listener, authkey, handlers, shutdown), daemon=True).start()
+    log.info("station '%s' serving on %s", station.config.name, address)
     shutdown.wait()
+    listener.shutdown(socket.SHUT_RDWR)  # wakes the accept thread
     listener.close()
 
 
-def station_handlers(station: Station, shutdown: threading.Event) -> dict[Command, Callable]:
+def station_handlers(station: Station, shutdown: Shutdown) -> dict[Command, Callable]:
     """Command -> the callable that answers it on this station (a real station has no simulator commands)."""
     handlers: dict[Command, Callable] = {
         Command.PING: lambda: "pong",
@@ -126,26 +112,45 @@ def station_handlers(station: Station, shutdown: threading.Event) -> dict[Comman
         Command.STOP_MOTION: station.stop_motion,
         Command.SET_CAMERA_MAPPING: station.set_camera_mapping,
         Command.MOVE_HOME: station.move_home,
-        Command.SHUTDOWN: shutdown.set,
+        Command.SHUTDOWN: lambda: shutdown.request("stop command"),
     }
     for extension in station.extensions:
         handlers.update(extension.handlers())
     return handlers
 
 
-def _accept(listener: Listener, handlers: dict[Command, Callable], shutdown: threading.Event) -> None:
+MAX_HANDSHAKES = 512  # connections still proving the key; more are closed at once
+
+
+def _accept(
+    listener: socket.socket, authkey: bytes, handlers: dict[Command, Callable], shutdown: threading.Event
+) -> None:
+    """Accept only: each connection's handshake runs on its own thread with a timeout, so an idle or garbage
+    connection never holds up the next client (the e-stop among them)."""
+    handshakes = threading.BoundedSemaphore(MAX_HANDSHAKES)
     while not shutdown.is_set():
         try:
-            connection = listener.accept()
-        except Exception:  # noqa: BLE001 - closed listener or a client that failed authentication
+            sock, _ = listener.accept()
+        except OSError:
             if shutdown.is_set():
                 return
             continue
-        send_without_delay(connection)
-        threading.Thread(target=_answer, args=(connection, handlers), daemon=True).start()
+        if not handshakes.acquire(blocking=False):
+            sock.close()
+            continue
+        threading.Thread(target=_answer, args=(sock, authkey, handlers, handshakes), daemon=True).start()
 
 
-def _answer(connection: Connection, handlers: dict[Command, Callable]) -> None:
+def _answer(
+    sock: socket.socket, authkey: bytes, handlers: dict[Command, Callable], handshakes: threading.BoundedSemaphore
+) -> None:
+    try:
+        connection = handshake(sock, authkey, station_side=True)
+    except (OSError, EOFError, AuthenticationError):
+        sock.close()
+        return
+    finally:
+        handshakes.release()
     with connection:
         while True:
             try:
@@ -174,6 +179,7 @@ def _write_runtime(workspace: Workspace, name: str, address: tuple[str, int], au
     tmp = path.with_suffix(".tmp")
     payload = {
         "pid": os.getpid(),
+        "start_ticks": process_start_ticks(os.getpid()),  # with the command line, tells this process from a reused pid
         "host": address[0],
         "port": address[1],
         "authkey": authkey.hex(),
@@ -185,13 +191,15 @@ def _write_runtime(workspace: Workspace, name: str, address: tuple[str, int], au
     tmp.replace(path)
 
 
-def _write_exit(workspace: Workspace, name: str, clean: bool, error: str) -> None:
+def _write_exit(workspace: Workspace, name: str, clean: bool, error: str, release=None) -> None:
+    """`arm`: how the station left the follower (`ArmRelease`), null if it never connected."""
     path = exit_path(workspace, name)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"clean": clean, "error": error, "at": time.time(), "pid": os.getpid()}))
+    arm = None if release is None else codec.to_json(release)
+    path.write_text(json.dumps({"clean": clean, "error": error, "at": time.time(), "pid": os.getpid(), "arm": arm}))
 
 
-def _exit_with_parent(parent_pid: int | None, shutdown: threading.Event) -> None:
+def _exit_with_parent(parent_pid: int | None, shutdown: Shutdown) -> None:
     """No orphans: when the process that started us goes away (we are re-parented), stop the arm and exit."""
     if parent_pid is None:
         return
@@ -200,7 +208,7 @@ def _exit_with_parent(parent_pid: int | None, shutdown: threading.Event) -> None
         while not shutdown.is_set():
             if os.getppid() != parent_pid:
                 log.warning("parent %s is gone: shutting down", parent_pid)
-                shutdown.set()
+                shutdown.request("the app that started the station is gone")
             time.sleep(0.2)
 
     threading.Thread(target=watch, daemon=True).start()

@@ -12,8 +12,9 @@ Figures, in one process, after a warm-up (file cache warm); (a) and (b) best of 
   (a) build_profile(reference_frames=False)
   (b) floor: pyarrow reading just the columns the profile needs
   (c) the same statistics through lerobot: LeRobotDataset(...) then iterating `hf_dataset` rows
-plus, for context, the profile with reference frames and the cold CLI (`python -m core profile`).
-Target: (a) <= 2 x (b) and (a) < 1 s on a 2-core machine.
+plus, for context, the profile with reference frames and the cold CLI (`python -m core profile`), and
+the profile with its hygiene flags against the same profile without them (core.training.hygiene).
+Target: (a) <= 2 x (b) and (a) < 1 s on a 2-core machine; hygiene adds at most 30%.
 
 Usage: .venv/bin/python bench/profile_bench.py [--rebuild] [--layout lerobot|single-row-group]
 """
@@ -46,7 +47,7 @@ TASK = "Grasp a brain and put it in the bin."
 REPO_ID = "local/bench_lab_scale"
 GENERATOR_VERSION = 2
 LAYOUTS = ("lerobot", "single-row-group")
-COLUMNS = ["episode_index", "task_index", "observation.state", "action"]
+COLUMNS = ["episode_index", "task_index", "timestamp", "observation.state", "action"]  # as core.training.profile
 
 
 def main() -> int:
@@ -68,6 +69,11 @@ def main() -> int:
 
     profile_s, floor_s = best_interleaved(
         7, lambda: build_profile(root, reference_frames=False), lambda: read_needed_columns(root)
+    )
+    with_hygiene_s, without_hygiene_s = best_interleaved(
+        7,
+        lambda: build_profile(root, reference_frames=False),
+        lambda: build_profile(root, reference_frames=False, hygiene=False),
     )
     with_frames_s = best_of(1, lambda: build_profile(root, reference_frames=True))
     lerobot_s = best_of(1, lambda: lerobot_api_statistics(root))
@@ -94,6 +100,10 @@ def main() -> int:
     print(f"ratio (a)/(b) = {profile_s / floor_s:.2f}  (target <= 2)")
     print(f"ratio (c)/(a) = {lerobot_s / profile_s:.1f}  (lerobot way is this many times slower)")
     print(f"(a) under 1 s: {'yes' if profile_s < 1.0 else 'NO'}")
+    print(
+        f"hygiene: profile {with_hygiene_s * 1000:.1f} ms with it, {without_hygiene_s * 1000:.1f} ms without: "
+        f"+{(with_hygiene_s / without_hygiene_s - 1) * 100:.0f}% (target <= 30%)"
+    )
     return 0
 
 

@@ -25,7 +25,7 @@ OUTLIER_Z = 3.5  # robust z-score (Iglewicz and Hoaglin's modified z) beyond whi
 OUTLIER_MIN_EPISODES = 8  # fewer episodes give no stable median and MAD
 GRIPPER_MIN_CORRELATION = 0.5  # commands and measured positions that move less alike than this disagree
 GRIPPER_MAX_LAG_FRAMES = 15  # the measured gripper may trail its command by up to half a second at 30 fps
-GRIPPER_LAG_STEP = 3  # lags tried: 0, 3, ..., 15 frames (a smooth gripper's correlation barely changes between)
+GRIPPER_LAG_STEP = 3  # the signals are thinned to every 3rd frame: lags 0, 3, ..., 15 (a smooth gripper barely changes)
 GRIPPER_MIN_TRAVEL = 5.0  # a gripper command that moves less than this in an episode says nothing
 MIN_EPISODES = {"act": 50, "smolvla": 50, "diffusion": 100, "pi0": 50}  # docs/training-profile.md#hygiene
 DEFAULT_MIN_EPISODES = 50
@@ -190,7 +190,7 @@ def _frozen_flags(
     if len(values) < 2:
         return []
     repeats = np.zeros(len(values), dtype=bool)  # frame i repeats frame i-1 of the same episode exactly
-    repeats[1:] = np.all(values[1:] == values[:-1], axis=1)
+    repeats[1:] = _rows_repeat(values)
     repeats[starts] = False
     share = np.add.reduceat(repeats.astype(np.int64), starts) / np.maximum(ends - starts - 1, 1)
     frozen = np.flatnonzero((share >= FROZEN_SHARE) & (ends - starts > 1))
@@ -210,19 +210,30 @@ def _frozen_flags(
     ]
 
 
+def _rows_repeat(values: np.ndarray) -> np.ndarray:
+    """row i+1 == row i, bit for bit: rows compared as a few 64-bit words (4x faster than comparing floats)."""
+    rows = np.ascontiguousarray(values)
+    if rows.dtype.itemsize * rows.shape[1] % 8 == 0:
+        words = rows.view(np.int64)
+        return np.logical_and.reduce([words[1:, i] == words[:-1, i] for i in range(words.shape[1])])
+    return np.logical_and.reduce([rows[1:, i] == rows[:-1, i] for i in range(rows.shape[1])])
+
+
 def _duplicate_flags(
     columns: EpisodeColumns, starts: np.ndarray, ends: np.ndarray, indices: np.ndarray
 ) -> list[EpisodeFlag]:
-    # Candidates first: episodes of equal length and equal column sums; only those are hashed (hashing every
+    # Candidates first: episodes of equal length, first and last frames; only those are hashed (hashing every
     # episode took 5 ms at the lab's scale).
-    lengths = ends - starts
-    sums = np.hstack(
+    last = ends - 1
+    signature = np.hstack(
         [
-            np.add.reduceat(columns.state, starts, dtype=np.float64),
-            np.add.reduceat(columns.action, starts, dtype=np.float64),
+            (ends - starts)[:, None],
+            columns.state[starts],
+            columns.state[last],
+            columns.action[starts],
+            columns.action[last],
         ]
-    )
-    signature = np.hstack([lengths[:, None].astype(np.float64), sums])
+    ).astype(np.float64)
     _, group, counts = np.unique(signature, axis=0, return_inverse=True, return_counts=True)
     seen: dict[str, int] = {}
     duplicates: dict[int, int] = {}
@@ -305,10 +316,17 @@ def _gripper_flags(
     state_column = _gripper(columns.state_names)
     if action_column is None or state_column is None:
         return []
-    command = columns.action[:, action_column].astype(np.float64)
-    measured = columns.state[:, state_column].astype(np.float64)
-    correlation, lag = _best_lagged_correlations(command, measured, starts, ends)
+    command = columns.action[:, action_column]
+    measured = columns.state[:, state_column]
     travel = np.maximum.reduceat(command, starts) - np.minimum.reduceat(command, starts)
+    # every GRIPPER_LAG_STEP-th frame (of the whole table: episode k keeps the samples between its bounds), so each
+    # lag tried is one step of the thinned signal; slicing costs nothing, a per-episode selection cost 6 ms
+    step = GRIPPER_LAG_STEP
+    thin_starts, thin_ends = -(-starts // step), -(-ends // step)
+    correlation, lag = _best_lagged_correlations(
+        command[::step], measured[::step], thin_starts, thin_ends, GRIPPER_MAX_LAG_FRAMES // step
+    )
+    lag = lag * GRIPPER_LAG_STEP
     poor = np.flatnonzero((travel >= GRIPPER_MIN_TRAVEL) & (correlation < GRIPPER_MIN_CORRELATION))
     correlations = {int(indices[i]): round(float(correlation[i]), 3) for i in poor}
     lags = {int(indices[i]): int(lag[i]) for i in poor}
@@ -332,19 +350,22 @@ def _gripper(names: Sequence[str]) -> int | None:
 
 
 def _best_lagged_correlations(
-    command: np.ndarray, measured: np.ndarray, starts: np.ndarray, ends: np.ndarray
+    command: np.ndarray, measured: np.ndarray, starts: np.ndarray, ends: np.ndarray, max_lag: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per episode, the highest Pearson correlation of the measured gripper against its command delayed by 0..max
-    lag frames (every GRIPPER_LAG_STEP), and that lag. Sums come from cumulative sums, so each lag costs a few
-    passes over the frames, not a Python loop over episodes (a loop took 37 ms on 100 episodes)."""
+    """Per episode, the highest Pearson correlation of the measured gripper against its command delayed by 0..max_lag
+    samples, and that lag (NaN for an episode with fewer than 3 samples at every lag). Sums come from cumulative
+    sums, so each lag costs a few passes over the frames, not a Python loop over episodes (a loop took 37 ms on 100
+    episodes)."""
+
+    command, measured = command.astype(np.float64), measured.astype(np.float64)
 
     def cumulative(values: np.ndarray) -> np.ndarray:
         return np.concatenate(([0.0], np.cumsum(values)))
 
     ca, caa, cb, cbb = cumulative(command), cumulative(command**2), cumulative(measured), cumulative(measured**2)
-    best = np.full(len(starts), -1.0)
+    best = np.full(len(starts), np.nan)  # stays NaN for an episode too short to correlate
     best_lag = np.zeros(len(starts), dtype=np.int64)
-    for lag in range(0, GRIPPER_MAX_LAG_FRAMES + 1, GRIPPER_LAG_STEP):
+    for lag in range(max_lag + 1):
         pairs = ends - starts - lag  # (command[t], measured[t + lag]) for t in [start, end - lag)
         valid = pairs >= 3
         last = np.where(valid, ends - lag, starts)
@@ -357,7 +378,7 @@ def _best_lagged_correlations(
         variance = (saa - sa**2 / n) * (sbb - sb**2 / n)
         with np.errstate(invalid="ignore", divide="ignore"):
             correlation = np.where(valid & (variance > 1e-12), (sab - sa * sb / n) / np.sqrt(variance), 0.0)
-        better = correlation > best
+        better = valid & (np.isnan(best) | (correlation > best))
         best, best_lag = np.where(better, correlation, best), np.where(better, lag, best_lag)
     return best, best_lag
 

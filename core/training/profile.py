@@ -218,9 +218,10 @@ def build_profile(
     # while this thread computes the rest
     action_jumps = _SECOND_CORE.submit(frame_stats.pooled_jump_stats, action, episode_index, action_names)
     tasks = _SECOND_CORE.submit(_task_counts, dataset, columns["task_index"])
-    flags = (
-        _SECOND_CORE.submit(
-            check_hygiene,
+
+    training_frames, epochs, match, feature_check, warnings = _training_facts(dataset, checkpoint)
+    flags = (  # on this thread, while the second core computes the jumps
+        check_hygiene(
             dataset,
             EpisodeColumns(episode_index, state, action, columns.get("timestamp"), state_names, action_names),
             checkpoint.policy_type if checkpoint is not None else None,
@@ -228,8 +229,6 @@ def build_profile(
         if hygiene
         else None
     )
-
-    training_frames, epochs, match, feature_check, warnings = _training_facts(dataset, checkpoint)
     return TrainingProfile(
         name=profile_name(dataset.root),
         dataset_dir=str(dataset.root),
@@ -258,7 +257,7 @@ def build_profile(
         dataset_match=match,
         feature_check=feature_check,
         warnings=(*dataset.notes, *warnings),
-        hygiene=flags.result() if flags is not None else None,
+        hygiene=flags,
     )
 
 

@@ -53,7 +53,7 @@ if profile is not None:
     if demo is not None and not demo.trained:
         st.warning(f"**Untrained demo checkpoint.** {demo.note}", icon=":material/school:")
     for warning in profile.warnings:
-        st.warning(warning)
+        st.warning(markdown_literal(warning))  # warnings quote dataset strings: shown as text
     with st.expander("Reference frames", expanded=True):
         if not profile.cameras:
             st.caption("The training dataset has no cameras: the camera-role and scene checks are off.")

@@ -8,6 +8,7 @@ the `lerobot-calibrate` command instead.
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,8 +88,8 @@ def connect(device, kind: str, config: StationConfig) -> None:
         lerobot_type = "so101_follower" if kind == "follower" else "so101_leader"
         raise StationError(
             f"The {kind} on {port} has no calibration for id '{device_id}' (looked in {device.calibration_fpath}). Run "
-            f"once in a terminal: lerobot-calibrate --{flag}.type={lerobot_type} --{flag}.port={port} "
-            f"--{flag}.id={device_id}"
+            f"once in a terminal: lerobot-calibrate --{flag}.type={lerobot_type} "
+            f"{shlex.quote(f'--{flag}.port={port}')} {shlex.quote(f'--{flag}.id={device_id}')}"
         )
 
 

@@ -17,6 +17,7 @@ Layout (lerobot 0.6.1): `meta/info.json`, `meta/tasks.parquet`,
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -465,13 +466,13 @@ def _check_version(root: Path, info: Mapping[str, Any]) -> None:
         if minor != "1":
             advice = (
                 f"Update it to v2.1 with the lerobot version that wrote it, then convert it: {CONVERT_V21_COMMAND}"
-            ).format(root=root)
+            ).format(root=shlex.quote(str(root)))
         else:
             advice = (
                 f"Convert a copy offline (the Overview page has a button for it): {CONVERT_V21_COMMAND}\n"
                 f"or in place with lerobot itself (it keeps the old copy as {root.name}_old):\n"
                 f"  {LEROBOT_CONVERT_V21_COMMAND}"
-            ).format(root=root, name=root.name)
+            ).format(root=shlex.quote(str(root)), name=shlex.quote(root.name))
         message = f"The dataset at {root} is LeRobot format {version}; Preflight reads v3.0 (lerobot 0.6.1). {advice}"
         raise DatasetNeedsConversion(message, str(root)) if minor == "1" else DatasetError(message)
     raise DatasetError(

@@ -1,15 +1,18 @@
 """The registry: which policy ran with which settings, what it recorded, and what the operator decided.
 
-SQLite through a database URL (`sqlite:///relative.sqlite`, `sqlite:////absolute.sqlite`;
-default $PREFLIGHT_DATABASE_URL, else `registry.sqlite` in the workspace), safe for
-several stations and the app writing at once. See docs/registry.md.
+SQLAlchemy Core on SQLite (`sqlite:///relative.sqlite`, `sqlite:////absolute.sqlite`; default
+$PREFLIGHT_DATABASE_URL, else `registry.sqlite` in the workspace) or PostgreSQL
+(`postgresql+psycopg://...`, one registry for a lab), schema through Alembic, safe for several
+stations and the app writing at once; a station's spool queues its writes while the database is away.
+See docs/registry.md.
 May import: the loose modules only; every other package may import it.
 """
 
 from core.registry.database import (
     DATABASE_URL_ENV,
-    SCHEMA_VERSION,
+    HEAD_REVISION,
     MaskPasswords,
+    RegistryUnavailable,
     default_database_url,
     mask_passwords,
 )
@@ -21,10 +24,12 @@ from core.registry.records import (
     EpisodeRow,
     Event,
     PolicyRecord,
+    QueuedWrite,
     RunRecord,
+    SpoolState,
     Tag,
 )
-from core.registry.store import CSV_COLUMNS, Registry
+from core.registry.store import CSV_COLUMNS, SHARED_RECORDINGS_ENV, Registry
 from core.registry.weights import weights_sha256
 
 __all__ = [
@@ -33,13 +38,17 @@ __all__ = [
     "EPISODE_STATUSES",
     "INFERENCE_MODES",
     "OUTCOMES",
-    "SCHEMA_VERSION",
+    "HEAD_REVISION",
+    "SHARED_RECORDINGS_ENV",
     "EpisodeRecord",
     "EpisodeRow",
     "Event",
     "PolicyRecord",
+    "QueuedWrite",
     "Registry",
+    "RegistryUnavailable",
     "RunRecord",
+    "SpoolState",
     "Tag",
     "default_database_url",
     "mask_passwords",

@@ -1,10 +1,9 @@
-"""The registry's SQLite file: database URLs, connections, schema migrations, lock retries.
+"""The registry's database: URLs, engines, transactions, lock retries and schema migrations.
 
-Several processes write to one file at once (one station per arm plus the app), so
-every operation opens its own short-lived connection, takes the write lock at the
-start of its transaction (`BEGIN IMMEDIATE`, which lets SQLite's busy timeout do the
-waiting) and retries when the lock stays taken. WAL journal mode lets readers go on
-while a writer works.
+SQLite (one file, WAL mode; every process on one computer) or PostgreSQL (one server for a
+lab), both through SQLAlchemy Core. Each operation is one short transaction: on SQLite a write
+takes the file's lock at its start (`BEGIN IMMEDIATE`) and is retried while the lock stays
+taken; the schema is brought to Alembic's head once per process and URL. See docs/registry.md.
 """
 
 from __future__ import annotations
@@ -12,106 +11,42 @@ from __future__ import annotations
 import logging
 import os
 import re
+import socket
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import exc
 
 from core.errors import RegistryError
 from core.workspace import Workspace
 
 DATABASE_URL_ENV = "PREFLIGHT_DATABASE_URL"
 SQLITE_PREFIX = "sqlite:///"
+POSTGRESQL_PREFIX = "postgresql+psycopg://"
 BUSY_TIMEOUT_S = 5.0
 LOCK_RETRIES = 3
+CONNECT_TIMEOUT_S = 3
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+HEAD_REVISION = "0002"  # the newest file in migrations/versions; a test checks they agree
+LEGACY_REVISION = "0001"  # what a file of the raw-sqlite3 schema (PRAGMA user_version 1) is stamped as
+LEGACY_USER_VERSION = 1
 
+FORMS = (
+    "sqlite:///relative/path.sqlite (from the current folder), sqlite:////absolute/path.sqlite, or "
+    "postgresql+psycopg://USER@HOST[:PORT]/DATABASE (password from ~/.pgpass or $PGPASSWORD, or in the URL)"
+)
 SHARING_ADVICE = (
-    "Stations and the app share one registry by pointing at the same SQLite file, which is safe for "
-    "processes on one computer. The file is in SQLite's WAL mode, which coordinates writers through shared "
-    "memory and so needs every process that opens it to run on the same computer: do not share one file on "
-    "a network filesystem (NFS, SMB) between stations on different computers; give each computer its own "
-    "file and combine their `python -m core registry export` CSV files."
+    "An SQLite file is shared only by processes on one computer (WAL mode needs shared memory): do not put it on "
+    "NFS or SMB. Stations on several computers share one PostgreSQL registry instead (docs/registry.md)."
 )
-
-# Each entry moves the schema from version i to i + 1; append new entries, never edit old ones.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (
-        """CREATE TABLE policies (
-            id INTEGER PRIMARY KEY,
-            path TEXT NOT NULL,
-            weights_sha256 TEXT NOT NULL,
-            policy_type TEXT NOT NULL,
-            registered_at TEXT NOT NULL,
-            UNIQUE (path, weights_sha256)
-        )""",
-        """CREATE TABLE runs (
-            id INTEGER PRIMARY KEY,
-            policy_id INTEGER NOT NULL REFERENCES policies (id),
-            station TEXT NOT NULL,
-            dataset_root TEXT NOT NULL,
-            task TEXT NOT NULL,
-            task_override INTEGER NOT NULL CHECK (task_override IN (0, 1)),
-            chunk_size INTEGER NOT NULL,
-            n_action_steps INTEGER NOT NULL,
-            inference TEXT NOT NULL CHECK (inference IN ('sync', 'rtc')),
-            rtc_execution_horizon INTEGER,
-            camera_mapping_json TEXT NOT NULL,
-            rename_map_json TEXT NOT NULL,
-            fps REAL NOT NULL,
-            training_profile TEXT,
-            started_at TEXT NOT NULL
-        )""",
-        """CREATE TABLE episodes (
-            id INTEGER PRIMARY KEY,
-            run_id INTEGER NOT NULL REFERENCES runs (id),
-            dataset_root TEXT NOT NULL,
-            episode_index INTEGER NOT NULL,
-            status TEXT NOT NULL CHECK (status IN ('recorded', 'aborted', 'discarded')),
-            abort_reason TEXT,
-            start_pose_distance_deg REAL,
-            start_pose_deltas_deg_json TEXT NOT NULL,
-            length_frames INTEGER NOT NULL,
-            started_at TEXT NOT NULL,
-            ended_at TEXT,
-            CHECK ((status = 'aborted') = (abort_reason IS NOT NULL))
-        )""",
-        # A discarded episode left no frames, so its index is used again by the next episode.
-        """CREATE UNIQUE INDEX episodes_in_dataset ON episodes (dataset_root, episode_index)
-            WHERE status != 'discarded'""",
-        "CREATE INDEX episodes_of_run ON episodes (run_id)",
-        # Append-only: every decision and every later edit is a new row; the latest row per episode is its tag.
-        """CREATE TABLE tags (
-            id INTEGER PRIMARY KEY,
-            episode_id INTEGER NOT NULL REFERENCES episodes (id),
-            outcome TEXT NOT NULL CHECK (outcome IN ('success', 'failure', 'untagged')),
-            score INTEGER CHECK (score BETWEEN 0 AND 100),
-            note TEXT NOT NULL,
-            tagged_at TEXT NOT NULL
-        )""",
-        "CREATE INDEX tags_of_episode ON tags (episode_id, id)",
-        """CREATE TRIGGER tags_are_append_only_update BEFORE UPDATE ON tags
-            BEGIN SELECT RAISE(ABORT, 'tags are append-only: add a new tag instead'); END""",
-        """CREATE TRIGGER tags_are_append_only_delete BEFORE DELETE ON tags
-            BEGIN SELECT RAISE(ABORT, 'tags are append-only: add a new tag instead'); END""",
-        # Correlated on purpose: joined to episodes, SQLite then looks each episode's tag up by index.
-        """CREATE VIEW latest_tags AS
-            SELECT * FROM tags t WHERE t.id = (SELECT MAX(id) FROM tags WHERE episode_id = t.episode_id)""",
-        """CREATE TABLE events (
-            id INTEGER PRIMARY KEY,
-            station TEXT NOT NULL,
-            kind TEXT NOT NULL,
-            payload_json TEXT NOT NULL,
-            run_id INTEGER REFERENCES runs (id),
-            logged_at TEXT NOT NULL
-        )""",
-        "CREATE INDEX events_by_station ON events (station, id)",
-    ),
-)
-SCHEMA_VERSION = len(MIGRATIONS)
 
 T = TypeVar("T")
-
+log = logging.getLogger(__name__)
 
 _URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s'\"]*:)[^@/\s'\"]*@")
 _QUERY_SECRET = re.compile(r"(?i)(?P<head>[?&;](?:password|passwd|pwd|secret|token)=)[^&;\s'\"]*")
@@ -133,115 +68,212 @@ class MaskPasswords(logging.Filter):
         return True
 
 
+class RegistryUnavailable(RegistryError):
+    """The database cannot be reached (server down, network gone): a station queues its writes (see spool.py)."""
+
+
 def default_database_url() -> str:
     """$PREFLIGHT_DATABASE_URL, else the registry file in the workspace."""
     return os.environ.get(DATABASE_URL_ENV) or SQLITE_PREFIX + str(Workspace.default().registry_path)
 
 
+def this_computer() -> str:
+    """The host name a run records as its computer."""
+    return socket.gethostname()
+
+
+def normalized_url(url: str) -> str:
+    """The URL in its one stored form: an SQLite file as an absolute path; a PostgreSQL URL as given."""
+    scheme = url.split("://", 1)[0] if "://" in url else url
+    if scheme == "sqlite":
+        return SQLITE_PREFIX + str(path_of_url(url))
+    if scheme == "postgresql+psycopg":
+        parsed = sa.engine.make_url(url)
+        if not parsed.database:
+            raise RegistryError(f"Registry database URL {mask_passwords(url)!r} names no database: use {FORMS}.")
+        return url
+    raise RegistryError(
+        f"Registry database URL {mask_passwords(url)!r} is not supported ({scheme!r}): use {FORMS}. {SHARING_ADVICE}"
+    )
+
+
 def path_of_url(url: str) -> Path:
     """The file a `sqlite:///relative.sqlite` (from the current folder) or `sqlite:////absolute.sqlite` URL names."""
-    forms = "sqlite:///relative/path.sqlite (from the current folder) or sqlite:////absolute/path.sqlite"
-    scheme = url.split("://", 1)[0] if "://" in url else url
-    if scheme != "sqlite":
-        raise RegistryError(
-            f"Registry database URL {mask_passwords(url)!r} is not supported: only SQLite URLs are ({forms}), "
-            f"not {scheme!r}. {SHARING_ADVICE}"
-        )
     path = url.removeprefix(SQLITE_PREFIX)
     if not url.startswith(SQLITE_PREFIX) or not path or path == ":memory:" or "?" in path:
         raise RegistryError(
-            f"Registry database URL {mask_passwords(url)!r} names no file: use {forms}, without query parameters."
+            f"Registry database URL {mask_passwords(url)!r} names no file: use {FORMS}, without query parameters."
         )
     return Path(path).expanduser().resolve()
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """A connection in autocommit mode (transactions are begun explicitly) with the busy timeout and foreign keys on."""
-    try:
-        connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-    except sqlite3.OperationalError as error:
-        raise RegistryError(
-            f"Cannot open the registry database {path}: {error}. Check that the folder exists and is writable, "
-            f"or point ${DATABASE_URL_ENV} (or --db) at another file."
-        ) from error
-    connection.row_factory = sqlite3.Row
-    connection.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-    connection.execute("PRAGMA foreign_keys = ON")
-    return connection
+def is_sqlite(engine: sa.Engine) -> bool:
+    return engine.dialect.name == "sqlite"
 
 
-def run_transaction(path: Path, work: Callable[[sqlite3.Connection], T], write: bool) -> T:
-    """Run `work` in one transaction on a fresh connection, again from the start while the database stays locked."""
+_engines: dict[str, sa.Engine] = {}
+_prepared: set[str] = set()
+_engines_lock = threading.Lock()
+
+
+def engine_for(url: str) -> sa.Engine:
+    """One engine (and connection pool) per normalized URL and process, its schema brought to head once."""
+    with _engines_lock:
+        engine = _engines.get(url)
+        if engine is None:
+            engine = _engines[url] = _create_engine(url)
+    if url not in _prepared:
+        prepare(engine)
+        _prepared.add(url)
+    return engine
+
+
+def _create_engine(url: str) -> sa.Engine:
+    if url.startswith(SQLITE_PREFIX):
+        path = path_of_url(url)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
+        sa.event.listen(engine, "connect", _sqlite_connected)
+        sa.event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return sa.create_engine(
+        url, pool_pre_ping=True, pool_size=2, max_overflow=4, connect_args={"connect_timeout": CONNECT_TIMEOUT_S}
+    )
+
+
+def _sqlite_connected(dbapi_connection, _record) -> None:
+    """Transactions are begun by `_sqlite_begin`, not by the driver; the busy timeout and foreign keys on."""
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
+
+
+def _sqlite_begin(connection: sa.Connection) -> None:
+    """A write takes the lock at its start, so SQLite's busy timeout does the waiting instead of a late failure."""
+    write = connection.get_execution_options().get("preflight_write", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def run_transaction(engine: sa.Engine, work: Callable[[sa.Connection], T], write: bool) -> T:
+    """Run `work` in one transaction, again from the start while an SQLite file stays locked."""
 
     def attempt() -> T:
-        connection = connect(path)
-        try:
-            connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            result = work(connection)
-            connection.execute("COMMIT")
-            return result
-        finally:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
-            connection.close()
+        with engine.connect() as connection:
+            connection = connection.execution_options(preflight_write=write)
+            with connection.begin():
+                return work(connection)
 
-    return retry_while_locked(path, attempt)
+    return retry_while_locked(engine, attempt)
 
 
-def retry_while_locked(path: Path, action: Callable[[], T]) -> T:
-    """SQLite's busy timeout already waits for the lock; this covers a lock held past it and busy errors it skips."""
+def retry_while_locked(engine: sa.Engine, action: Callable[[], T]) -> T:
+    """SQLite's busy timeout already waits for the lock; this covers a lock held past it and busy errors it skips.
+
+    Every other database failure becomes a RegistryError (RegistryUnavailable when the database cannot be reached),
+    its message with the URL's password masked."""
+    where = mask_passwords(engine.url.render_as_string(hide_password=True))
     for attempt in range(LOCK_RETRIES):
         try:
             return action()
-        except sqlite3.OperationalError as error:
+        except exc.OperationalError as error:
             if not is_lock_error(error):
+                raise _failure(where, error) from error
+        except exc.DatabaseError as error:
+            if "not a database" in str(error.orig):
                 raise RegistryError(
-                    f"The registry database {path} failed: {error}. Check that the file and its folder are "
-                    f"writable and the disk is not full, or point ${DATABASE_URL_ENV} (or --db) at another file."
-                ) from error
-        except sqlite3.DatabaseError as error:
-            if "not a database" in str(error):
-                raise RegistryError(
-                    f"{path} is not an SQLite database: point ${DATABASE_URL_ENV} (or --db) at a registry file."
+                    f"{where} is not an SQLite database: point ${DATABASE_URL_ENV} (or --database-url) at a registry."
                 ) from error
             raise
         time.sleep(0.05 * 2**attempt)
     raise RegistryError(
-        f"The registry database {path} stayed locked by another process for over "
+        f"The registry database {where} stayed locked by another process for over "
         f"{LOCK_RETRIES * BUSY_TIMEOUT_S:.0f} s. Try again; if it persists, look for a stuck process holding the file."
     )
 
 
-def is_lock_error(error: sqlite3.OperationalError) -> bool:
-    message = str(error)
+def _failure(where: str, error: exc.OperationalError) -> RegistryError:
+    detail = mask_passwords(str(error.orig)).strip().splitlines()[0] if str(error.orig).strip() else type(error.orig)
+    if where.startswith("sqlite"):
+        return RegistryUnavailable(
+            f"The registry database {where} failed: {detail}. Check that the file and its folder are writable and "
+            f"the disk is not full, or point ${DATABASE_URL_ENV} (or --database-url) at another file."
+        )
+    return RegistryUnavailable(
+        f"The registry database {where} cannot be reached: {detail}. Check that the server is up and this "
+        f"computer can reach it; a station queues its writes meanwhile."
+    )
+
+
+def is_lock_error(error: exc.OperationalError) -> bool:
+    message = str(error.orig)
     return "database is locked" in message or "database is busy" in message or "database table is locked" in message
 
 
-def prepare(path: Path) -> None:
-    """Create the file and its folders if needed, switch it to WAL mode and bring its schema up to date."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    retry_while_locked(path, lambda: use_wal(path))
-    run_transaction(path, migrate, write=True)
-
-
-def use_wal(path: Path) -> None:
-    """WAL mode is stored in the file, but switching needs a moment with no other connection writing."""
-    connection = connect(path)
+def prepare(engine: sa.Engine) -> None:
+    """Bring the schema to Alembic's head (SQLite: in WAL mode); one process at a time, the others wait."""
+    if is_sqlite(engine):
+        retry_while_locked(engine, lambda: _use_wal(engine))
+    if run_transaction(engine, _revision, write=False) == HEAD_REVISION:
+        return
     try:
-        connection.execute("PRAGMA journal_mode = WAL")
+        run_transaction(engine, _upgrade, write=True)
+    except exc.ProgrammingError as error:  # a least-privilege station role may not change the schema
+        raise RegistryError(
+            f"The registry schema needs an upgrade to revision {HEAD_REVISION}, which this database user may not "
+            f"make ({mask_passwords(str(error.orig)).splitlines()[0]}). Run any `python -m core registry` command "
+            "once with the URL of the role that owns the tables; the stations then follow."
+        ) from error
+
+
+def _use_wal(engine: sa.Engine) -> None:
+    """WAL mode is stored in the file, but switching needs a moment with no other connection writing."""
+    connection = engine.raw_connection()  # outside any transaction, which SQLAlchemy's connections would begin
+    try:
+        connection.cursor().execute("PRAGMA journal_mode = WAL")
+    except sqlite3.DatabaseError as error:
+        raise exc.DatabaseError("PRAGMA journal_mode = WAL", None, error) from error
     finally:
         connection.close()
 
 
-def migrate(connection: sqlite3.Connection) -> None:
-    """Apply the missing migrations; run inside a write transaction so two processes cannot both apply one."""
-    version = connection.execute("PRAGMA user_version").fetchone()[0]
-    if version > SCHEMA_VERSION:
-        raise RegistryError(
-            f"The registry database has schema version {version}, newer than this Preflight knows "
-            f"({SCHEMA_VERSION}). Update Preflight, or point ${DATABASE_URL_ENV} (or --db) at another file."
-        )
-    for next_version in range(version + 1, SCHEMA_VERSION + 1):
-        for statement in MIGRATIONS[next_version - 1]:
-            connection.execute(statement)
-        connection.execute(f"PRAGMA user_version = {next_version}")
+def _revision(connection: sa.Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def _upgrade(connection: sa.Connection) -> None:
+    """Inside the write transaction (SQLite: the file lock; PostgreSQL: an advisory lock) so only one process
+    migrates; a file of the raw-sqlite3 schema is stamped as revision 0001 first, keeping every row."""
+    from alembic import command
+    from alembic.config import Config
+
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('preflight registry migrations'))")
+    current = _revision(connection)
+    if current == HEAD_REVISION:
+        return  # another process migrated while this one waited for the lock
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    if current is None and connection.dialect.name == "sqlite":
+        user_version = connection.exec_driver_sql("PRAGMA user_version").scalar()
+        if user_version > LEGACY_USER_VERSION:
+            raise RegistryError(
+                f"The registry database has schema version {user_version}, newer than this Preflight knows. "
+                f"Update Preflight, or point ${DATABASE_URL_ENV} (or --database-url) at another file."
+            )
+        if user_version == LEGACY_USER_VERSION:
+            command.stamp(config, LEGACY_REVISION)
+    try:
+        command.upgrade(config, "head")
+    except Exception as error:
+        if "Can't locate revision" in str(error):
+            raise RegistryError(
+                f"The registry database is at schema revision {current}, newer than this Preflight knows "
+                f"({HEAD_REVISION}). Update Preflight, or point ${DATABASE_URL_ENV} (or --database-url) elsewhere."
+            ) from error
+        raise
+    log.info("registry schema upgraded from %s to %s", current, HEAD_REVISION)

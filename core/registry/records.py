@@ -54,6 +54,8 @@ class RunRecord:
     fps: float
     training_profile: str | None  # the training profile the checks compared against
     started_at: datetime
+    computer: str  # host name of the computer the station ran on; it holds the dataset unless it is shared
+    dataset_shared: str | None  # the dataset's path inside the lab's shared recordings folder, None when not in it
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,8 @@ class EpisodeRow:
     ended_at: datetime | None
     run_id: int
     station: str
+    computer: str
+    dataset_shared: str | None
     task: str
     task_override: bool
     chunk_size: int
@@ -133,6 +137,30 @@ class EpisodeRow:
     score: int | None
     note: str | None
     tagged_at: datetime | None
+
+
+@dataclass(frozen=True)
+class QueuedWrite:
+    """A station's write kept in its local spool while the database cannot be reached; `id` is None until it is
+    flushed (on the next write or `Registry.flush`)."""
+
+    table: str  # "episodes" or "events"
+    queued_at: datetime
+    id: None = None
+
+
+@dataclass(frozen=True)
+class SpoolState:
+    """What a station shows its operator: writes queued locally, since when, and why."""
+
+    queued: int
+    oldest_at: datetime | None
+    last_error: str  # the database failure that made the last write queue, passwords masked
+    rejected: int  # flushed writes the database refused (kept in rejected.jsonl beside the spool)
+
+    @property
+    def queueing(self) -> bool:
+        return self.queued > 0
 
 
 def check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:

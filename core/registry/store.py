@@ -1,4 +1,4 @@
-"""The registry: policies, runs, episodes, tags and events in one SQLite file that outlives every process.
+"""The registry: policies, runs, episodes, tags and events in one database that outlives every process.
 
 The Deploy page and the stations write here (a run when settings are fixed, an episode
 when it ends, a tag when the operator decides); Analytics and the CLI read. Nothing is
@@ -11,14 +11,18 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
-import sqlite3
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
+import sqlalchemy as sa
+from sqlalchemy import exc
+
 from core.errors import RegistryError
 from core.registry import database
+from core.registry.database import RegistryUnavailable
 from core.registry.records import (
     EPISODE_STATUSES,
     INFERENCE_MODES,
@@ -30,51 +34,111 @@ from core.registry.records import (
     Inference,
     Outcome,
     PolicyRecord,
+    QueuedWrite,
     RunRecord,
+    SpoolState,
     Tag,
     check_choice,
     check_score,
 )
+from core.registry.schema import episodes, events, policies, runs, tags
+from core.registry.spool import Spool
 from core.registry.weights import weights_sha256
 from core.text import csv_cell
 
 T = TypeVar("T")
 
 CSV_COLUMNS: tuple[str, ...] = tuple(field.name for field in dataclasses.fields(EpisodeRow))
+SHARED_RECORDINGS_ENV = "PREFLIGHT_SHARED_RECORDINGS"  # this computer's mount of the lab's recordings folder
 
-_EPISODE_FILTERS = {"station": "r.station", "run_id": "e.run_id", "policy_id": "r.policy_id"}
-
-_EPISODE_ROWS_SQL = """
-    SELECT e.id AS episode_id, e.dataset_root, e.episode_index, e.status, e.abort_reason,
-           e.start_pose_distance_deg, e.start_pose_deltas_deg_json, e.length_frames, e.started_at, e.ended_at,
-           r.id AS run_id, r.station, r.task, r.task_override, r.chunk_size, r.n_action_steps, r.inference,
-           r.rtc_execution_horizon, r.fps, r.camera_mapping_json, r.rename_map_json, r.training_profile,
-           p.id AS policy_id, p.path AS policy_path, p.policy_type, p.weights_sha256,
-           t.outcome, t.score, t.note, t.tagged_at
-    FROM episodes e
-    JOIN runs r ON r.id = e.run_id
-    JOIN policies p ON p.id = r.policy_id
-    LEFT JOIN latest_tags t ON t.episode_id = e.id
-"""
+_latest_tag_id = (
+    sa.select(sa.func.max(tags.c.id)).where(tags.c.episode_id == episodes.c.id).correlate(episodes).scalar_subquery()
+)
+_EPISODE_ROWS = (
+    sa.select(
+        episodes.c.id.label("episode_id"),
+        episodes.c.dataset_root,
+        episodes.c.episode_index,
+        episodes.c.status,
+        episodes.c.abort_reason,
+        episodes.c.start_pose_distance_deg,
+        episodes.c.start_pose_deltas_deg_json,
+        episodes.c.length_frames,
+        episodes.c.started_at,
+        episodes.c.ended_at,
+        runs.c.id.label("run_id"),
+        runs.c.station,
+        runs.c.computer,
+        runs.c.dataset_shared,
+        runs.c.task,
+        runs.c.task_override,
+        runs.c.chunk_size,
+        runs.c.n_action_steps,
+        runs.c.inference,
+        runs.c.rtc_execution_horizon,
+        runs.c.fps,
+        runs.c.camera_mapping_json,
+        runs.c.rename_map_json,
+        runs.c.training_profile,
+        policies.c.id.label("policy_id"),
+        policies.c.path.label("policy_path"),
+        policies.c.policy_type,
+        policies.c.weights_sha256,
+        tags.c.outcome,
+        tags.c.score,
+        tags.c.note,
+        tags.c.tagged_at,
+    )
+    .select_from(episodes)
+    .join(runs, runs.c.id == episodes.c.run_id)
+    .join(policies, policies.c.id == runs.c.policy_id)
+    .outerjoin(tags, tags.c.id == _latest_tag_id)
+)
+_EPISODE_FILTERS = {
+    "station": runs.c.station,
+    "computer": runs.c.computer,
+    "run_id": episodes.c.run_id,
+    "policy_id": runs.c.policy_id,
+}
 
 
 class Registry:
-    """Use `Registry.open(url)`; each call is its own short transaction, so one object serves every thread."""
+    """Use `Registry.open(url)`; each call is its own short transaction, so one object serves every thread.
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    Opened with a `spool` folder (a station), episodes and events that cannot reach the database are queued
+    there and written, in order, before the next write that can (`spool_state` tells the operator)."""
+
+    def __init__(self, url: str, spool: Spool | None = None) -> None:
+        self._url = url
+        self.spool = spool
 
     @classmethod
-    def open(cls, url: str | None = None) -> Registry:
-        """Open (creating if needed) the registry at a `sqlite:///...` URL; default $PREFLIGHT_DATABASE_URL, else the
-        workspace file."""
-        path = database.path_of_url(url or database.default_database_url())
-        database.prepare(path)
-        return cls(path)
+    def open(cls, url: str | None = None, *, spool: str | Path | None = None) -> Registry:
+        """Open (creating or upgrading its schema if needed) the registry at an `sqlite:///...` or
+        `postgresql+psycopg://...` URL; default $PREFLIGHT_DATABASE_URL, else the workspace file. With a spool
+        folder, a database that cannot be reached yet is not an error."""
+        registry = cls(database.normalized_url(url or database.default_database_url()), Spool(spool) if spool else None)
+        try:
+            registry._engine()
+        except RegistryUnavailable:
+            if registry.spool is None:
+                raise
+        return registry
 
     @property
     def url(self) -> str:
-        return database.SQLITE_PREFIX + str(self.path)
+        """The database URL with its password masked: safe to show and to log."""
+        return database.mask_passwords(self._url)
+
+    @property
+    def path(self) -> Path | None:
+        """The SQLite file, or None on PostgreSQL."""
+        return database.path_of_url(self._url) if self._url.startswith(database.SQLITE_PREFIX) else None
+
+    @property
+    def backend(self) -> str:
+        """ "sqlite" or "postgresql"."""
+        return "sqlite" if self.path is not None else "postgresql"
 
     # Policies and runs
 
@@ -83,17 +147,15 @@ class Registry:
         seen."""
         folder = Path(checkpoint_dir).expanduser().resolve()
         sha256 = weights_sha256(folder)
-        policy_type = _policy_type(folder)
+        values = {"path": str(folder), "weights_sha256": sha256, "policy_type": _policy_type(folder)}
 
-        def work(connection: sqlite3.Connection) -> PolicyRecord:
-            connection.execute(
-                "INSERT OR IGNORE INTO policies (path, weights_sha256, policy_type, registered_at) VALUES (?, ?, ?, ?)",
-                (str(folder), sha256, policy_type, _now()),
-            )
+        def work(connection: sa.Connection) -> PolicyRecord:
+            insert = _dialect_insert(connection)(policies).values(**values, registered_at=_now())
+            connection.execute(insert.on_conflict_do_nothing(index_elements=["path", "weights_sha256"]))
             row = connection.execute(
-                "SELECT * FROM policies WHERE path = ? AND weights_sha256 = ?", (str(folder), sha256)
-            ).fetchone()
-            return _record(PolicyRecord, row)
+                sa.select(policies).where(policies.c.path == str(folder), policies.c.weights_sha256 == sha256)
+            ).one()
+            return _record(PolicyRecord, row._mapping)
 
         return self._write(work)
 
@@ -114,14 +176,18 @@ class Registry:
         rename_map: dict[str, str] | None = None,
         training_profile: str | None = None,
     ) -> RunRecord:
-        """Record the settings the next episodes run with; call again whenever any of them changes."""
+        """Record the settings the next episodes run with; call again whenever any of them changes. The run
+        records this computer and, when the dataset is inside $PREFLIGHT_SHARED_RECORDINGS, its path there."""
         check_choice("inference", inference, INFERENCE_MODES)
         if inference == "sync" and rtc_execution_horizon is not None:
             raise RegistryError("rtc_execution_horizon applies to rtc inference only; pass None with sync inference.")
+        root = _absolute(dataset_root)
         values = {
             "policy_id": policy_id,
             "station": station,
-            "dataset_root": _absolute(dataset_root),
+            "computer": database.this_computer(),
+            "dataset_root": root,
+            "dataset_shared": _shared_path(root),
             "task": task,
             "task_override": int(task_override),
             "chunk_size": chunk_size,
@@ -135,9 +201,9 @@ class Registry:
             "started_at": _now(),
         }
 
-        def work(connection: sqlite3.Connection) -> RunRecord:
-            _one(connection, "policies", policy_id, "policy")
-            return _record(RunRecord, _insert(connection, "runs", values))
+        def work(connection: sa.Connection) -> RunRecord:
+            _one(connection, policies, policy_id, "policy")
+            return _record(RunRecord, _insert(connection, runs, values))
 
         return self._write(work)
 
@@ -156,9 +222,9 @@ class Registry:
         abort_reason: str | None = None,
         start_pose_distance_deg: float | None = None,
         start_pose_deltas_deg: dict[str, float] | None = None,
-    ) -> EpisodeRecord:
+    ) -> EpisodeRecord | QueuedWrite:
         """Record an episode once it has ended (`ended_at` defaults to now) and its frames are saved, or were
-        discarded."""
+        discarded. With a spool and no database, the episode is queued (a QueuedWrite, its id None)."""
         check_choice("status", status, EPISODE_STATUSES)
         abort_reason = abort_reason or None
         if (status == "aborted") != (abort_reason is not None):
@@ -175,52 +241,48 @@ class Registry:
             "started_at": _time_text(started_at),
             "ended_at": _time_text(ended_at) if ended_at else _now(),
         }
-
-        def work(connection: sqlite3.Connection) -> EpisodeRecord:
-            _one(connection, "runs", run_id, "run")
-            try:
-                return _record(EpisodeRecord, _insert(connection, "episodes", values))
-            except sqlite3.IntegrityError as error:
-                raise RegistryError(
-                    f"Episode {episode_index} of {dataset_root} is already in the registry: an episode index "
-                    "names one recorded episode. Edit that episode instead, or record this one under its own index."
-                ) from error
-
-        return self._write(work)
+        return self._write_or_queue(episodes, values, EpisodeRecord)
 
     def untagged_episodes(self, *, station: str | None = None, run_id: int | None = None) -> list[EpisodeRecord]:
         """Kept episodes still awaiting the operator's decision, oldest first; an explicit "untagged" is a decision."""
-        where, params = _where(_EPISODE_FILTERS, station=station, run_id=run_id)
-        sql = (
-            "SELECT e.* FROM episodes e JOIN runs r ON r.id = e.run_id "
-            f"WHERE e.status != 'discarded' AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.episode_id = e.id) {where} "
-            "ORDER BY e.id"
+        awaiting = (
+            sa.select(episodes)
+            .join(runs, runs.c.id == episodes.c.run_id)
+            .where(episodes.c.status != "discarded", ~sa.exists().where(tags.c.episode_id == episodes.c.id))
+            .where(*_filters(station=station, run_id=run_id))
+            .order_by(episodes.c.id)
         )
-        return [_record(EpisodeRecord, row) for row in self._read(lambda c: c.execute(sql, params).fetchall())]
+        rows = self._read(lambda c: c.execute(awaiting).all())
+        return [_record(EpisodeRecord, row._mapping) for row in rows]
 
     # Tags
 
     def tag_episode(self, episode_id: int, outcome: Outcome, score: int | None = None, note: str = "") -> Tag:
-        """Decide about an episode, or change the decision later; every earlier decision stays in `tag_history`."""
+        """Decide about an episode, or change the decision later; every earlier decision stays in `tag_history`.
+
+        Edits of one episode are serialised (its row is locked), so history order is commit order and time order."""
         check_choice("outcome", outcome, OUTCOMES)
         check_score(score)
 
-        def work(connection: sqlite3.Connection) -> Tag:
-            _one(connection, "episodes", episode_id, "episode")
+        def work(connection: sa.Connection) -> Tag:
+            _one(connection, episodes, episode_id, "episode", lock=True)
             values = {"episode_id": episode_id, "outcome": outcome, "score": score, "note": note, "tagged_at": _now()}
-            return _record(Tag, _insert(connection, "tags", values))
+            return _record(Tag, _insert(connection, tags, values))
 
         return self._write(work)
 
     def tag_history(self, episode_id: int) -> list[Tag]:
         """Every decision about the episode, oldest first; the last one is the current tag."""
-        sql = "SELECT * FROM tags WHERE episode_id = ? ORDER BY id"
-        return [_record(Tag, row) for row in self._read(lambda c: c.execute(sql, (episode_id,)).fetchall())]
+        history = sa.select(tags).where(tags.c.episode_id == episode_id).order_by(tags.c.id)
+        return [_record(Tag, row._mapping) for row in self._read(lambda c: c.execute(history).all())]
 
     # Events
 
-    def log_event(self, station: str, kind: str, payload: dict[str, Any], run_id: int | None = None) -> Event:
-        """Keep something analytics must see later: a camera-mapping change, a task override, an emergency stop."""
+    def log_event(
+        self, station: str, kind: str, payload: dict[str, Any], run_id: int | None = None
+    ) -> Event | QueuedWrite:
+        """Keep something analytics must see later: a camera-mapping change, a task override, an emergency stop.
+        With a spool and no database, the event is queued."""
         values = {
             "station": station,
             "kind": kind,
@@ -228,7 +290,31 @@ class Registry:
             "run_id": run_id,
             "logged_at": _now(),
         }
-        return _record(Event, self._write(lambda c: _insert(c, "events", values)))
+        return self._write_or_queue(events, values, Event)
+
+    def events(self, *, station: str | None = None) -> list[Event]:
+        """The events kept, oldest first."""
+        query = sa.select(events).order_by(events.c.id)
+        if station is not None:
+            query = query.where(events.c.station == station)
+        return [_record(Event, row._mapping) for row in self._read(lambda c: c.execute(query).all())]
+
+    # The station's spool
+
+    def flush(self) -> int:
+        """Write the spool's queued rows, oldest first; returns how many. Raises RegistryUnavailable while the
+        database is still away (they stay queued)."""
+        if self.spool is None or not self.spool.has_pending():
+            return 0
+
+        def insert(table: str, values: dict[str, Any]) -> None:  # an IntegrityError is let through: refused
+            self._write(lambda connection: connection.execute(_TABLES[table].insert().values(**values)))
+
+        return self.spool.flush(insert, refused=exc.IntegrityError)
+
+    def spool_state(self) -> SpoolState:
+        """What this station has queued (all zero without a spool): the flag the operator sees."""
+        return self.spool.state() if self.spool else SpoolState(0, None, "", 0)
 
     # Analytics and export
 
@@ -236,15 +322,28 @@ class Registry:
         self,
         *,
         station: str | None = None,
+        computer: str | None = None,
         run_id: int | None = None,
         policy_id: int | None = None,
         last: int | None = None,
     ) -> list[EpisodeRow]:
         """Every episode (discarded ones too) with its run settings, policy and current tag, oldest first."""
-        where, params = _where(_EPISODE_FILTERS, station=station, run_id=run_id, policy_id=policy_id)
-        sql = f"{_EPISODE_ROWS_SQL} WHERE 1 {where} ORDER BY e.id DESC" + (" LIMIT ?" if last else "")
-        rows = self._read(lambda c: c.execute(sql, params + ([last] if last else [])).fetchall())
-        return [_record(EpisodeRow, row) for row in reversed(rows)]
+        query = _EPISODE_ROWS.where(*_filters(station=station, computer=computer, run_id=run_id, policy_id=policy_id))
+        query = query.order_by(episodes.c.id.desc()).limit(last) if last else query.order_by(episodes.c.id)
+        rows = self._read(lambda c: c.execute(query).all())
+        records = [_record(EpisodeRow, row._mapping) for row in rows]
+        return records[::-1] if last else records
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table: what `registry copy` checks on both sides."""
+
+        def work(connection: sa.Connection) -> dict[str, int]:
+            return {
+                table.name: connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+                for table in _TABLES.values()
+            }
+
+        return self._read(work)
 
     def export_csv(
         self,
@@ -266,11 +365,38 @@ class Registry:
 
     # Transactions
 
-    def _write(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        return database.run_transaction(self.path, work, write=True)
+    def _engine(self) -> sa.Engine:
+        return database.engine_for(self._url)
 
-    def _read(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        return database.run_transaction(self.path, work, write=False)
+    def _write(self, work: Callable[[sa.Connection], T]) -> T:
+        return database.run_transaction(self._engine(), work, write=True)
+
+    def _read(self, work: Callable[[sa.Connection], T]) -> T:
+        if self.spool is not None and self.spool.has_pending():
+            try:
+                self.flush()
+            except RegistryUnavailable:
+                pass  # the read below says so
+        return database.run_transaction(self._engine(), work, write=False)
+
+    def _write_or_queue[R](self, table: sa.Table, values: dict[str, Any], cls: type[R]) -> R | QueuedWrite:
+        """Insert the row, after whatever is queued before it; with a spool, queue it while the database is away."""
+
+        def work(connection: sa.Connection) -> R:
+            if table is episodes:
+                _one(connection, runs, values["run_id"], "run")
+            return _record(cls, _insert(connection, table, values))
+
+        if self.spool is None:
+            return self._write(work)
+        try:
+            self.flush()
+            return self._write(work)
+        except RegistryUnavailable as error:
+            return self.spool.append(table.name, values, str(error))
+
+
+_TABLES: dict[str, sa.Table] = {table.name: table for table in (policies, runs, episodes, tags, events)}
 
 
 def _write_csv(stream: TextIO, rows: list[EpisodeRow]) -> None:
@@ -294,26 +420,52 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
-def _where(columns: dict[str, str], **equal_to: Any) -> tuple[str, list[Any]]:
-    """`AND column = ?` clauses for the filters that are set, and their parameters."""
-    chosen = {name: value for name, value in equal_to.items() if value is not None}
-    return "".join(f" AND {columns[name]} = ?" for name in chosen), list(chosen.values())
+def _filters(**equal_to: Any) -> list[sa.ColumnElement[bool]]:
+    """`column = value` for the filters that are set."""
+    return [_EPISODE_FILTERS[name] == value for name, value in equal_to.items() if value is not None]
 
 
-def _one(connection: sqlite3.Connection, table: str, row_id: int, noun: str) -> sqlite3.Row:
-    row = connection.execute(f"SELECT * FROM {table} WHERE id = ?", (row_id,)).fetchone()
+def _dialect_insert(connection: sa.Connection):
+    """The dialect's INSERT, which knows ON CONFLICT DO NOTHING (SQLite and PostgreSQL both do)."""
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+def _one(connection: sa.Connection, table: sa.Table, row_id: int, noun: str, lock: bool = False) -> sa.RowMapping:
+    query = sa.select(table).where(table.c.id == row_id)
+    row = connection.execute(query.with_for_update() if lock else query).first()
     if row is None:
         raise RegistryError(
             f"There is no {noun} {row_id} in the registry; `python -m core registry list` shows the episodes."
         )
-    return row
+    return row._mapping
 
 
-def _insert(connection: sqlite3.Connection, table: str, values: dict[str, Any]) -> sqlite3.Row:
-    columns = ", ".join(values)
-    placeholders = ", ".join("?" for _ in values)
-    cursor = connection.execute(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", tuple(values.values()))
-    return connection.execute(f"SELECT * FROM {table} WHERE id = ?", (cursor.lastrowid,)).fetchone()
+def _insert(connection: sa.Connection, table: sa.Table, values: dict[str, Any]) -> sa.RowMapping:
+    try:
+        return connection.execute(table.insert().values(**values).returning(*table.c)).one()._mapping
+    except exc.IntegrityError as error:
+        if table is episodes:
+            raise RegistryError(
+                f"Episode {values['episode_index']} of {values['dataset_root']} is already in the registry: an "
+                "episode index names one recorded episode. Edit that episode instead, or record this one under "
+                "its own index."
+            ) from error
+        raise
+
+
+def _shared_path(root: str) -> str | None:
+    """The dataset's path inside the shared recordings folder ($PREFLIGHT_SHARED_RECORDINGS), None outside it."""
+    share = os.environ.get(SHARED_RECORDINGS_ENV)
+    if not share:
+        return None
+    try:
+        return str(Path(root).relative_to(Path(share).expanduser().resolve()))
+    except ValueError:
+        return None
 
 
 def _absolute(path: str | Path) -> str:
@@ -345,7 +497,7 @@ def _dumps(mapping: dict[str, Any]) -> str:
     return json.dumps(mapping, sort_keys=True)
 
 
-def _record[R](cls: type[R], row: sqlite3.Row) -> R:
+def _record[R](cls: type[R], row: Mapping[str, Any]) -> R:
     """The record `cls` from its row: `<field>_json` columns decoded, `*_at` times parsed, flags made bool."""
     columns = row.keys()
     values: dict[str, Any] = {}

@@ -1,8 +1,10 @@
-"""Fixtures for the registry tests: a real SQLite file in tmp_path and a small real checkpoint folder."""
+"""Fixtures for the registry tests: each runs on a real SQLite file in tmp_path and on a fresh database of a
+real PostgreSQL server the session starts (testkit/postgres.py), with a small real checkpoint folder."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,6 +13,9 @@ import pytest
 from safetensors.numpy import save_file
 
 from core.registry import EpisodeRecord, Registry, RunRecord
+from testkit.postgres import PostgresServer, throwaway_postgres
+
+_databases = itertools.count()
 
 
 @pytest.fixture
@@ -28,9 +33,28 @@ def write_checkpoint(folder: Path, seed: int = 0) -> Path:
     return folder
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One throwaway PostgreSQL cluster for the session (about a second to make and start)."""
+    with throwaway_postgres() as server:
+        yield server
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
+def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'lab' / 'registry.sqlite'}"
+
+
+@pytest.fixture
+def postgresql_url(postgres: PostgresServer) -> str:
+    """A fresh, empty database on the session's server."""
+    return postgres.create_database(f"registry_{next(_databases)}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """The same test on both backends."""
+    return request.getfixturevalue(f"{request.param}_url")
 
 
 @pytest.fixture

@@ -8,10 +8,11 @@ import sqlite3
 
 import pandas
 import pytest
+import sqlalchemy as sa
 
 from core.analytics.runs import join_registry, success_table
 from core.errors import CheckpointError, RegistryError
-from core.registry import Registry, weights_sha256
+from core.registry import HEAD_REVISION, Registry, weights_sha256
 
 
 def test_tags_survive_closing_and_reopening(registry, db_url, record):
@@ -40,15 +41,17 @@ def test_editing_a_tag_keeps_every_earlier_decision(registry, record):
     assert history[0].tagged_at <= history[1].tagged_at
 
 
-def test_tags_cannot_be_overwritten_even_with_sql(registry, record):
+def test_tags_cannot_be_overwritten_even_with_sql(registry, db_url, record):
     episode = record(0)
     registry.tag_episode(episode.id, "success")
-    connection = sqlite3.connect(registry.path)
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-        connection.execute("UPDATE tags SET outcome = 'failure'")
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-        connection.execute("DELETE FROM tags")
-    connection.close()
+    engine = sa.create_engine(db_url)
+    statements = ["UPDATE tags SET outcome = 'failure'", "DELETE FROM tags"]
+    if registry.backend == "postgresql":
+        statements.append("TRUNCATE tags")
+    for statement in statements:
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"), engine.begin() as connection:
+            connection.exec_driver_sql(statement)
+    engine.dispose()
     assert registry.episode_rows()[0].outcome == "success"
 
 
@@ -197,8 +200,7 @@ def test_events_are_kept_in_order(registry, run):
 
     assert (override.station, override.kind, override.run_id) == ("arm-1", "task_override", run.id)
     assert override.payload["closest_training_task"] == "Grasp a brain"
-    with sqlite3.connect(registry.path) as connection:  # nothing in the product reads the events back
-        kept = connection.execute("SELECT station, kind, run_id FROM events ORDER BY id").fetchall()
+    kept = [(event.station, event.kind, event.run_id) for event in registry.events()]
     assert kept == [
         ("arm-1", "camera_mapping_changed", None),
         ("arm-1", "task_override", run.id),
@@ -246,14 +248,16 @@ def test_success_rates_group_by_policy_and_chunk_settings(registry, run, record,
 
 def test_an_unsupported_database_url_says_what_to_use(tmp_path):
     with pytest.raises(RegistryError) as error:
-        Registry.open("postgresql://lab-server/preflight")
+        Registry.open("mysql://lab-server/preflight")
     message = str(error.value)
-    assert "only SQLite" in message and "sqlite:////absolute/path.sqlite" in message
-    assert "same computer" in message and "NFS" in message
+    assert "sqlite:////absolute/path.sqlite" in message and "postgresql+psycopg://" in message
+    assert "one computer" in message and "NFS" in message and "PostgreSQL" in message
     with pytest.raises(RegistryError, match="names no file"):
         Registry.open("sqlite://")
     with pytest.raises(RegistryError, match="names no file"):
         Registry.open("sqlite:///:memory:")
+    with pytest.raises(RegistryError, match="names no database"):
+        Registry.open("postgresql+psycopg://station@lab-server")
 
 
 def test_the_default_database_is_in_the_workspace_unless_the_url_is_set(tmp_path, monkeypatch):
@@ -268,10 +272,11 @@ def test_the_default_database_is_in_the_workspace_unless_the_url_is_set(tmp_path
     assert registry.url == f"sqlite:///{tmp_path}/shared/lab.sqlite"
 
 
-def test_the_file_is_in_wal_mode_at_schema_version_1(registry):
+def test_an_sqlite_file_is_in_wal_mode_at_the_newest_revision(sqlite_url):
+    registry = Registry.open(sqlite_url)
     connection = sqlite3.connect(registry.path)
     assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert connection.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert connection.execute("SELECT version_num FROM alembic_version").fetchone()[0] == HEAD_REVISION
     connection.close()
 
 

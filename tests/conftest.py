@@ -37,9 +37,10 @@ def running_app(workspace_root: Path, timeout_s: float = 60.0, env: dict | None 
 
 
 @pytest.fixture(scope="session")
-def demo_assets():
-    """The demo dataset and ACT checkpoint from the simulated lab, generated once (a few minutes) and cached in the
-    workspace."""
-    from core.sim.demo_assets import ensure_demo_assets
+def demo_assets(tmp_path_factory: pytest.TempPathFactory):
+    """The demo dataset and ACT checkpoint from the simulated lab: the workspace's full demo when its fingerprint
+    says the code and recipe that made it are today's, otherwise a tiny demo (a few episodes, the structural
+    checkpoint) generated for this session in a temporary folder (testkit/demo.py)."""
+    from testkit.demo import demo_for_tests
 
-    return ensure_demo_assets(Workspace.default(), report=lambda message: print(message, flush=True))
+    return demo_for_tests(tmp_path_factory.mktemp("demo"), report=lambda message: print(message, flush=True))

@@ -1,45 +1,55 @@
-"""`python -m core registry ...`: export, list and re-tag deployed episodes from a terminal."""
+"""`python -m core registry ...`: export, list and re-tag deployed episodes, copy a registry into another."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-HELP = "export, list or re-tag the deployed episodes kept in the registry"
+HELP = "export, list or re-tag the deployed episodes kept in the registry, or copy it into PostgreSQL"
 
 NOTE_WIDTH = 40
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     db_help = (
-        "database URL, sqlite:///relative.sqlite or sqlite:////absolute.sqlite (default: $PREFLIGHT_DATABASE_URL, "
-        "else the workspace's registry.sqlite)"
+        "database URL: sqlite:///relative.sqlite, sqlite:////absolute.sqlite or postgresql+psycopg://USER@HOST/DB "
+        "(default: $PREFLIGHT_DATABASE_URL, else the workspace's registry.sqlite)"
     )
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     export = actions.add_parser("export", help="write one CSV row per episode (columns: docs/registry.md)")
     export.add_argument("--out", type=Path, required=True, help="CSV file to write")
     export.add_argument("--station", help="only this station's episodes")
-    export.add_argument("--db", help=db_help)
+    export.add_argument("--database-url", "--db", dest="db", metavar="URL", help=db_help)
 
     listing = actions.add_parser("list", help="show the most recent episodes and their tags")
     listing.add_argument("--last", type=int, default=20, help="how many episodes (default: 20)")
     listing.add_argument("--station", help="only this station's episodes")
-    listing.add_argument("--db", help=db_help)
+    listing.add_argument("--database-url", "--db", dest="db", metavar="URL", help=db_help)
 
     tag = actions.add_parser("tag", help="decide about an episode, or change the decision (earlier ones are kept)")
     tag.add_argument("episode_id", type=int, help="the episode's id, as `list` shows it")
     tag.add_argument("outcome", choices=("success", "failure", "untagged"))
     tag.add_argument("--score", type=int, help="0 to 100 (optional)")
     tag.add_argument("--note", default="", help="free text (optional)")
-    tag.add_argument("--db", help=db_help)
+    tag.add_argument("--database-url", "--db", dest="db", metavar="URL", help=db_help)
+
+    copy = actions.add_parser("copy", help="copy every row into an empty registry (SQLite into PostgreSQL), counted")
+    copy.add_argument("--to", required=True, help="the target database URL, e.g. postgresql+psycopg://USER@HOST/DB")
+    copy.add_argument("--database-url", "--db", dest="db", metavar="URL", help=db_help + "; the source")
 
 
 def run(args: argparse.Namespace) -> int:
     from core.registry import Registry
 
     registry = Registry.open(args.db)
-    if args.action == "export":
+    if args.action == "copy":
+        from core.registry.copy import copy_registry
+
+        counts = copy_registry(registry, args.to)
+        copied = ", ".join(f"{count} {table}" for table, count in counts.items())
+        print(f"copied {copied} from {registry.url} to {Registry.open(args.to).url}; counts checked")
+    elif args.action == "export":
         count = registry.export_csv(args.out, station=args.station)
         print(f"wrote {count} episodes to {args.out} (from {registry.url})")
     elif args.action == "list":

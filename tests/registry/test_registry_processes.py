@@ -68,3 +68,46 @@ def test_two_stations_writing_at_once_lose_no_rows(db_url, checkpoint):
         assert all(row.outcome in ("success", "failure") and row.note == station for row in mine)
         assert len(registry.events(station=station)) == EPISODES_PER_STATION
     assert registry.untagged_episodes() == []
+
+
+TAG_EDITOR = """
+import sys, time
+from core.registry import Registry
+registry = Registry.open(sys.argv[1])
+time.sleep(max(0.0, float(sys.argv[3]) - time.time()))
+for edit in range(int(sys.argv[4])):
+    for episode_id in map(int, sys.argv[5].split(",")):
+        registry.tag_episode(episode_id, ("success", "failure")[edit % 2], score=edit, note=f"{sys.argv[2]}-{edit}")
+"""
+EDITS = 15
+
+
+def test_two_processes_editing_the_same_tags_keep_every_edit_in_order(registry, db_url, record):
+    episode_ids = [record(index).id for index in range(4)]
+    start_at_s = time.time() + 1.5
+    editors = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                TAG_EDITOR,
+                db_url,
+                editor,
+                str(start_at_s),
+                str(EDITS),
+                ",".join(map(str, episode_ids)),
+            ],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for editor in ("app", "station")
+    ]
+    assert [editor.wait(timeout=120) for editor in editors] == [0, 0], [e.stderr.read() for e in editors]
+
+    for episode_id in episode_ids:
+        history = registry.tag_history(episode_id)
+        assert len(history) == 2 * EDITS and len({t.note for t in history}) == 2 * EDITS  # none lost, none twice
+        for editor in ("app", "station"):  # each editor's edits in the order it made them
+            assert [t.note for t in history if t.note.startswith(editor)] == [f"{editor}-{e}" for e in range(EDITS)]
+        assert [t.tagged_at for t in history] == sorted(t.tagged_at for t in history)  # history order is time order
+        assert registry.episode_rows(run_id=None)[episode_ids.index(episode_id)].note == history[-1].note

@@ -15,6 +15,7 @@ from core.errors import PreflightError
 
 COMMANDS: tuple[str, ...] = (
     "app-token",
+    "compare",
     "convert",
     "demo",
     "diagnose",

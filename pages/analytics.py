@@ -12,7 +12,15 @@ from core.analytics.figures import episode_figure
 from core.analytics.frames import drilldown_frames
 from core.analytics.metrics import DatasetMetrics, Reference, dataset_fingerprint, dataset_metrics, episode_frames
 from core.analytics.runs import find_recordings
-from core.analytics.view import FIGURE_TITLES, figures, load_analytics, saved_profiles, summary_table
+from core.analytics.view import (
+    FIGURE_TITLES,
+    FLEET_FILTERS,
+    figures,
+    fleet,
+    load_analytics,
+    saved_profiles,
+    summary_table,
+)
 from core.errors import PreflightError
 from core.registry import Registry
 from core.rules.epochs import trained_epochs
@@ -99,9 +107,21 @@ diagnoses = st.session_state.setdefault("analytics_diagnoses", {})
 report_frames = st.session_state.setdefault("analytics_report_frames", [])
 report_extras = {}  # the drill-down figure, when one is shown
 
-compare, drill, diagnosis_tab, plan_tab = st.tabs(
-    ["Training vs deployment", "Episode drill-down", "Diagnosis", "Planner"]
+compare, drill, diagnosis_tab, plan_tab, fleet_tab = st.tabs(
+    ["Training vs deployment", "Episode drill-down", "Diagnosis", "Planner", "Fleet"]
 )
+
+with fleet_tab:  # every station's runs from the registry, on any computer; no dataset is read
+    options = fleet(registry_rows).choices
+    picked = dict(zip(FLEET_FILTERS, st.columns(len(FLEET_FILTERS))))
+    chosen = {name: picked[name].multiselect(name.capitalize(), options[name], key=f"fleet_{name}") for name in picked}
+    lab = fleet(registry_rows, **chosen)
+    st.subheader("Success rate per station")
+    st.dataframe(
+        lab.per_station, hide_index=True, column_config={"rate": st.column_config.NumberColumn(format="percent")}
+    )
+    st.subheader("Runs")
+    st.dataframe(lab.runs, hide_index=True, column_config={"rate": st.column_config.NumberColumn(format="percent")})
 
 with compare:
     for key, figure in charts.items():

@@ -19,7 +19,9 @@ import plotly.graph_objects as go
 from core.analytics import figures as charts
 from core.analytics.metrics import DatasetMetrics, Reference, dataset_metrics
 from core.analytics.runs import join_registry, success_table
-from core.registry.records import EpisodeRow
+from core.analytics.stats import wilson_interval
+from core.registry import dataset_location
+from core.registry.records import EpisodeRow, policy_name
 from core.so101 import GRIPPER, motor_of
 from core.training.profile import PROFILE_FILE, TrainingProfile
 from core.workspace import Workspace
@@ -137,6 +139,74 @@ def run_settings(data: AnalyticsData) -> list[dict[str, object]]:
                 entry[column] = values[0] if len(values) == 1 else values
         settings.append(entry)
     return settings
+
+
+FLEET_FILTERS: tuple[str, ...] = ("station", "computer", "policy", "setting")
+
+
+@dataclass(frozen=True)
+class FleetData:
+    """The lab's runs from the registry alone (no dataset read): what the fleet filters choose from and show."""
+
+    choices: dict[str, list[str]]  # filter -> the values present, sorted
+    runs: pd.DataFrame  # one row per run that passes the filters
+    per_station: pd.DataFrame  # success rate per station over the filtered runs' judged episodes, Wilson 95 %
+
+
+def fleet(rows: Sequence[EpisodeRow], **chosen: Sequence[str]) -> FleetData:
+    """Runs and per-station success rates, filtered by `station`, `computer`, `policy` and `setting` (each a list of
+    accepted values; empty or absent: all). Discarded episodes are left out of every count."""
+    kept = [row for row in rows if row.status != "discarded"]
+    frame = pd.DataFrame(
+        {
+            "run_id": [row.run_id for row in kept],
+            "station": [row.station for row in kept],
+            "computer": [row.computer for row in kept],
+            "policy": [policy_name(row.policy_path) for row in kept],
+            "setting": [setting_label(row) for row in kept],
+            "outcome": [row.outcome for row in kept],
+        }
+    )
+    choices = {name: sorted(frame[name].unique().tolist()) for name in FLEET_FILTERS}
+    for name in FLEET_FILTERS:
+        if chosen.get(name):
+            frame = frame[frame[name].isin(list(chosen[name]))]
+    frame = frame.assign(success=frame["outcome"].eq("success"), judged=frame["outcome"].isin(["success", "failure"]))
+    by_run = frame.groupby("run_id", sort=True).agg(
+        station=("station", "first"),
+        computer=("computer", "first"),
+        policy=("policy", "first"),
+        setting=("setting", "first"),
+        episodes=("outcome", "size"),
+        successes=("success", "sum"),
+        judged=("judged", "sum"),
+    )
+    first_row = {row.run_id: row for row in reversed(kept)}
+    locations = [dataset_location(first_row[run_id]) for run_id in by_run.index]
+    runs = by_run.reset_index().assign(
+        rate=lambda t: (t["successes"] / t["judged"].where(t["judged"] > 0)).astype(float),
+        dataset=[str(folder) if folder else message for folder, message in locations],
+    )
+    per_station = frame.groupby("station", sort=True).agg(
+        computers=("computer", lambda values: ", ".join(sorted(set(values)))),
+        runs=("run_id", "nunique"),
+        episodes=("outcome", "size"),
+        successes=("success", "sum"),
+        judged=("judged", "sum"),
+    )
+    intervals = [wilson_interval(int(s), int(n)) for s, n in zip(per_station["successes"], per_station["judged"])]
+    per_station = per_station.reset_index().assign(
+        rate=lambda t: (t["successes"] / t["judged"].where(t["judged"] > 0)).astype(float),
+        low=[low for low, _ in intervals],
+        high=[high for _, high in intervals],
+    )
+    return FleetData(choices, runs, per_station)
+
+
+def setting_label(row: EpisodeRow) -> str:
+    """The run setting a lab compares: chunking, inference and fps."""
+    horizon = f" h{row.rtc_execution_horizon}" if row.rtc_execution_horizon is not None else ""
+    return f"chunk {row.chunk_size}/{row.n_action_steps}, {row.inference}{horizon}, {row.fps:g} fps"
 
 
 def saved_profiles(workspace: Workspace | None = None) -> list[Path]:

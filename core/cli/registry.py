@@ -66,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
 
 def format_table(rows: list) -> str:
     """A fixed-width table of `EpisodeRow`s, one line each, for a terminal."""
+    from core.registry.records import policy_name
+
     header = ("id", "ended", "station", "policy", "recording", "status", "start pose", "outcome", "score", "note")
     lines = [header] + [
         (
@@ -84,14 +86,6 @@ def format_table(rows: list) -> str:
     ]
     widths = [max(len(line[column]) for line in lines) for column in range(len(header))]
     return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in lines)
-
-
-def policy_name(path: str) -> str:
-    """`outputs/train/act_brain/checkpoints/005000/pretrained_model` -> `act_brain@005000`; else the folder name."""
-    parts = Path(path).parts
-    if len(parts) >= 4 and parts[-1] == "pretrained_model" and parts[-3] == "checkpoints":
-        return f"{parts[-4]}@{parts[-2]}"
-    return Path(path).name
 
 
 def shorten(text: str, width: int) -> str:

@@ -29,7 +29,7 @@ from core.registry.records import (
     SpoolState,
     Tag,
 )
-from core.registry.store import CSV_COLUMNS, SHARED_RECORDINGS_ENV, Registry
+from core.registry.store import CSV_COLUMNS, SHARED_RECORDINGS_ENV, Registry, dataset_location
 from core.registry.weights import weights_sha256
 
 __all__ = [
@@ -50,6 +50,7 @@ __all__ = [
     "RunRecord",
     "SpoolState",
     "Tag",
+    "dataset_location",
     "default_database_url",
     "mask_passwords",
     "MaskPasswords",

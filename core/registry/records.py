@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import PurePath
 from typing import Literal, get_args
 
 from core.errors import RegistryError
@@ -161,6 +162,14 @@ class SpoolState:
     @property
     def queueing(self) -> bool:
         return self.queued > 0
+
+
+def policy_name(path: str) -> str:
+    """`outputs/train/act_brain/checkpoints/005000/pretrained_model` -> `act_brain@005000`; else the folder name."""
+    parts = PurePath(path).parts
+    if len(parts) >= 4 and parts[-1] == "pretrained_model" and parts[-3] == "checkpoints":
+        return f"{parts[-4]}@{parts[-2]}"
+    return PurePath(path).name
 
 
 def check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:

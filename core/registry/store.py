@@ -458,6 +458,25 @@ def _insert(connection: sa.Connection, table: sa.Table, values: dict[str, Any]) 
         raise
 
 
+def dataset_location(row: EpisodeRow | RunRecord) -> tuple[Path | None, str]:
+    """Where this computer finds a run's dataset: (the folder, "") when it is here, through the shared recordings
+    folder or on this very computer; else (None, which host holds it and what to mount)."""
+    share = os.environ.get(SHARED_RECORDINGS_ENV)
+    if row.dataset_shared is not None and share:
+        folder = Path(share).expanduser() / row.dataset_shared
+        if folder.is_dir():
+            return folder, ""
+    if row.computer in ("", database.this_computer()) and Path(row.dataset_root).is_dir():
+        return Path(row.dataset_root), ""
+    where = f"{row.dataset_root} on {row.computer or 'the computer that recorded it'}"
+    if row.dataset_shared is not None:
+        return None, (
+            f"The dataset is {where}, in the shared recordings folder as {row.dataset_shared}: mount that folder here "
+            f"and set ${SHARED_RECORDINGS_ENV} to it."
+        )
+    return None, f"The dataset is {where}, outside the shared recordings folder: copy it here or open it there."
+
+
 def _shared_path(root: str) -> str | None:
     """The dataset's path inside the shared recordings folder ($PREFLIGHT_SHARED_RECORDINGS), None outside it."""
     share = os.environ.get(SHARED_RECORDINGS_ENV)

@@ -67,6 +67,12 @@ class PolicyRuns:
     def journal_root(self) -> Path:
         return station_dir(self.station.workspace, self.station.config.name) / "journal"
 
+    def registry(self):
+        """The registry, with this station's spool: episodes and events queue there while the database is away."""
+        from core.registry import Registry
+
+        return Registry.open(spool=station_dir(self.station.workspace, self.station.config.name) / "registry-spool")
+
     def recover_interrupted(self) -> list[str]:
         """The episodes a crash of this station interrupted, recovered (see `recover_interrupted`)."""
         return recover_interrupted(self.journal_root)
@@ -99,9 +105,12 @@ class PolicyRuns:
             raise StationError(f"No episode can start now (run {self._status.phase}). {self._status.message}".strip())
         if self.station.estopped:
             raise StationError("Emergency stop is latched: release it before starting an episode.")
-        from core.registry import Registry
+        from core.registry import RegistryUnavailable
 
-        waiting = Registry.open().untagged_episodes(run_id=self._status.run_id)
+        try:
+            waiting = self.registry().untagged_episodes(run_id=self._status.run_id)
+        except RegistryUnavailable:
+            waiting = []  # episodes queued while the database is away cannot be tagged yet; recording goes on
         if waiting:
             episode = waiting[0]
             raise StationError(
@@ -356,7 +365,6 @@ class PolicyRuns:
         self, dataset, settings: RunSettings, episode_index: int, follower_at_start: dict, status: str, reason: str
     ) -> None:
         """Hold the arm, save what was recorded, register the episode, start the reset."""
-        from core.registry import Registry
         from core.rules.start_pose import start_pose_deltas, start_pose_distance
 
         self.station.end_rollout()
@@ -367,13 +375,14 @@ class PolicyRuns:
         duration = time.monotonic() - self._episode_started
         self._set(replace(self._status, phase="saving", message=f"Saving episode {episode_index}..."))
         frames = dataset.writer.episode_buffer["size"] if dataset.has_pending_frames() else 0
-        registry_id = None
+        registry_id, queued = None, self._status.registry_queued
         distance = start_pose_distance(settings.start_pose, follower_at_start) if settings.start_pose else None
         if frames:
             dataset.save_episode()
             seal_saved_episode(dataset)
             deltas = start_pose_deltas(settings.start_pose, follower_at_start) if settings.start_pose else None
-            record = Registry.open().record_episode(
+            registry = self.registry()
+            record = registry.record_episode(
                 self._status.run_id,
                 self._status.dataset_root,
                 episode_index,
@@ -384,7 +393,8 @@ class PolicyRuns:
                 start_pose_distance_deg=distance,
                 start_pose_deltas_deg=deltas,
             )
-            registry_id = record.id
+            registry_id = record.id  # None while it is queued in the spool
+            queued = registry.spool_state().queued
             if timing is not None:
                 store_timing(Path(self._status.dataset_root), timing)
         if self._journal is not None:  # saved and registered: the crash copy is no longer needed
@@ -401,6 +411,11 @@ class PolicyRuns:
             timing,
         )
         message = _ended_message(outcome)
+        if frames and queued:
+            message = (
+                f"{message} The registry cannot be reached: {queued} writes are queued on this station and are "
+                "written when it is back."
+            )
         if not self.station.estopped:
             try:  # the reset starts before the run says "ready", so nobody sees an idle arm in between
                 if settings.reset == "move_home" and settings.start_pose:
@@ -417,6 +432,7 @@ class PolicyRuns:
                 episodes=(*self._status.episodes, outcome),
                 episode_index=None,
                 paused="",
+                registry_queued=queued,
             )
         )
 

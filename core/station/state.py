@@ -127,6 +127,7 @@ class RunStatus:
     jumps: dict[str, float] = field(default_factory=dict)  # largest |a(t) - a(t-1)| per joint this episode
     last_jump: dict[str, float] = field(default_factory=dict)
     paused: str = ""  # why the episode in progress is paused (a stale or skewed camera), the arm holding
+    registry_queued: int = 0  # registry writes queued on the station while the database is away (0: none)
 
     @property
     def is_idle(self) -> bool:

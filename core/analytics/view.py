@@ -157,12 +157,13 @@ def fleet(rows: Sequence[EpisodeRow], **chosen: Sequence[str]) -> FleetData:
     """Runs and per-station success rates, filtered by `station`, `computer`, `policy` and `setting` (each a list of
     accepted values; empty or absent: all). Discarded episodes are left out of every count."""
     kept = [row for row in rows if row.status != "discarded"]
+    policy_names = {path: policy_name(path) for path in {row.policy_path for row in kept}}
     frame = pd.DataFrame(
         {
             "run_id": [row.run_id for row in kept],
             "station": [row.station for row in kept],
             "computer": [row.computer for row in kept],
-            "policy": [policy_name(row.policy_path) for row in kept],
+            "policy": [policy_names[row.policy_path] for row in kept],
             "setting": [setting_label(row) for row in kept],
             "outcome": [row.outcome for row in kept],
         }

@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 import core  # noqa: F401  (HF_HUB_OFFLINE and MUJOCO_GL defaults for every test)
+from core.station.client import StationClient
 from core.workspace import WORKSPACE_ENV, Workspace
 from testkit.app_server import CHROMIUM, CHROMIUM_ARGS, serve_app
+from testkit.stations import running_station
 
 
 @pytest.fixture
@@ -22,6 +24,20 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
     """An empty workspace that `Workspace.default()` returns for the duration of one test."""
     monkeypatch.setenv(WORKSPACE_ENV, str(tmp_path / "workspace"))
     return Workspace.default().ensure()
+
+
+@pytest.fixture(scope="module")
+def station_workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """The workspace of the module's station; a test area whose station needs more (the demo assets) overrides it."""
+    return Workspace(Path(tmp_path_factory.mktemp("station")) / "workspace").ensure()
+
+
+@pytest.fixture(scope="module")
+def station(station_workspace: Workspace) -> Iterator[StationClient]:
+    """The simulated demo station, a real station process started as the app starts it, shared by one module's
+    tests (starting one takes a few seconds) and stopped after them."""
+    with running_station(station_workspace) as client:
+        yield client
 
 
 @pytest.fixture(scope="session")

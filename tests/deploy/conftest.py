@@ -1,4 +1,4 @@
-"""A simulated station with the demo ACT checkpoint, shared by the deploy tests of one module."""
+"""The deploy tests' workspace (the demo ACT checkpoint and dataset), where the shared simulated station runs."""
 
 from __future__ import annotations
 
@@ -7,27 +7,24 @@ from pathlib import Path
 
 import pytest
 
-from core.station import launcher
 from core.station.client import StationClient
-from core.station.config import demo_station_config
 from core.workspace import WORKSPACE_ENV, Workspace
+from testkit.stations import demo_workspace
 from testkit.waiting import wait_for
 
 
 @pytest.fixture(scope="module")
 def deploy_workspace(tmp_path_factory: pytest.TempPathFactory, demo_assets) -> Iterator[Workspace]:
-    workspace = Workspace(Path(tmp_path_factory.mktemp("deploy")) / "workspace").ensure()
-    workspace.demo_dir.symlink_to(demo_assets.dataset_root.parent, target_is_directory=True)
+    workspace = demo_workspace(Path(tmp_path_factory.mktemp("deploy")) / "workspace", demo_assets)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(WORKSPACE_ENV, str(workspace.root))
         yield workspace
 
 
 @pytest.fixture(scope="module")
-def station(deploy_workspace: Workspace) -> Iterator[StationClient]:
-    client = launcher.start(demo_station_config(), deploy_workspace)
-    yield client
-    launcher.stop("demo", deploy_workspace)
+def station_workspace(deploy_workspace: Workspace) -> Workspace:
+    """The shared `station` fixture (tests/conftest.py) runs on the deploy workspace, with the demo assets."""
+    return deploy_workspace
 
 
 def run_phase(station: StationClient, *phases: str, timeout_s: float = 120.0):

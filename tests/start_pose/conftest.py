@@ -1,20 +1,11 @@
-"""Home reset tests: constructed profiles and station snapshots, and one simulated station per module."""
+"""Home reset tests: constructed profiles and station snapshots (the simulated station is tests/conftest.py's)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from core.so101 import MOTOR_NAMES, pos_key
-from core.station import launcher
-from core.station.client import StationClient
-from core.station.config import demo_station_config
 from core.station.state import LoopStats, StationState
 from core.training.frame_stats import ClosedThreshold, JointSpread, JointUnits
 from core.training.profile import GripperProfile, TrainingProfile
-from core.workspace import Workspace
 
 # From the displaced start pose (up to 35° off, gripper 59.5 units open) at 30°/s the plan is 1.875 x 35 / 30 = 2.2 s of
 # arm
@@ -79,16 +70,3 @@ def make_state(
         joint_upper=upper,
         published_at=0.0,
     )
-
-
-@pytest.fixture(scope="module")
-def station_workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    return Workspace(Path(tmp_path_factory.mktemp("home_reset")) / "workspace").ensure()
-
-
-@pytest.fixture(scope="module")
-def station(station_workspace: Workspace) -> Iterator[StationClient]:
-    """A real simulated station process (MuJoCo follower, simulated leader), as the app starts it."""
-    client = launcher.start(demo_station_config(), station_workspace)
-    yield client
-    launcher.stop("demo", station_workspace)

@@ -1,7 +1,7 @@
 """Build real lerobot files for tests: small v3.0 datasets and tiny ACT checkpoints, with controlled values.
 
 Datasets go through lerobot's own writer (`LeRobotDataset.create/add_frame/save_episode/finalize`,
-libsvtav1 video); checkpoints through lerobot's own `save_pretrained` calls and
+H.264 video, the demo's encoder); checkpoints through lerobot's own `save_pretrained` calls and
 `TrainPipelineConfig`, laid out the way lerobot-train lays them out. Values are given by
 the caller, so a test can assert exact statistics. Everything is tiny (64x48 video, a
 1-layer ACT) so a session builds in seconds on two cores.
@@ -80,6 +80,16 @@ def so101_features(
     return features
 
 
+def h264_encoder():
+    """The demo's H.264 encoder (core/sim/recording.py): a fraction of the AV1 default's encoding time, and the
+    codec the lab's own recordings use."""
+    from lerobot.configs.video import RGBEncoderConfig
+
+    from core.sim.recording import VIDEO_CODEC
+
+    return RGBEncoderConfig(**VIDEO_CODEC)
+
+
 def write_dataset(
     root: Path,
     episodes: Sequence[EpisodeData],
@@ -109,6 +119,7 @@ def write_dataset(
         robot_type=robot_type,
         use_videos=True,
         video_backend="pyav",
+        rgb_encoder=h264_encoder(),
     )
     for episode_index, episode in enumerate(episodes):
         for frame_index, (state, action) in enumerate(zip(episode.state, episode.action, strict=True)):

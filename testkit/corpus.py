@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from testkit.builders import CAMERAS, IMAGE_SHAPE, EpisodeData, camera_image
+from testkit.builders import CAMERAS, IMAGE_SHAPE, EpisodeData, camera_image, h264_encoder
 
 LFS_POINTER = "version https://git-lfs.github.com/spec/v1\noid sha256:{oid}\nsize {size}\n"
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,6 +122,7 @@ def write_custom_dataset(
         robot_type=robot_type,
         use_videos=camera_dtype == "video",
         video_backend="pyav",
+        rgb_encoder=h264_encoder(),
     )
     for episode_index, episode in enumerate(episodes):
         for frame_index, (state, action) in enumerate(zip(episode.state, episode.action, strict=True)):

@@ -8,7 +8,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from core.registry import Registry
+from core.station import launcher
 from core.workspace import WORKSPACE_ENV, Workspace
+from testkit.waiting import wait_for
 from tests.conftest import running_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -49,7 +51,10 @@ def test_the_whole_deploy_flow(page: Page, app):
     expect(page.get_by_text("frames").first).to_be_visible()
     expect(page.get_by_alt_text("gripper trace")).to_be_visible(timeout=30_000)  # live telemetry while the policy runs
     expect(page.get_by_text("training p95").first).to_be_visible()
-    page.wait_for_timeout(3_000)
+    station = launcher.connect("demo", workspace)
+    wait_for(
+        lambda: station.run_status().frames >= 30, 120, "a second of the episode recorded"
+    )  # then the operator stops
     stop_episode.click()
 
     expect(page.get_by_text("needs a decision")).to_be_visible(timeout=120_000)

@@ -7,10 +7,6 @@ from core.station.state import LoopStats, StationState
 from core.training.frame_stats import ClosedThreshold, JointSpread, JointUnits
 from core.training.profile import GripperProfile, TrainingProfile
 
-# From the displaced start pose (up to 35° off, gripper 59.5 units open) at 30°/s the plan is 1.875 x 35 / 30 = 2.2 s of
-# arm
-# motion, then 1.875 x 59.5 / 50 = 2.2 s of gripper (measured: GO after about 3.9 s). The stated bound:
-GO_WITHIN_S = 8.0
 DEGREES = JointUnits(
     units="degrees", max_abs_arm_value=135.5, reason="an arm joint reaches 135.5, beyond the ±100 of range units"
 )

@@ -6,6 +6,7 @@ own browser download is not reachable from these machines.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,9 +15,13 @@ import pytest
 
 import core  # noqa: F401  (HF_HUB_OFFLINE and MUJOCO_GL defaults for every test)
 from core.station.client import StationClient
-from core.workspace import WORKSPACE_ENV, Workspace
+from core.workspace import REPO_ROOT, WORKSPACE_ENV, Workspace
 from testkit.app_server import CHROMIUM, CHROMIUM_ARGS, serve_app
 from testkit.stations import running_station
+
+# Every child process of the tests (station processes, the app server, lerobot's CLIs, `python -m core`) imports this
+# checkout's code first, whatever checkout built the venv's .pth files.
+os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p)
 
 
 @pytest.fixture

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import stat
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +21,7 @@ from core.errors import StationError
 
 LOCK_FILE = "robot.lock"
 _RECORD_BYTES = 160  # the holder's line, padded: written in place, so the file is never truncated
+LEFTOVER_WAIT_S = 15.0  # how long a dead holder's forked workers may keep the lock before it is reported held
 
 
 @contextmanager
@@ -27,20 +30,39 @@ def robot_lock(device: str | None, folder: Path, station_name: str) -> Iterator[
     None the lock file in `folder` (a simulated lab has no device)."""
     fd = _open_device(device) if device else _open_lock_file(folder)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as error:
-            holder = "" if device else os.pread(fd, _RECORD_BYTES, 0).decode(errors="replace").strip()
-            raise StationError(
-                f"The robot {device or 'simulated lab of station ' + repr(station_name)} is already driven by "
-                f"{holder or 'another process'}. Stop that station first; only one process may drive an arm."
-            ) from error
+        deadline = time.monotonic() + LEFTOVER_WAIT_S
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError as error:
+                holder = "" if device else os.pread(fd, _RECORD_BYTES, 0).decode(errors="replace").strip()
+                if _holder_is_gone(holder) and time.monotonic() < deadline:
+                    time.sleep(0.2)  # a killed station's forked workers still hold the lock for a moment
+                    continue
+                raise StationError(
+                    f"The robot {device or 'simulated lab of station ' + repr(station_name)} is already driven by "
+                    f"{holder or 'another process'}. Stop that station first; only one process may drive an arm."
+                ) from error
         if not device:
             record = f"station '{station_name}' (pid {os.getpid()})".encode()[:_RECORD_BYTES]
             os.pwrite(fd, record.ljust(_RECORD_BYTES), 0)
         yield
     finally:
         os.close(fd)
+
+
+def _holder_is_gone(holder: str) -> bool:
+    """The lock record names a pid that no longer runs (gone, or a zombie): what holds the lock then are its
+    leftover workers, which the kernel releases as they exit."""
+    match = re.search(r"\(pid (\d+)\)", holder)
+    if match is None:
+        return False
+    try:
+        state = Path(f"/proc/{match.group(1)}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state in ("Z", "X")  # exited (a zombie waits for its parent to read its status)
 
 
 def _open_device(device: str) -> int:

@@ -1,5 +1,5 @@
 """No false alarm on the demo itself: clean episodes of the demo checkpoint in the simulated lab, recorded through the
-station as the Deploy page records them, diagnose with no finding against the demo dataset (the issue saw a
+station as the Deploy page records them, raise no alarm about the setup against the demo dataset (the issue saw a
 critical unit_mismatch here: the deployment never moved wrist_roll as far as training did)."""
 
 from __future__ import annotations
@@ -44,5 +44,10 @@ def test_the_demos_clean_deployment_diagnoses_clean(station, demo_assets, deploy
     run_phase(station, "ended", "failed")
 
     diagnosis = diagnose_paths(demo_assets.dataset_root, recording, demo_assets.checkpoint_dir)
-    assert diagnosis.findings == (), [f"{f.id}: {f.evidence.sentence}" for f in diagnosis.findings]
+    # The demo checkpoint is not a trained policy yet (the UNTRAINED banner): whether its gripper closes is its real
+    # behaviour, not a false alarm. Every check of the setup (units, cameras, scene, start pose, fps, task, jumps,
+    # features, tracking, drift) must stay quiet on a clean run.
+    behaviour = {"gripper_never_closes"}
+    alarms = [f"{f.id}: {f.evidence.sentence}" for f in diagnosis.findings if f.id not in behaviour]
+    assert alarms == []
     assert "unit_mismatch" in diagnosis.checked and "camera_swap" in diagnosis.checked

@@ -64,16 +64,18 @@ def so101_features(
     image_shape: tuple[int, int, int] = IMAGE_SHAPE,
     state_names: Sequence[str] = SO101_NAMES,
     action_names: Sequence[str] = SO101_NAMES,
+    camera_dtype: str = "video",
 ) -> dict:
     """The dataset features an SO-101 follower with these cameras records (as hw_to_dataset_features makes them);
-    other joint names (another arm, state and action of different lengths) through `state_names`/`action_names`."""
+    other joint names (another arm, state and action of different lengths) through `state_names`/`action_names`,
+    cameras stored as images inside the data parquet (older and image-only datasets) with `camera_dtype="image"`."""
     features = {
         key: {"dtype": "float32", "shape": (len(names),), "names": list(names)}
         for key, names in (("observation.state", state_names), ("action", action_names))
     }
     for camera in cameras:
         features[f"observation.images.{camera}"] = {
-            "dtype": "video",
+            "dtype": camera_dtype,
             "shape": image_shape,
             "names": ["height", "width", "channels"],
         }
@@ -102,6 +104,7 @@ def write_dataset(
     image_of: Callable[[str, int, int, tuple[int, int, int]], np.ndarray] | None = None,
     state_names: Sequence[str] = SO101_NAMES,
     action_names: Sequence[str] = SO101_NAMES,
+    camera_dtype: str = "video",
 ) -> Path:
     """Write a LeRobot v3.0 dataset at `root` (which must not exist) with lerobot's writer; returns root.
 
@@ -114,10 +117,10 @@ def write_dataset(
     dataset = LeRobotDataset.create(
         repo_id,
         fps,
-        so101_features(cameras, image_shape, state_names, action_names),
+        so101_features(cameras, image_shape, state_names, action_names, camera_dtype),
         root=root,
         robot_type=robot_type,
-        use_videos=True,
+        use_videos=camera_dtype == "video",
         video_backend="pyav",
         rgb_encoder=h264_encoder(),
     )

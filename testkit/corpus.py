@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from testkit.builders import CAMERAS, IMAGE_SHAPE, EpisodeData, camera_image, h264_encoder
+from testkit.builders import EpisodeData, write_dataset
 
 LFS_POINTER = "version https://git-lfs.github.com/spec/v1\noid sha256:{oid}\nsize {size}\n"
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,55 +88,6 @@ def with_declared_totals(root: Path, episodes: int, frames: int) -> Path:
         info["total_episodes"], info["total_frames"] = episodes, frames
 
     return edit_info(root, edit)
-
-
-def write_custom_dataset(
-    root: Path,
-    episodes: Sequence[EpisodeData],
-    *,
-    state_names: Sequence[str],
-    action_names: Sequence[str],
-    cameras: Sequence[str] = CAMERAS,
-    camera_dtype: str = "video",
-    robot_type: str = "so_follower",
-) -> Path:
-    """A dataset through lerobot's writer with any state and action names (other arms, other lengths), and cameras
-    stored as `camera_dtype` ("video", or "image": PNG bytes inside the data parquet)."""
-    from lerobot.datasets.lerobot_dataset import LeRobotDataset
-
-    features = {
-        "observation.state": {"dtype": "float32", "shape": (len(state_names),), "names": list(state_names)},
-        "action": {"dtype": "float32", "shape": (len(action_names),), "names": list(action_names)},
-    }
-    for camera in cameras:
-        features[f"observation.images.{camera}"] = {
-            "dtype": camera_dtype,
-            "shape": IMAGE_SHAPE,
-            "names": ["height", "width", "channels"],
-        }
-    dataset = LeRobotDataset.create(
-        "local/corpus",
-        30,
-        features,
-        root=root,
-        robot_type=robot_type,
-        use_videos=camera_dtype == "video",
-        video_backend="pyav",
-        rgb_encoder=h264_encoder(),
-    )
-    for episode_index, episode in enumerate(episodes):
-        for frame_index, (state, action) in enumerate(zip(episode.state, episode.action, strict=True)):
-            frame = {
-                "observation.state": np.asarray(state, dtype=np.float32),
-                "action": np.asarray(action, dtype=np.float32),
-                "task": episode.task,
-            }
-            for camera in cameras:
-                frame[f"observation.images.{camera}"] = camera_image(camera, episode_index, frame_index)
-            dataset.add_frame(frame)
-        dataset.save_episode(parallel_encoding=False)
-    dataset.finalize()
-    return root
 
 
 def write_empty(root: Path) -> Path:
@@ -306,7 +257,6 @@ def scaled(
 def readable_shapes(base: Path, episodes: Sequence[EpisodeData]) -> dict[str, Callable[[Path], Path]]:
     """Every shape Preflight reads, by name -> a builder of it at a root; `base` is a v3.0 dataset of `episodes`
     written by lerobot 0.6.1 (SO-101 names, two cameras)."""
-    from testkit.builders import write_dataset
 
     so101 = [f"{motor}.pos" for motor in SO101_MOTORS]
     return {
@@ -319,10 +269,10 @@ def readable_shapes(base: Path, episodes: Sequence[EpisodeData]) -> dict[str, Ca
         "names as {motors: [...]}": lambda root: with_names(copy_of(base, root), "motors"),
         "no names": lambda root: with_names(copy_of(base, root), "none"),
         "info.json totals of a larger dataset": lambda root: with_declared_totals(copy_of(base, root), 105, 4000),
-        "cameras stored as images": lambda root: write_custom_dataset(
+        "cameras stored as images": lambda root: write_dataset(
             root, episodes, state_names=so101, action_names=so101, camera_dtype="image"
         ),
-        "state of 7, action of 6, other names": lambda root: write_custom_dataset(
+        "state of 7, action of 6, other names": lambda root: write_dataset(
             root,
             seven_state_six_action_episodes(),
             state_names=SEVEN_STATE,
@@ -330,7 +280,7 @@ def readable_shapes(base: Path, episodes: Sequence[EpisodeData]) -> dict[str, Ca
             robot_type="koch_follower",
         ),
         "no cameras": lambda root: write_dataset(root, episodes, cameras=()),
-        "radians, names ending _rad": lambda root: write_custom_dataset(
+        "radians, names ending _rad": lambda root: write_dataset(
             root,
             scaled(episodes, np.pi / 180),
             state_names=[*(f"{m}_rad" for m in SO101_MOTORS[:-1]), "gripper.pos"],
@@ -338,18 +288,18 @@ def readable_shapes(base: Path, episodes: Sequence[EpisodeData]) -> dict[str, Ca
             robot_type="unknown",
         ),
         "radians, no names": lambda root: with_names(
-            write_custom_dataset(
+            write_dataset(
                 root, scaled(episodes, np.pi / 180, gripper_scale=np.pi / 180), state_names=so101, action_names=so101
             ),
             "none",
         ),
-        "SO-100 in -100..100 range units (lerobot <= 0.4.3)": lambda root: write_custom_dataset(
+        "SO-100 in -100..100 range units (lerobot <= 0.4.3)": lambda root: write_dataset(
             root, scaled(episodes, 0.7), state_names=so101, action_names=so101, robot_type="so100_follower"
         ),
-        "Koch arm in degrees": lambda root: write_custom_dataset(
+        "Koch arm in degrees": lambda root: write_dataset(
             root, episodes, state_names=so101, action_names=so101, robot_type="koch_follower"
         ),
-        "7-DOF arm in radians": lambda root: write_custom_dataset(
+        "7-DOF arm in radians": lambda root: write_dataset(
             root,
             scaled(episodes, np.pi / 180, extra_joints=2),
             state_names=[*(f"joint_{i}" for i in range(1, 8)), "gripper"],

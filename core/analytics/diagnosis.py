@@ -175,6 +175,17 @@ def diagnose(
     )
 
 
+def training_profile(
+    training: str | Path, policy: str | Path | None = None, with_frames: bool = True
+) -> TrainingProfile:
+    """The profile `diagnose --training` names: a saved profile (file, or folder with profile.json), else the
+    profile of that dataset folder, built now."""
+    path = Path(training).expanduser()
+    if path.is_file() or (path / PROFILE_FILE).is_file():
+        return TrainingProfile.load(path)
+    return build_profile(path, policy, reference_frames=with_frames)
+
+
 def diagnose_paths(
     training: str | Path | TrainingProfile,
     deployment: str | Path,
@@ -184,12 +195,7 @@ def diagnose_paths(
 ) -> Diagnosis:
     """The diagnose command: `training` is a dataset folder, a saved profile (file, or folder with profile.json),
     or a profile already built."""
-    if isinstance(training, TrainingProfile):
-        profile = training
-    elif (path := Path(training).expanduser()).is_file() or (path / PROFILE_FILE).is_file():
-        profile = TrainingProfile.load(path)
-    else:
-        profile = build_profile(path, policy, reference_frames=with_frames)
+    profile = training if isinstance(training, TrainingProfile) else training_profile(training, policy, with_frames)
     checkpoint = read_checkpoint(policy) if policy is not None else profile.checkpoint
     reference = Reference.of_profile(profile)
     training_metrics = dataset_metrics(profile.dataset_dir, reference) if Path(profile.dataset_dir).is_dir() else None

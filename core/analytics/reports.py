@@ -54,7 +54,7 @@ def _markdown(provenance: Provenance, profile: TrainingProfile, diagnosis: Diagn
     parts = [f"_Provenance: {provenance.line()}_", ""]
     if diagnosis is not None:
         parts += ["# Diagnosis", "", "```", format_diagnosis(diagnosis).rstrip(), "```", ""]
-    parts.append(format_profile(profile).replace("# Training profile", "# Training profile", 1))
+    parts.append(format_profile(profile))
     parts += ["", "## Provenance", "", f"- data sha256: `{provenance.data_sha256}`"]
     parts += [f"- dataset: `{root}`" for root in provenance.datasets]
     parts += [f"- Preflight {provenance.preflight_version}, lerobot {provenance.lerobot_version}", ""]

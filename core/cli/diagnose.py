@@ -43,19 +43,12 @@ def add_gate_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.analytics.diagnosis import diagnose_paths, diagnosis_json, format_diagnosis
+    from core.analytics.diagnosis import diagnose_paths, diagnosis_json, format_diagnosis, training_profile
     from core.analytics.provenance import provenance_of
     from core.analytics.reports import fails, write_report
     from core.codec import to_json
-    from core.training.profile import PROFILE_FILE, TrainingProfile, build_profile
 
-    training = args.training.expanduser()
-    saved = training.is_file() or (training / PROFILE_FILE).is_file()
-    profile = (
-        TrainingProfile.load(training)
-        if saved
-        else build_profile(training, args.policy, reference_frames=not args.no_frames)
-    )
+    profile = training_profile(args.training, args.policy, with_frames=not args.no_frames)
     diagnosis = diagnose_paths(profile, args.deployment, args.policy, with_frames=not args.no_frames)
     provenance = provenance_of(
         [root for root in (profile.dataset_dir, str(args.deployment)) if Path(root).expanduser().is_dir()]

@@ -18,6 +18,7 @@ from core.station.ownership import LOCK_FILE, is_station_process, process_start_
 from core.station.server import runtime_path
 from core.training.planner import merged_root
 from core.workspace import Workspace
+from testkit.waiting import wait_for
 
 
 def test_a_symlinked_lock_is_refused_and_its_target_untouched(tmp_path: Path) -> None:
@@ -80,6 +81,8 @@ def test_a_station_process_is_told_by_command_line_and_start_time() -> None:
     )
     try:
         ticks = process_start_ticks(station_like.pid)
+        # until the child has exec'd, /proc shows the parent's command line: wait for the station's
+        wait_for(lambda: b"station" in Path(f"/proc/{station_like.pid}/cmdline").read_bytes(), 30, "the child's exec")
         assert is_station_process(station_like.pid, "demo", ticks)
         assert not is_station_process(station_like.pid, "demo", (ticks or 0) + 1)  # a reused pid starts later
         assert not is_station_process(station_like.pid, "lab", ticks)
@@ -108,7 +111,7 @@ def test_a_station_named_after_a_checkpoint_folder_cannot_overwrite_its_config(w
     assert (checkpoint / "config.json").read_text() == '{"type": "act"}'
 
 
-@pytest.mark.parametrize("name", ["../../escape", "/tmp/x", "a/../../b", "x" * 65])
+@pytest.mark.parametrize("name", ["../../escape", os.sep + "x", "a/../../b", "x" * 65])  # os.sep + "x": absolute
 def test_a_merged_dataset_name_that_could_escape_is_refused(workspace: Workspace, name: str) -> None:
     with pytest.raises(PreflightError, match="letters, digits"):
         merged_root(name, workspace)

@@ -36,7 +36,7 @@ def test_a_database_password_is_masked_in_messages_and_log_lines(url: str, caplo
     finally:
         logger.removeHandler(handler)
     assert PASSWORD not in caplog.text and "***" in caplog.text
-    assert mask_passwords("sqlite:////tmp/registry.sqlite") == "sqlite:////tmp/registry.sqlite"
+    assert mask_passwords("sqlite:///lab/registry.sqlite") == "sqlite:///lab/registry.sqlite"  # no password
 
 
 def test_dataset_strings_render_as_text_in_markdown() -> None:

@@ -4,6 +4,8 @@ PY := .venv/bin/python
 PORT ?= 8501
 export HF_HUB_OFFLINE ?= 1
 export MUJOCO_GL ?= egl
+# Test workers (pytest-xdist): each test file runs whole on one worker; TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
 
 .PHONY: setup demo test lint bench
 
@@ -15,7 +17,7 @@ demo: setup
 	$(PY) -m streamlit run app/asgi.py --server.port $(PORT)
 
 test: setup
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # Formatting and lint (settings in pyproject.toml); CI runs it before the tests.
 lint: setup

@@ -32,7 +32,7 @@ BUSY_TIMEOUT_S = 5.0
 LOCK_RETRIES = 3
 CONNECT_TIMEOUT_S = 3
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-HEAD_REVISION = "0002"  # the newest file in migrations/versions; a test checks they agree
+HEAD_REVISION = "0003"  # the newest file in migrations/versions; a test checks they agree
 LEGACY_REVISION = "0001"  # what a file of the raw-sqlite3 schema (PRAGMA user_version 1) is stamped as
 LEGACY_USER_VERSION = 1
 

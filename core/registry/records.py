@@ -100,6 +100,31 @@ class Event:
 
 
 @dataclass(frozen=True)
+class PlanRecord:
+    """An evaluation plan: conditions (each a label and the run settings it deploys, as JSON) run in a fixed order."""
+
+    id: int
+    station: str
+    name: str
+    episodes_per_condition: int
+    conditions: list  # [{"label": "A", "settings": {...RunSettings as JSON}}, ...]
+    created_at: datetime
+    ended_at: datetime | None  # None while the plan is open
+
+
+@dataclass(frozen=True)
+class PlanSlot:
+    """One place in a plan's order: which condition runs there, its pair (twins share a seed) and its episode."""
+
+    plan_id: int
+    position: int
+    condition: int  # index into the plan's conditions
+    pair: int  # the slots of one pair share their start: the object placement drawn from `seed`, the start pose
+    seed: int
+    episode_id: int | None  # the kept episode that filled the slot; None while it is still to run
+
+
+@dataclass(frozen=True)
 class EpisodeRow:
     """One episode with its run settings, policy and latest tag: a row of `episode_rows()` and of the CSV.
 

@@ -78,4 +78,37 @@ events = sa.Table(
     sa.Column("logged_at", sa.Text, nullable=False),
 )
 
-TABLES: tuple[sa.Table, ...] = (policies, runs, episodes, tags, events)  # in an order that keeps foreign keys valid
+plans = sa.Table(
+    "plans",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("station", sa.Text, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("episodes_per_condition", sa.Integer, nullable=False),
+    sa.Column("conditions_json", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Text, nullable=False),
+    sa.Column("ended_at", sa.Text),
+)
+
+plan_slots = sa.Table(
+    "plan_slots",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("plan_id", sa.Integer, sa.ForeignKey("plans.id"), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("condition", sa.Integer, nullable=False),
+    sa.Column("pair", sa.Integer, nullable=False),
+    sa.Column("seed", sa.Integer, nullable=False),
+    sa.Column("episode_id", sa.Integer, sa.ForeignKey("episodes.id"), unique=True),
+    sa.UniqueConstraint("plan_id", "position"),
+)
+
+TABLES: tuple[sa.Table, ...] = (
+    policies,
+    runs,
+    episodes,
+    tags,
+    events,
+    plans,
+    plan_slots,
+)  # in an order that keeps foreign keys valid

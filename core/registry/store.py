@@ -34,6 +34,8 @@ from core.registry.records import (
     Event,
     Inference,
     Outcome,
+    PlanRecord,
+    PlanSlot,
     PolicyRecord,
     QueuedWrite,
     RunRecord,
@@ -42,7 +44,7 @@ from core.registry.records import (
     check_choice,
     check_score,
 )
-from core.registry.schema import episodes, events, policies, runs, tags
+from core.registry.schema import TABLES, episodes, events, plan_slots, plans, policies, runs, tags
 from core.registry.spool import Spool
 from core.registry.weights import weights_sha256
 from core.text import csv_cell
@@ -302,6 +304,86 @@ class Registry:
             query = query.where(events.c.station == station)
         return [_record(Event, row._mapping) for row in self._read(lambda c: c.execute(query).all())]
 
+    # Evaluation plans
+
+    def create_plan(
+        self,
+        station: str,
+        name: str,
+        episodes_per_condition: int,
+        conditions: list[dict[str, Any]],
+        slots: list[tuple[int, int, int]],
+    ) -> PlanRecord:
+        """Keep a plan and its order: `slots` are (condition, pair, seed) in the order the episodes run."""
+        if not conditions or not slots:
+            raise RegistryError("A plan needs conditions and at least one slot.")
+        if any(not 0 <= condition < len(conditions) for condition, _, _ in slots):
+            raise RegistryError(f"A slot names a condition outside the plan's {len(conditions)}.")
+        values = {
+            "station": station,
+            "name": name,
+            "episodes_per_condition": episodes_per_condition,
+            "conditions_json": json.dumps(conditions, sort_keys=True),
+            "created_at": _now(),
+        }
+
+        def work(connection: sa.Connection) -> PlanRecord:
+            plan = _record(PlanRecord, _insert(connection, plans, values))
+            connection.execute(
+                plan_slots.insert(),
+                [
+                    {"plan_id": plan.id, "position": position, "condition": condition, "pair": pair, "seed": seed}
+                    for position, (condition, pair, seed) in enumerate(slots)
+                ],
+            )
+            return plan
+
+        return self._write(work)
+
+    def plans(self, *, station: str | None = None, open_only: bool = False) -> list[PlanRecord]:
+        """The plans kept, oldest first; `open_only`: those not ended."""
+        query = sa.select(plans).order_by(plans.c.id)
+        if station is not None:
+            query = query.where(plans.c.station == station)
+        if open_only:
+            query = query.where(plans.c.ended_at.is_(None))
+        return [_record(PlanRecord, row._mapping) for row in self._read(lambda c: c.execute(query).all())]
+
+    def plan(self, plan_id: int) -> PlanRecord:
+        return self._read(lambda c: _record(PlanRecord, _one(c, plans, plan_id, "plan")))
+
+    def plan_slots(self, plan_id: int) -> list[PlanSlot]:
+        """The plan's order, first slot first."""
+        query = sa.select(plan_slots).where(plan_slots.c.plan_id == plan_id).order_by(plan_slots.c.position)
+        return [_record(PlanSlot, row._mapping) for row in self._read(lambda c: c.execute(query).all())]
+
+    def fill_plan_slot(self, plan_id: int, position: int, episode_id: int) -> PlanSlot:
+        """The kept episode `episode_id` ran the slot; a slot is filled once, an episode fills one slot."""
+
+        def work(connection: sa.Connection) -> PlanSlot:
+            _one(connection, episodes, episode_id, "episode")
+            where = (plan_slots.c.plan_id == plan_id) & (plan_slots.c.position == position)
+            row = connection.execute(sa.select(plan_slots).where(where)).first()
+            if row is None:
+                raise RegistryError(f"Plan {plan_id} has no slot {position}.")
+            if row.episode_id is not None and row.episode_id != episode_id:
+                raise RegistryError(f"Slot {position} of plan {plan_id} already holds episode {row.episode_id}.")
+            filled = plan_slots.update().where(where).values(episode_id=episode_id).returning(*plan_slots.c)
+            return _record(PlanSlot, connection.execute(filled).one()._mapping)
+
+        return self._write(work)
+
+    def end_plan(self, plan_id: int) -> PlanRecord:
+        """Close the plan (finished or abandoned); its slots and episodes stay."""
+
+        def work(connection: sa.Connection) -> PlanRecord:
+            _one(connection, plans, plan_id, "plan")
+            ended = plans.update().where(plans.c.id == plan_id, plans.c.ended_at.is_(None)).values(ended_at=_now())
+            connection.execute(ended)
+            return _record(PlanRecord, _one(connection, plans, plan_id, "plan"))
+
+        return self._write(work)
+
     # The station's spool
 
     def flush(self) -> int:
@@ -398,7 +480,7 @@ class Registry:
             return self.spool.append(table.name, values, str(error))
 
 
-_TABLES: dict[str, sa.Table] = {table.name: table for table in (policies, runs, episodes, tags, events)}
+_TABLES: dict[str, sa.Table] = {table.name: table for table in TABLES}
 
 
 def _write_csv(stream: TextIO, rows: list[EpisodeRow]) -> None:

@@ -349,6 +349,13 @@ class SimLab:
             self._targets_dirty = True
         self._apply_targets()
 
+    def place_brain_from_seed(self, seed: int) -> tuple[float, float, float]:
+        """Put the brain where `seed` draws it from the current object region: twins of an evaluation share it.
+        Returns the placement (x_m, y_m, yaw_deg)."""
+        placement = self.faults.object_region.sample(np.random.default_rng(seed))
+        self.submit(lambda lab: lab.place_brain(*placement))
+        return placement
+
     def place_brain(self, x_m: float, y_m: float, yaw_deg: float) -> None:
         """Owner thread only (inside `submit`): put the brain at rest on the table."""
         half_yaw = np.radians(yaw_deg) / 2

@@ -143,9 +143,11 @@ class StationClient:
         """Open a policy run: load the policy and prepare its recording (the status says when it is ready)."""
         return self._call(Command.START_RUN, settings=settings)
 
-    def start_episode(self) -> RunStatus:
-        """Hand the arm to the policy for one episode of the open run."""
-        return self._call(Command.START_EPISODE)
+    def start_episode(self, scene_seed: int | None = None, plan_slot: tuple[int, int] | None = None) -> RunStatus:
+        """Hand the arm to the policy for one episode of the open run. An evaluation's episode names its
+        `plan_slot` (plan id, position), which the kept episode fills, and its twins' `scene_seed` (the simulated
+        lab places the object from it)."""
+        return self._call(Command.START_EPISODE, scene_seed=scene_seed, plan_slot=plan_slot)
 
     def stop_episode(self) -> None:
         """End the episode in progress; it is kept."""

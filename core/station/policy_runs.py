@@ -49,6 +49,7 @@ class PolicyRuns:
         self._events: dict[str, bool] = {"exit_early": False, "rerecord_episode": False, "stop_recording": False}
         self._discard = False
         self._estop_pressed = False  # during the episode in progress
+        self._plan_slot: tuple[int, int] | None = None  # (plan id, position) the episode in progress fills
         self._stopping = ""  # why the station is stopping, while it ends the run
         self._lock = threading.Lock()
         self._trace_action: deque[float] = deque(maxlen=TRACE_LENGTH)
@@ -100,7 +101,7 @@ class PolicyRuns:
         self._thread.start()
         return self._status
 
-    def start_episode(self) -> RunStatus:
+    def start_episode(self, scene_seed: int | None = None, plan_slot: tuple[int, int] | None = None) -> RunStatus:
         if not self._status.between_episodes:
             raise StationError(f"No episode can start now (run {self._status.phase}). {self._status.message}".strip())
         if self.station.estopped:
@@ -122,6 +123,14 @@ class PolicyRuns:
             self.station.stop_motion()  # the operator reset the scene with the leader; the policy takes over
         if self.station.mode not in ("idle",):
             raise StationError(f"The arm is busy ({self.station.mode}); wait for it or stop it before the episode.")
+        if scene_seed is not None and self.station.config.is_sim:
+            placement = self.station.arm.robot.lab.place_brain_from_seed(int(scene_seed))
+            self.station.note(
+                "scene",
+                f"object placed from seed {scene_seed}: x {placement[0]:.3f} m, y "
+                f"{placement[1]:.3f} m, yaw {placement[2]:.0f}°",
+            )
+        self._plan_slot = tuple(plan_slot) if plan_slot is not None else None
         self._requests.put("episode")
         return self._status
 
@@ -394,6 +403,7 @@ class PolicyRuns:
                 start_pose_deltas_deg=deltas,
             )
             registry_id = record.id  # None while it is queued in the spool
+            self._fill_plan_slot(registry, registry_id, status)
             queued = registry.spool_state().queued
             if timing is not None:
                 store_timing(Path(self._status.dataset_root), timing)
@@ -435,6 +445,18 @@ class PolicyRuns:
                 registry_queued=queued,
             )
         )
+
+    def _fill_plan_slot(self, registry, episode_id: int | None, status: str) -> None:
+        """A kept episode of an evaluation fills its slot; a discarded one leaves it for the next episode."""
+        slot, self._plan_slot = self._plan_slot, None
+        if slot is None or episode_id is None or status == "discarded":
+            return
+        from core.errors import RegistryError
+
+        try:
+            registry.fill_plan_slot(slot[0], slot[1], episode_id)
+        except RegistryError as error:  # the episode is kept; the page offers the slot again
+            log.warning("episode %s did not fill slot %s of plan %s: %s", episode_id, slot[1], slot[0], error)
 
     def _set(self, status: RunStatus) -> None:
         with self._lock:

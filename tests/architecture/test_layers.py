@@ -21,8 +21,9 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     "station": frozenset({"rules", "start_pose", "training", "policy", "registry", "sim"}),
     "deploy": frozenset({"station", "rules", "start_pose", "training", "policy", "registry"}),
     "analytics": frozenset({"rules", "start_pose", "training", "policy", "registry"}),
+    "evaluation": frozenset({"analytics", "station", "rules", "start_pose", "training", "policy", "registry"}),
     "cli": frozenset(
-        {"deploy", "analytics", "station", "rules", "start_pose", "training", "policy", "registry", "sim"}
+        {"evaluation", "deploy", "analytics", "station", "rules", "start_pose", "training", "policy", "registry", "sim"}
     ),
 }
 MAX_LOOSE_MODULES = 6

@@ -1,0 +1,72 @@
+"""A two-condition evaluation plan (n_action_steps 15 against 30) run end to end on the simulated station.
+
+The plan's next step drives the station as the Deploy page does: open each condition's run, start each
+slot's episode with its twins' seed, tag it; the registry keeps the order and the pairing, and the
+simulated lab places the brain of both twins at the same spot.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from core.evaluation.plan import conditions_from, create_plan, next_step, open_plan
+from core.evaluation.results import plan_results
+from core.registry import Registry
+from testkit.waiting import wait_for
+from tests.deploy.conftest import run_phase
+from tests.deploy.test_policy_episodes import settings_for
+
+pytestmark = pytest.mark.slow
+
+
+def placement_note(station) -> str:
+    return next(event.message for event in reversed(station.state().events) if event.kind == "scene")
+
+
+def test_a_two_condition_plan_runs_abba_with_twins_and_gives_its_comparison(station, demo_assets):
+    registry = Registry.open()
+    base = settings_for(demo_assets.checkpoint_dir, episode_time_s=2.0, n_action_steps=15)
+    conditions = conditions_from(base, [{"n_action_steps": 30}])
+    plan = create_plan(registry, station.name, "n15 vs n30", conditions, 2, base_seed=11)
+    outcomes = iter(["success", "failure", "success", "success"])
+    kinds, placements = [], []
+    while (step := next_step(open_plan(registry, station.name), station.run_status())).kind != "finished":
+        kinds.append(step.kind)
+        if step.kind == "end_run":
+            station.end_run()
+            run_phase(station, "ended", "failed")
+        elif step.kind == "start_run":
+            station.start_run(step.condition.settings)
+            assert run_phase(station, "ready", "failed").phase == "ready"
+        elif step.kind == "start_episode":
+            wait_for(lambda: station.state().mode == "idle", 60, "the arm at rest after its move home")
+            before = len(station.run_status().episodes)
+            station.start_episode(scene_seed=step.slot.seed, plan_slot=(plan.record.id, step.slot.position))
+            placements.append(placement_note(station))
+            ended = wait_for(
+                lambda before=before: (
+                    (s := station.run_status()).phase == "ready" and len(s.episodes) > before and s.episodes[-1]
+                ),
+                120,
+                "the plan's episode saved",
+            )
+            registry.tag_episode(ended.registry_id, next(outcomes), score=50)
+        else:
+            wait_for(lambda: next_step(open_plan(registry, station.name), station.run_status()).kind != "wait", 120)
+
+    assert kinds.count("start_run") == 3 and kinds.count("start_episode") == 4  # A | B B | A: three runs
+    finished = open_plan(registry, station.name)
+    rows = {row.episode_id: row for row in registry.episode_rows()}
+    twins = [rows[slot.episode_id] for slot in finished.slots]
+    assert [row.n_action_steps for row in twins] == [15, 30, 30, 15]  # ABBA, as the registry keeps it
+    assert [slot.pair for slot in finished.slots] == [0, 0, 1, 1]
+
+    assert placements[0] == placements[1] != placements[2] == placements[3]  # twins: one brain placement
+    assert "seed 11:" in placements[0] and "seed 12:" in placements[2]
+
+    results = plan_results(registry, plan.record.id)
+    (comparison,) = results.comparisons
+    assert comparison.pairs_used == 2 and comparison.comparison.test == "mcnemar"
+    assert [c.summary.successes for c in results.conditions] == [2, 1]
+    assert comparison.comparison.episodes_needed is not None
+    registry.end_plan(plan.record.id)

@@ -28,6 +28,13 @@ HOME_POSE: dict[str, float] = {
     "gripper": 0.5,
 }
 
+ENCODER_RESOLUTION = 4096  # STS3215 steps per turn (lerobot's model_resolution_table)
+
+
+def steps_to_degrees(steps: float, resolution: int = ENCODER_RESOLUTION) -> float:
+    """Encoder steps in lerobot's degrees (`MotorsBus._normalize`: 360 / (resolution - 1) per step)."""
+    return steps * 360 / (resolution - 1)
+
 
 def pos_key(motor: str) -> str:
     """The lerobot feature name of a motor's position: `shoulder_pan` -> `shoulder_pan.pos`."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import StationError
+from core.rules.calibration import ArmCalibration, MotorRange
 from core.station.config import SIM_DEVICE_PREFIX, CameraSpec, StationConfig
 from core.station.safety import JointLimits, limits_from_calibration
 
@@ -101,6 +102,22 @@ def joint_limits(robot, config: StationConfig) -> JointLimits:
         ranges = {motor: units.lerobot_limits for motor, units in motor_units().items()}
         return JointLimits({m: lo for m, (lo, hi) in ranges.items()}, {m: hi for m, (lo, hi) in ranges.items()})
     return limits_from_calibration(robot.calibration, config.use_degrees)
+
+
+def calibrations(robot, leader, config: StationConfig) -> tuple[ArmCalibration, ...]:
+    """The real arms' calibrations as lerobot loaded them (`Robot.calibration` from `calibration_fpath`); () for
+    the simulated lab, which has none."""
+    if config.is_sim:
+        return ()
+    arms = [("follower", robot)] + ([("leader", leader)] if leader is not None else [])
+    return tuple(
+        ArmCalibration(
+            arm,
+            str(device.calibration_fpath),
+            {motor: MotorRange(cal.range_min, cal.range_max) for motor, cal in device.calibration.items()},
+        )
+        for arm, device in arms
+    )
 
 
 @dataclass(frozen=True)

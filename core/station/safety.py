@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 
 from core.errors import PreflightError, StationError
-from core.so101 import motor_of, pos_key
+from core.so101 import motor_of, pos_key, steps_to_degrees
 
 LATCHED = "Emergency stop is latched: release it before moving the arm."
 
@@ -132,7 +132,7 @@ def limits_from_calibration(calibration: dict, use_degrees: bool, resolution: in
         if motor == "gripper":
             lower[motor], upper[motor] = 0.0, 100.0
         elif use_degrees:
-            half = (cal.range_max - cal.range_min) / 2 * 360 / (resolution - 1)
+            half = steps_to_degrees((cal.range_max - cal.range_min) / 2, resolution)
             lower[motor], upper[motor] = -half, half
         else:
             lower[motor], upper[motor] = -100.0, 100.0

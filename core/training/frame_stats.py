@@ -39,6 +39,15 @@ class JointSpread:
 
 
 @dataclass(frozen=True)
+class JointRange:
+    """The lowest and highest value of one joint over some frames, in the dataset's units."""
+
+    joint: str
+    min: float
+    max: float
+
+
+@dataclass(frozen=True)
 class JumpStats:
     """Percentiles of |a(t) - a(t-1)| of one joint within episodes, in the dataset's units per frame."""
 
@@ -225,6 +234,14 @@ def spread(values: np.ndarray, names: Sequence[str]) -> tuple[JointSpread, ...]:
         )
         for i, name in enumerate(names)
     )
+
+
+def joint_ranges(values: np.ndarray, names: Sequence[str]) -> tuple[JointRange, ...]:
+    """Min and max per column, in the stored dtype (no float64 copy of every frame)."""
+    if len(values) == 0:
+        return ()
+    low, high = np.min(values, axis=0), np.max(values, axis=0)
+    return tuple(JointRange(name, float(low[i]), float(high[i])) for i, name in enumerate(names))
 
 
 def gripper_closed_threshold(values: np.ndarray) -> ClosedThreshold:

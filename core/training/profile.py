@@ -33,7 +33,7 @@ from core.training import frame_stats
 from core.training.appearance import AppearanceSignature, signature_of
 from core.training.camera_frames import camera_frame
 from core.training.dataset_files import DatasetFiles, open_dataset
-from core.training.frame_stats import ClosedThreshold, JointSpread, JointUnits, JumpStats
+from core.training.frame_stats import ClosedThreshold, JointRange, JointSpread, JointUnits, JumpStats
 from core.training.hygiene import EpisodeColumns, Hygiene, check_hygiene
 from core.training.recording_setup import read_recording_setup
 from core.training.video_frames import from_jpeg, to_jpeg
@@ -135,6 +135,7 @@ class TrainingProfile:
     version: int = PROFILE_VERSION
     feature_check: FeatureCheck | None = None  # the checkpoint's state, action and camera keys against this dataset
     hygiene: Hygiene | None = None  # episodes worth a look before training; None when not checked
+    joint_ranges: tuple[JointRange, ...] = ()  # observation.state min and max per joint, every frame (older: ())
 
     def camera(self, key_or_name: str) -> CameraProfile:
         for camera in self.cameras:
@@ -258,6 +259,7 @@ def build_profile(
         feature_check=feature_check,
         warnings=(*dataset.notes, *warnings),
         hygiene=flags,
+        joint_ranges=frame_stats.joint_ranges(state, state_names),
     )
 
 

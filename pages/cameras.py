@@ -9,6 +9,7 @@ from core.deploy.live_views import judge_live_views
 from core.errors import PreflightError, StationError
 from core.policy.camera_slots import propose_camera_slots
 from core.policy.checkpoint import read_checkpoint
+from core.rules.device_identity import judge_device_identity
 from core.station.devices import discover_cameras
 
 st.title("Cameras")
@@ -33,6 +34,8 @@ def role_check_panel() -> None:
     check, mapping = live.roles, state.camera_mapping
     finding_banner(live.camera_swap)
     finding_banner(live.visual_shift)
+    if state.device_bindings:  # a real station's cameras and arms against the identities they were bound to
+        finding_banner(judge_device_identity(state.device_bindings, state.name))
     swap_to = (check.fix_mapping if check else None) or (
         dict(zip(mapping, reversed(mapping.values()))) if len(mapping) == 2 else None
     )

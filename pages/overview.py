@@ -10,6 +10,7 @@ from app.hygiene_panel import hygiene_table
 from core.errors import DatasetNeedsConversion, PreflightError
 from core.sim.demo_policy import read_demo_marker
 from core.station.config import CameraSpec, StationConfig, list_stations
+from core.station.device_identity import bind_devices, device_bindings
 from core.text import markdown_literal
 from core.training.profile_summary import format_profile
 from core.training.selection import Selection, load_selection, save_selection
@@ -112,15 +113,24 @@ with st.expander("Add or edit a real SO-101 station"):
                     for line in cameras.splitlines()
                     if "=" in line
                 )
-                StationConfig(
-                    name.strip(),
-                    "so101",
-                    specs,
-                    robot_port=robot_port.strip(),
-                    leader_port=leader_port.strip(),
-                    fps=int(station_fps),
-                    max_relative_target=float(max_step),
-                ).save(ws)
+                config = bind_devices(  # each device bound to the by-id / by-path link it has now
+                    StationConfig(
+                        name.strip(),
+                        "so101",
+                        specs,
+                        robot_port=robot_port.strip(),
+                        leader_port=leader_port.strip(),
+                        fps=int(station_fps),
+                        max_relative_target=float(max_step),
+                    )
+                )
+                config.save(ws)
                 st.success(f"Saved station '{name}'. Select it in the sidebar and start it.")
+                unbound = [binding.role for binding in device_bindings(config) if not binding.bound]
+                if unbound:
+                    st.warning(
+                        f"Not bound by identity (no /dev/v4l or /dev/serial link points at it now): "
+                        f"{', '.join(unbound)}. A replug there goes unnoticed."
+                    )
             except (PreflightError, IndexError, ValueError) as error:
                 st.error(f"Could not save the station: {error}")

@@ -22,6 +22,8 @@ from core.policy.inference_settings import InferenceSettings, plan_inference
 from core.policy.task_check import check_task
 from core.policy.vlm_backbone import backbone_status
 from core.rules import epochs as epochs_rule
+from core.rules.calibration import judge_calibration_pair, judge_follower_range
+from core.rules.device_identity import judge_device_identity
 from core.rules.features import judge_features
 from core.rules.finding import CannotJudge, Evidence, Finding, finding_or_not_checked
 from core.rules.fps import judge_fps
@@ -137,6 +139,7 @@ def run_preflight(
             lambda: epochs_rule.judge_epochs(profile, checkpoint, epochs_rule.trained_epochs(profile, checkpoint)),
         ),
     ]
+    findings.extend(_station_devices(state, profile))
     backbone = _backbone(checkpoint)
     if backbone is not None:
         findings.append(backbone)
@@ -151,6 +154,26 @@ def _station(checkpoint: CheckpointInfo, state: StationState) -> FeatureCheck:
     return check_features(
         checkpoint, "station", state_size=joints, action_size=joints, cameras=list(state.camera_mapping)
     )
+
+
+def _station_devices(state: StationState, profile: TrainingProfile) -> list[Finding]:
+    """A real station's device identities and calibration files; the simulated lab has neither, so no finding."""
+    findings = []
+    if state.device_bindings:
+        findings.append(judge_device_identity(state.device_bindings, state.name))
+    if state.calibrations:
+        findings.append(
+            finding_or_not_checked(
+                "calibration_range",
+                "Follower calibration",
+                lambda: judge_follower_range(
+                    state.calibrations, profile.joint_ranges, profile.joint_units, state.use_degrees
+                ),
+            )
+        )
+        if any(calibration.arm == "leader" for calibration in state.calibrations):
+            findings.append(judge_calibration_pair(state.calibrations))
+    return findings
 
 
 def _slots(slots: CameraSlots) -> Finding:

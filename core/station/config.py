@@ -30,6 +30,7 @@ class CameraSpec:
     width: int = 640
     height: int = 480
     fps: int = 30
+    identity: str = ""  # the device's /dev/v4l/by-id (or by-path) link when the mapping was saved; "": not bound
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ class StationConfig:
     robot_id: str = "follower"  # lerobot calibration id of the follower
     leader_port: str = ""  # serial port of the leader arm; empty: no leader (the sim always has one)
     leader_id: str = "leader"
+    robot_port_identity: str = ""  # the follower port's /dev/serial/by-id link when the config was saved; "": not bound
+    leader_port_identity: str = ""  # the same for the leader's port
     fps: int = 30
     use_degrees: bool = True
     max_relative_target: float | None = 10.0  # largest joint step per control tick, in joint units
@@ -66,7 +69,8 @@ class StationConfig:
         return None if self.is_sim else str(Path(self.robot_port).resolve())
 
     def with_camera_mapping(self, mapping: dict[str, str]) -> StationConfig:
-        """The same station with devices re-assigned to camera names (a swap, or a new cable)."""
+        """The same station with devices re-assigned to camera names (a swap, or a new cable); a camera given another
+        device is not bound by identity until it is bound again (`core.station.device_identity.bind_cameras`)."""
         if set(mapping) != {camera.name for camera in self.cameras}:
             raise StationError(
                 f"A camera mapping must name exactly the station's cameras {sorted(self.camera_mapping)}; got "
@@ -74,7 +78,15 @@ class StationConfig:
             )
         if len(set(mapping.values())) != len(mapping):
             raise StationError(f"Each device can feed only one camera name; {mapping} uses one twice.")
-        return replace(self, cameras=tuple(replace(camera, device=mapping[camera.name]) for camera in self.cameras))
+        return replace(
+            self,
+            cameras=tuple(
+                camera
+                if camera.device == mapping[camera.name]
+                else replace(camera, device=mapping[camera.name], identity="")
+                for camera in self.cameras
+            ),
+        )
 
     def save(self, workspace: Workspace) -> Path:
         path = config_path(workspace, self.name)

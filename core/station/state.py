@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from core.rules.calibration import ArmCalibration
+from core.rules.device_identity import DeviceBinding
 from core.station.episode_timing import TimingReport
 from core.station.run_settings import RunSettings
 
@@ -94,6 +96,8 @@ class StationState:
     events: tuple[StationEvent, ...] = field(default_factory=tuple)
     activity: dict = field(default_factory=dict)  # progress of the running motion (move home)
     run: RunStatus | None = None  # the open policy run, if any
+    device_bindings: tuple[DeviceBinding, ...] = ()  # each real device against its bound identity, at most 1 s old
+    calibrations: tuple[ArmCalibration, ...] = ()  # the real arms' calibration files as lerobot loaded them
 
     def camera(self, name: str) -> CameraStatus | None:
         return next((camera for camera in self.cameras if camera.name == name), None)

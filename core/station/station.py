@@ -10,12 +10,15 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from pathlib import Path
 from typing import Protocol
 
 from core.errors import StationError
+from core.rules.calibration import ArmCalibration
+from core.rules.device_identity import DeviceBinding
 from core.so101 import motor_of
 from core.start_pose.move_home import DEFAULT_MAX_SPEED_DEG_S, SETTLE_TIMEOUT_S, MoveHome, plan_move_home
-from core.station import devices
+from core.station import device_identity, devices
 from core.station.camera_feed import CameraFeeds, EncodedFrame
 from core.station.commands import Command
 from core.station.config import StationConfig
@@ -28,6 +31,7 @@ log = logging.getLogger(__name__)
 EVENT_WINDOW = 20
 REST_TOLERANCE = 2.0  # joint units: the arm counts as at its rest pose (torque may be released)
 PARK_MARGIN_S = 5.0  # beyond the planned move and its settling, before parking is given up
+IDENTITY_CHECK_S = 1.0  # how often a real station resolves its devices' identities again
 
 
 class Motion(Protocol):
@@ -88,9 +92,10 @@ class Station:
     except the emergency stop, which holds the arm from the thread that received it.
     """
 
-    def __init__(self, config: StationConfig, workspace: Workspace) -> None:
+    def __init__(self, config: StationConfig, workspace: Workspace, dev_root: Path = device_identity.ROOT) -> None:
         self.config = config
         self.workspace = workspace
+        self.dev_root = dev_root  # where /dev is found (device identities)
         self.arm = GuardedArm(devices.build_robot(config))
         self.cameras = CameraFeeds(config.name, config.cameras, self.arm.robot)
         self.leader = devices.build_leader(config)
@@ -102,6 +107,9 @@ class Station:
         self._events: deque[StationEvent] = deque(maxlen=EVENT_WINDOW)
         self._state: StationState | None = None
         self._state_ready = threading.Event()
+        self._device_bindings: tuple[DeviceBinding, ...] = ()  # () on the simulated lab
+        self._calibrations: tuple[ArmCalibration, ...] = ()
+        self._stopping = threading.Event()
         self.extensions: list[StationExtension] = []
         if config.is_sim:
             from core.station.sim_controls import SimControls
@@ -114,6 +122,7 @@ class Station:
 
     # -- lifecycle ------------------------------------------------------------------------------
     def start(self) -> None:
+        device_identity.require_arms_in_place(self.config, self.dev_root)  # before any bus is opened
         devices.connect(self.arm.robot, "follower", self.config)
         if self.leader is not None:
             try:
@@ -122,11 +131,23 @@ class Station:
                 self.arm.robot.disconnect()
                 raise
         self.arm.set_limits(devices.joint_limits(self.arm.robot, self.config), self.config.max_relative_target)
+        self._calibrations = devices.calibrations(self.arm.robot, self.leader, self.config)
+        self._device_bindings = device_identity.device_bindings(self.config, self.dev_root)
+        if self._device_bindings:
+            threading.Thread(target=self._watch_devices, name="device-identity", daemon=True).start()
         self._mode = "idle"
         self.loop.start()
         if not self._state_ready.wait(timeout=10):
             raise StationError(f"Station '{self.config.name}' connected but produced no state within 10 s.")
         threading.Thread(target=self._recover, name="recover-episodes", daemon=True).start()
+
+    def _watch_devices(self) -> None:
+        """Resolve the devices' identities again every IDENTITY_CHECK_S: a replug shows before the next run."""
+        while not self._stopping.wait(IDENTITY_CHECK_S):
+            try:
+                self._device_bindings = device_identity.device_bindings(self.config, self.dev_root)
+            except OSError as error:
+                log.warning("device identities not resolved: %s", error)
 
     def _recover(self) -> None:
         for line in self.runs.recover_interrupted():
@@ -136,6 +157,7 @@ class Station:
         """Stop the station the one safe way, whatever asked (the stop command, a signal, the app gone): end any
         policy run (the episode in progress is saved), move the arm to its rest pose at the rest speed limit, and
         only then disconnect; torque is released only at the rest pose and only if `torque_release` allows."""
+        self._stopping.set()
         self.runs.close(reason)
         self._park()
         self.loop.stop()
@@ -274,8 +296,11 @@ class Station:
         if self._mode not in ("idle", "error"):
             raise StationError(f"Cameras can be re-mapped only while the arm is idle (now: {self._mode}).")
         new_config = self.config.with_camera_mapping(mapping)
+        if not new_config.is_sim:  # the operator saved this mapping: bind each camera to the device it has now
+            new_config = device_identity.bind_cameras(new_config, self.dev_root)
         before = self.config.camera_mapping
         self.loop.run_in_loop(lambda: self._reconnect_cameras(new_config))
+        self._device_bindings = device_identity.device_bindings(new_config, self.dev_root)
         new_config.save(self.workspace)
         self.note("camera_mapping", f"camera mapping {before} -> {new_config.camera_mapping}")
         from core.registry import Registry
@@ -404,6 +429,8 @@ class Station:
             events=tuple(self._events),
             activity=self._motion.progress() if self._motion is not None else {},
             run=self.runs.status(),
+            device_bindings=self._device_bindings,
+            calibrations=self._calibrations,
         )
         self._state_ready.set()
 

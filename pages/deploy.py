@@ -7,10 +7,12 @@ import streamlit as st
 from app.camera_views import EPISODE_FEED_FPS, live_feed
 from app.context import profile_or_stop, selection_or_stop, station_or_stop, workspace
 from app.deploy_views import blocking_summary, checklist, tag_form, tags_csv
+from app.evaluation_views import plan_panel, plan_setup, start_plan_episode
 from app.run_panel import live_run_panel
 from app.station_panel import command_button
 from core.deploy.gate import run_preflight
 from core.errors import PreflightError
+from core.evaluation.plan import open_plan
 from core.policy.camera_slots import check_slot_choice, propose_camera_slots
 from core.policy.checkpoint import read_checkpoint
 from core.policy.inference_settings import supports_rtc
@@ -152,7 +154,50 @@ st.button("Check again", icon=":material/refresh:")
 
 # -- 4. Run -------------------------------------------------------------------------------------------------------
 st.header("4. Run")
-if run is None or not run.is_open:
+
+
+def current_settings() -> RunSettings:
+    """The run the operator set up above, as the station will deploy it."""
+    return RunSettings(
+        policy_dir=checkpoint.path,
+        task=task,
+        episode_time_s=float(episode_time_s),
+        reset=reset,
+        start_pose=move_home_target(state, profile),
+        n_action_steps=int(n_action_steps),
+        inference=inference,
+        rtc_execution_horizon=rtc_horizon,
+        rename_map=slots.rename_map,
+        task_override=override,
+        training_profile=profile.name,
+        training_dataset=profile.dataset_dir,
+    )
+
+
+def condition_gate(settings: RunSettings) -> str:
+    """The preflight gate for an evaluation condition's settings: "" when it may run, else what blocks it."""
+    try:
+        condition_checkpoint = read_checkpoint(settings.policy_dir)
+        checked = run_preflight(
+            task=settings.task,
+            profile=profile,
+            checkpoint=condition_checkpoint,
+            state=state,
+            client=client,
+            inference=settings.inference,
+            n_action_steps=int(settings.n_action_steps or condition_checkpoint.n_action_steps or 1),
+            rtc_execution_horizon=settings.rtc_execution_horizon,
+            rename_map=settings.rename_map,
+            tolerances=tolerances,
+        )
+    except PreflightError as error:
+        return str(error)
+    return blocking_summary(checked, settings.task_override)
+
+
+plan = open_plan(registry, client.name)
+plan_step = plan_panel(registry, client, plan, run, condition_gate) if plan is not None else None
+if plan is None and (run is None or not run.is_open):
     if run is not None and run.has_failed:
         st.error(run.message)
     why = blocking_summary(preflight, override)
@@ -163,25 +208,12 @@ if run is None or not run.is_open:
         """The button's callback, with the settings the operator saw: it runs before the redraw the click
         causes, so no rerun (the run panel's, a fragment's) can drop the click."""
         try:
-            settings = RunSettings(
-                policy_dir=checkpoint.path,
-                task=task,
-                episode_time_s=float(episode_time_s),
-                reset=reset,
-                start_pose=move_home_target(state, profile),
-                n_action_steps=int(n_action_steps),
-                inference=inference,
-                rtc_execution_horizon=rtc_horizon,
-                rename_map=slots.rename_map,
-                task_override=override,
-                training_profile=profile.name,
-                training_dataset=profile.dataset_dir,
-            )
-            client.start_run(settings)
+            client.start_run(current_settings())
         except PreflightError as error:
             st.toast(str(error), icon=":material/error:")
 
     st.button("Start run", type="primary", disabled=bool(why), icon=":material/play_arrow:", on_click=start_run)
+    plan_setup(registry, client.name, current_settings, supports_rtc(checkpoint))
 
 feeds = st.columns(len(state.camera_mapping))
 episode_running = run is not None and run.episode_running  # the page reruns when the phase changes
@@ -220,15 +252,17 @@ def run_controls() -> None:
     leader_reset = state.mode == "mirror" and run.settings.reset == "leader"
     busy = state.mode != "idle" and not leader_reset
     start, end = st.columns(2)
-    command_button(
-        "Start episode",
-        client.start_episode,
-        container=start,
-        type="primary",
-        disabled=busy or not verdict.go,
-        icon=":material/play_circle:",
-        help="The arm must be idle and at the start pose (GO).",
-    )
+    start_button = {
+        "container": start,
+        "type": "primary",
+        "disabled": busy or not verdict.go,
+        "icon": ":material/play_circle:",
+        "help": "The arm must be idle and at the start pose (GO).",
+    }
+    if plan_step is None:
+        command_button("Start episode", client.start_episode, **start_button)
+    elif plan_step.kind == "start_episode":
+        start_plan_episode(client, plan, plan_step, **start_button)
     command_button("End run", client.end_run, container=end, icon=":material/stop_circle:")
     if leader_reset:
         st.caption(

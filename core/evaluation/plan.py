@@ -84,8 +84,9 @@ def balanced_order(conditions: int, episodes_per_condition: int, base_seed: int)
 
 
 def conditions_from(base: RunSettings, variants: list[dict[str, object]]) -> tuple[Condition, ...]:
-    """Condition A is `base`; each variant changes some of VARIED_SETTINGS. Two identical conditions are refused."""
-    unknown = sorted({name for variant in variants for name in variant} - set(VARIED_SETTINGS))
+    """Condition A is `base`; each variant changes some of VARIED_SETTINGS (and may mark its task sentence as an
+    override the operator chose). Two identical conditions are refused."""
+    unknown = sorted({name for variant in variants for name in variant} - {*VARIED_SETTINGS, "task_override"})
     if unknown:
         raise PreflightError(f"A plan varies only {', '.join(VARIED_SETTINGS)}; not {', '.join(unknown)}.")
     settings = [base, *(replace(base, **variant) for variant in variants)]

@@ -1,0 +1,78 @@
+"""An evaluation plan set up and run from the Deploy page in a real browser (Debian's chromium), on the demo station.
+
+Two conditions (n_action_steps 15 against 30), one episode each: the page loads each condition's run, starts
+each slot's episode, asks for its tag, and after a reload (the plan lives in the registry) resumes where it was.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from core.registry import Registry
+from core.workspace import WORKSPACE_ENV, Workspace
+from tests.conftest import running_app
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture
+def app(tmp_path: Path, demo_assets, monkeypatch: pytest.MonkeyPatch):
+    workspace = Workspace(tmp_path / "workspace").ensure()
+    workspace.demo_dir.symlink_to(demo_assets.dataset_root.parent, target_is_directory=True)
+    monkeypatch.setenv(WORKSPACE_ENV, str(workspace.root))
+    with running_app(workspace.root) as url:
+        yield url
+
+
+def tag(page: Page, outcome: str) -> None:
+    expect(page.get_by_text("needs a decision")).to_be_visible(timeout=120_000)
+    form = page.get_by_test_id("stForm").filter(has_text="how did it go?")
+    form.get_by_text(outcome, exact=True).click()
+    form.get_by_role("button", name="Save the tag").click()
+
+
+def test_a_plan_runs_its_conditions_in_order_and_resumes_after_a_reload(page: Page, app):
+    page.goto(f"{app}/deploy")
+    expect(page.get_by_text("Task sentence matches a training task exactly").first).to_be_visible(timeout=120_000)
+    length = page.get_by_role("spinbutton", name="Episode length (s)")
+    length.fill("2")
+    length.press("Enter")
+    page.get_by_text("Evaluation plan: is B really better than A?").click()
+    steps = page.get_by_role("spinbutton", name="B: n_action_steps")
+    steps.fill("30")
+    steps.press("Enter")
+    episodes = page.get_by_role("spinbutton", name="Episodes per condition")
+    episodes.fill("1")
+    episodes.press("Enter")
+    page.get_by_role("button", name="Start the plan").click()
+
+    expect(page.get_by_text("0 of 2 episodes · order AB")).to_be_visible(timeout=60_000)
+    page.get_by_role("button", name="Load condition A").click()
+    first = page.get_by_role("button", name="Start plan episode 1 (condition A)")
+    expect(first).to_be_enabled(timeout=180_000)
+    first.click()
+    tag(page, "Success")
+    end_run = page.get_by_role("button", name="End this run to load the next condition")
+    expect(end_run).to_be_visible(timeout=60_000)  # the tag is kept: the plan's next step shows
+
+    page.reload()  # the plan lives in the registry: the page resumes it at the next episode
+    expect(page.get_by_text("1 of 2 episodes · order AB")).to_be_visible(timeout=120_000)
+    end_run.click()
+    page.get_by_role("button", name="Load condition B").click(timeout=120_000)
+    second = page.get_by_role("button", name="Start plan episode 2 (condition B)")
+    expect(second).to_be_enabled(timeout=180_000)
+    second.click()
+    tag(page, "Failure")
+
+    expect(page.get_by_text("All 2 episodes of the plan have run.")).to_be_visible(timeout=60_000)
+    registry = Registry.open()
+    (plan,) = registry.plans()
+    rows = {row.episode_id: row for row in registry.episode_rows()}
+    filled = [rows[slot.episode_id] for slot in registry.plan_slots(plan.id)]
+    assert [(row.n_action_steps, row.outcome) for row in filled] == [(15, "success"), (30, "failure")]
+    page.get_by_role("button", name="Close the plan").click()
+    expect(page.get_by_role("button", name="Start episode")).to_be_visible(timeout=60_000)  # B's run stays open
+    assert registry.plans(open_only=True) == []

@@ -7,15 +7,21 @@ from functools import partial
 
 import streamlit as st
 
+from app.camera_views import live_feed
 from app.deploy_views import tag_form
+from app.start_pose_views import joint_table, verdict_banner
 from app.station_panel import command_button
 from core.errors import PreflightError
-from core.evaluation.plan import EvaluationPlan, PlanStep, conditions_from, create_plan, next_step
+from core.evaluation.plan import EvaluationPlan, PlanStep, conditions_from, create_plan, next_step, open_plan
 from core.evaluation.results import plan_results
+from core.evaluation.twins import twin_start
 from core.registry import Registry
+from core.start_pose.pose import verdict_for_station
 from core.station.client import StationClient
 from core.station.run_settings import RunSettings
 from core.station.state import RunStatus
+from core.training.profile import TrainingProfile
+from core.workspace import Workspace
 
 Gate = Callable[[RunSettings], str]  # the preflight gate for a condition's settings: "" when it may run, else why not
 
@@ -135,3 +141,38 @@ def _summary(registry: Registry, plan: EvaluationPlan) -> None:
         else:
             st.caption(item.note)
     st.caption("The Analytics page's Compare tab shows the tests, the figure and the pairs.")
+
+
+def twin_target(
+    registry: Registry, client: StationClient, profile: TrainingProfile, workspace: Workspace, overrides: dict
+) -> None:
+    """Home reset's target for the B twin of an evaluation pair: the A twin's start pose and front frame, with the
+    per-joint deltas against that twin instead of the training mean. Nothing when no twin is waiting."""
+    plan = open_plan(registry, client.name)
+    twin = twin_start(registry, plan, workspace) if plan is not None else None
+    if twin is None:
+        return
+    slot = plan.next_slot
+    st.subheader("Evaluation twin")
+    st.caption(
+        f"Plan episode {slot.position + 1} (condition {plan.condition_of(slot).label}) is the twin of episode "
+        f"{twin.episode_index} (condition {twin.label}): set the arm and the scene up as that one started."
+    )
+    then, now = st.columns(2)
+    if twin.frame is not None:
+        then.image(str(twin.frame), caption=f"The {twin.label} twin's first camera at its start")
+    else:
+        then.caption("No start frame of the twin was kept.")
+    with now:
+        live_feed(client.name, next(iter(client.state().camera_mapping)), height_px=240)
+
+    @st.fragment(run_every=0.5)
+    def against_twin() -> None:
+        verdict = verdict_for_station(client.state(), profile, overrides, start_pose=twin.start_pose)
+        verdict_banner(verdict, f"the {twin.label} twin's start")
+        st.table(joint_table(verdict, "twin's start"))
+
+    against_twin()
+    command_button(
+        "Move to the twin's start pose", client.move_home, twin.start_pose, key="move_twin", icon=":material/join:"
+    )

@@ -6,9 +6,11 @@ import math
 import streamlit as st
 
 from app.context import profile_or_stop, station_or_stop, workspace
+from app.evaluation_views import twin_target
 from app.start_pose_views import joint_table, verdict_banner
 from app.station_panel import command_button, station_action
 from core.errors import PreflightError
+from core.registry import Registry
 from core.rules.start_pose import ARM_TOLERANCE_FLOOR, GRIPPER_TOLERANCE_FLOOR, TOLERANCE_SIGMAS
 from core.start_pose.move_home import DEFAULT_MAX_SPEED_DEG_S, MAX_SPEED_DEG_S
 from core.start_pose.pose import move_home_target, station_targets, verdict_for_station
@@ -60,6 +62,7 @@ def live_start_pose() -> None:
 
 
 live_start_pose()
+twin_target(Registry.open(), client, profile, ws, load_tolerance_overrides(ws, profile.name))
 
 guided, automatic = st.columns(2, gap="large")
 

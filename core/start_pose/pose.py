@@ -44,17 +44,23 @@ def station_targets(profile: TrainingProfile, overrides: Mapping[str, float] | N
 
 
 def verdict_for_station(
-    state: ArmReading, profile: TrainingProfile, overrides: Mapping[str, float] | None = None
+    state: ArmReading,
+    profile: TrainingProfile,
+    overrides: Mapping[str, float] | None = None,
+    start_pose: Mapping[str, float] | None = None,
 ) -> StartPoseVerdict:
     """The GO / NO-GO verdict of a station's follower against the training start pose.
 
     The one function the Home reset and Deploy pages both use, so they never disagree.
     `overrides` are the operator's tolerances (`core.start_pose.tolerances`). Raises
     `JointUnitsMismatch` instead of judging with nonsense deltas, and `StartPoseError` when
-    the station and the training data share no joint.
+    the station and the training data share no joint. `start_pose` (motor -> position) replaces
+    the training mean as the target, with the same tolerances: an evaluation twin's start.
     """
     caveat = check_joint_units(profile.joint_units, state.use_degrees, state.name)
     targets = station_targets(profile, overrides)
+    if start_pose:
+        targets = tuple(replace(t, mean=start_pose[t.motor]) if t.motor in start_pose else t for t in targets)
     _require_shared_joints(targets, state)
     closed_below = profile.gripper.closed_threshold.value if profile.gripper else None
     units = profile.joint_units if profile.joint_units.proven else station_joint_units(state.use_degrees)

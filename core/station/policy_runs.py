@@ -279,6 +279,7 @@ class PolicyRuns:
         self._frames = 0
         self._timer, self._last_observation_at = EpisodeTimer(self.station.config.fps), None
         follower = self.station.state().follower_pos
+        self._keep_start_frame()
         self.station.begin_rollout()
         self._episode_started = time.monotonic()
         status = self._status
@@ -446,6 +447,19 @@ class PolicyRuns:
             )
         )
 
+    def _keep_start_frame(self) -> None:
+        """An evaluation episode keeps its first camera's frame at the start: the target its twin is set up to."""
+        if self._plan_slot is None or not self.station.config.cameras:
+            return
+        camera = self.station.config.cameras[0].name
+        frame = self.station.frame(camera, 0, 1.0)
+        if frame is None:
+            log.warning("no %s frame to keep for slot %s of plan %s", camera, self._plan_slot[1], self._plan_slot[0])
+            return
+        path = start_frame_path(self.station.workspace, self.station.config.name, *self._plan_slot)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(frame.jpeg)
+
     def _fill_plan_slot(self, registry, episode_id: int | None, status: str) -> None:
         """A kept episode of an evaluation fills its slot; a discarded one leaves it for the next episode."""
         slot, self._plan_slot = self._plan_slot, None
@@ -461,6 +475,11 @@ class PolicyRuns:
     def _set(self, status: RunStatus) -> None:
         with self._lock:
             self._status = status
+
+
+def start_frame_path(workspace, station: str, plan_id: int, position: int) -> Path:
+    """Where the station keeps the start frame of an evaluation plan's slot (a JPEG of its first camera)."""
+    return station_dir(workspace, station) / "plan-frames" / f"plan{plan_id}-slot{position}.jpg"
 
 
 def recover_interrupted(journal_root: Path) -> list[str]:

@@ -1,7 +1,8 @@
 """An evaluation plan set up and run from the Deploy page in a real browser (Debian's chromium), on the demo station.
 
 Two conditions (n_action_steps 15 against 30), one episode each: the page loads each condition's run, starts
-each slot's episode, asks for its tag, and after a reload (the plan lives in the registry) resumes where it was.
+each slot's episode, asks for its tag, shows the B twin's target on Home reset, and when the page is opened again
+(the plan lives in the registry) resumes where it was.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def tag(page: Page, outcome: str) -> None:
     form.get_by_role("button", name="Save the tag").click()
 
 
-def test_a_plan_runs_its_conditions_in_order_and_resumes_after_a_reload(page: Page, app):
+def test_a_plan_runs_its_conditions_in_order_shows_the_twin_target_and_resumes_when_reopened(page: Page, app):
     page.goto(f"{app}/deploy")
     expect(page.get_by_text("Task sentence matches a training task exactly").first).to_be_visible(timeout=120_000)
     length = page.get_by_role("spinbutton", name="Episode length (s)")
@@ -58,7 +59,13 @@ def test_a_plan_runs_its_conditions_in_order_and_resumes_after_a_reload(page: Pa
     end_run = page.get_by_role("button", name="End this run to load the next condition")
     expect(end_run).to_be_visible(timeout=60_000)  # the tag is kept: the plan's next step shows
 
-    page.reload()  # the plan lives in the registry: the page resumes it at the next episode
+    page.goto(f"{app}/home_reset")  # B's twin is set up to where A started
+    expect(page.get_by_text("Evaluation twin")).to_be_visible(timeout=120_000)
+    expect(page.get_by_text("is the twin of episode 0 (condition A)")).to_be_visible()
+    expect(page.get_by_text("The A twin's first camera at its start")).to_be_visible()
+    expect(page.get_by_text("twin's start").first).to_be_visible()
+
+    page.goto(f"{app}/deploy")  # the plan lives in the registry: the page resumes it at the next episode
     expect(page.get_by_text("1 of 2 episodes · order AB")).to_be_visible(timeout=120_000)
     end_run.click()
     page.get_by_role("button", name="Load condition B").click(timeout=120_000)

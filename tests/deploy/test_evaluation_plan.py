@@ -11,7 +11,9 @@ import pytest
 
 from core.evaluation.plan import conditions_from, create_plan, next_step, open_plan
 from core.evaluation.results import plan_results
+from core.evaluation.twins import twin_start
 from core.registry import Registry
+from core.workspace import Workspace
 from testkit.waiting import wait_for
 from tests.deploy.conftest import run_phase
 from tests.deploy.test_policy_episodes import settings_for
@@ -39,6 +41,14 @@ def test_a_two_condition_plan_runs_abba_with_twins_and_gives_its_comparison(stat
             station.start_run(step.condition.settings)
             assert run_phase(station, "ready", "failed").phase == "ready"
         elif step.kind == "start_episode":
+            twin = twin_start(registry, open_plan(registry, station.name), Workspace.default())
+            if step.slot.position in (1, 3):  # the second of a pair: its twin's start is the target
+                expected = ("A", 0) if step.slot.position == 1 else ("B", 2)
+                assert twin is not None and (twin.label, twin.position) == expected
+                assert twin.frame is not None and twin.frame.read_bytes()[:2] == b"\xff\xd8"  # the twin's JPEG
+                assert set(twin.start_pose) == set(base.start_pose)
+            else:
+                assert twin is None  # the first of a pair has no twin yet
             wait_for(lambda: station.state().mode == "idle", 60, "the arm at rest after its move home")
             before = len(station.run_status().episodes)
             station.start_episode(scene_seed=step.slot.seed, plan_slot=(plan.record.id, step.slot.position))

@@ -35,6 +35,9 @@ class TimingReport:
     target_ms: float
     stages: tuple[StageTiming, ...]  # STAGES, then "period"
     overruns: int  # loop periods longer than OVERRUN_PERIODS x target
+    chunks_inline: int = 0  # action chunks the loop computed itself and waited for (ACT: the episode's first)
+    chunks_prefetched: int = 0  # chunks computed in the background before the current one ran out
+    chunks_late: int = 0  # of those, the ones the loop still had to wait for
 
     def stage(self, name: str) -> StageTiming | None:
         return next((timing for timing in self.stages if timing.stage == name), None)
@@ -46,11 +49,19 @@ class EpisodeTimer:
     def __init__(self, fps: float) -> None:
         self.target_s = 1.0 / fps
         self._samples: dict[str, list[float]] = {stage: [] for stage in (*STAGES, "period")}
+        self._chunks = {"chunks_inline": 0, "chunks_prefetched": 0, "chunks_late": 0}
         self._lock = threading.Lock()
 
     def add(self, stage: str, seconds: float) -> None:
         with self._lock:
             self._samples[stage].append(seconds)
+
+    def count_chunk(self, kind: str) -> None:
+        """One action chunk came into use: "inline", "prefetched" or "late" (prefetched, still waited for)."""
+        with self._lock:
+            self._chunks[f"chunks_{kind}"] += 1
+            if kind == "late":
+                self._chunks["chunks_prefetched"] += 1
 
     def report(self, episode_index: int) -> TimingReport:
         with self._lock:
@@ -66,7 +77,7 @@ class EpisodeTimer:
             for stage, values in samples.items()
         )
         overruns = int((samples["period"] > OVERRUN_PERIODS * self.target_s * 1e3).sum())
-        return TimingReport(episode_index, round(self.target_s * 1e3, 2), stages, overruns)
+        return TimingReport(episode_index, round(self.target_s * 1e3, 2), stages, overruns, **self._chunks)
 
 
 def store_timing(dataset_root: Path, report: TimingReport) -> None:

@@ -24,6 +24,7 @@ from core.station.config import station_dir
 from core.station.config_station_robot import StationRobotConfig
 from core.station.episode_timing import EpisodeTimer, store_timing
 from core.station.journal import EpisodeJournal, JournalHeader, episode_saved, read_journal, recover_journal
+from core.station.prefetch import PrefetchingEngine, can_prefetch
 from core.station.real_time import POLICY_NICE, favoured
 from core.station.run_settings import RunSettings
 from core.station.safety import UnsafeActionError
@@ -306,6 +307,10 @@ class PolicyRuns:
         if self._timer is not None:
             self._timer.add(stage, time.perf_counter() - started)
 
+    def count_chunk(self, kind: str) -> None:
+        if self._timer is not None:
+            self._timer.count_chunk(kind)
+
     def guarded_observation(self) -> dict:
         """The follower's observation once every camera is fresh and in step with the others. A stale frame or two
         cameras too far apart pause the episode: the arm holds, the run names the camera, and it goes on when the
@@ -582,6 +587,9 @@ def _station_episodes(base):
 
         def setup(self, ctx) -> None:
             self._init_engine(ctx)
+            if can_prefetch(self._engine):  # the next chunk computed before the current one runs out
+                self._engine = ctx.policy.inference = PrefetchingEngine(self._engine, ctx.runtime.cfg.fps)
+                self._engine.on_chunk = self.runs.count_chunk
             self._listener, self._events = None, self.runs._events
             get_action = self._engine.get_action
 

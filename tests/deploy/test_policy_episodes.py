@@ -6,6 +6,7 @@ LeRobotDataset; tags go to a real SQLite registry in the test's workspace.
 
 from __future__ import annotations
 
+import math
 import shutil
 from pathlib import Path
 
@@ -170,3 +171,14 @@ def test_a_lost_camera_aborts_the_episode_and_keeps_the_frames(station, demo_ass
         station.inject_fault("plug_camera", device="sim:cam1")
     station.end_run()
     assert run_phase(station, "ended", "failed").phase == "ended"
+
+
+def test_act_chunks_after_the_first_are_computed_in_the_background(station, demo_assets, deploy_workspace):
+    """The loop waits for the episode's first chunk only; every later one was asked for before the current ran out
+    (core/station/prefetch.py). How much that keeps the frame rate is measured in bench/loop_bench.py."""
+    station.start_run(settings_for(demo_assets.checkpoint_dir, n_action_steps=15, reset="none"))
+    assert run_phase(station, "ready", "failed").phase == "ready"
+    outcome = run_episode(station)
+    timing = outcome.timing
+    assert timing.chunks_inline == 1
+    assert timing.chunks_inline + timing.chunks_prefetched == math.ceil(outcome.frames / 15)

@@ -1,9 +1,10 @@
 """One codec for the frozen dataclasses that are stored or sent: `to_json(obj)` and `from_json(cls, data)`.
 
 Driven by the dataclass fields and their type hints: nested dataclasses, tuple[X, ...], tuple[X, Y], list[X],
-dict[str, X], Mapping[str, X], X | None, Literal, Enum, Path, str, int, float, bool and Any. A field with a default
-that the data lacks takes its default (older files stay readable); `field(metadata={"json": False})` leaves a field
-out of the JSON (it must have a default). A stored format with a version number checks it before calling the codec.
+frozenset[X] (as a sorted list), dict[str, X], Mapping[str, X], X | None, Literal, Enum, Path, str, int, float, bool
+and Any. A field with a default that the data lacks takes its default (older files stay readable);
+`field(metadata={"json": False})` leaves a field out of the JSON (it must have a default). A stored format with a
+version number checks it before calling the codec.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ def to_json(obj: Any) -> Any:
         return {key: to_json(value) for key, value in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [to_json(value) for value in obj]
+    if isinstance(obj, frozenset):  # a plain set is mutable: no stored dataclass holds one
+        return [to_json(value) for value in sorted(obj)]
     if obj is None or isinstance(obj, (str, int, float, bool)):
         return obj
     raise TypeError(f"The codec cannot write a {type(obj).__name__} ({obj!r}) as JSON.")
@@ -75,6 +78,10 @@ def _decode(hint: Any, value: Any, where: str) -> Any:
         _expect(isinstance(value, list), "a list", value, where)
         item = args[0] if args else Any
         return [_decode(item, element, f"{where}[{index}]") for index, element in enumerate(value)]
+    if origin is frozenset or hint is frozenset:
+        _expect(isinstance(value, list), "a list", value, where)
+        item = args[0] if args else Any
+        return frozenset(_decode(item, element, f"{where}[{index}]") for index, element in enumerate(value))
     if origin in (dict, Mapping) or hint in (dict, Mapping):
         _expect(isinstance(value, Mapping), "an object", value, where)
         key_hint, value_hint = args if args else (Any, Any)

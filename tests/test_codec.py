@@ -142,3 +142,16 @@ def test_an_unknown_field_is_refused_by_name() -> None:
 def test_a_value_the_codec_cannot_write_is_refused() -> None:
     with pytest.raises(TypeError, match="set"):
         to_json(_arm(anything={1, 2}))
+
+
+@dataclass(frozen=True)
+class Wiring:
+    unplugged: frozenset[str] = frozenset()
+
+
+def test_a_frozenset_is_written_as_a_sorted_list_and_reads_back_as_a_frozenset() -> None:
+    wiring = Wiring(frozenset({"sim:cam1", "sim:cam0"}))
+    assert to_json(wiring) == {"unplugged": ["sim:cam0", "sim:cam1"]}
+    assert from_json(Wiring, json.loads(json.dumps(to_json(wiring)))) == wiring
+    with pytest.raises(ValueError, match="unplugged"):
+        from_json(Wiring, {"unplugged": "sim:cam0"})

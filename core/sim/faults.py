@@ -100,6 +100,19 @@ def move_object_distribution(lab: SimLab, region: ObjectRegion = SHIFTED_OBJECT_
     lab.submit(apply)
 
 
+def restore_faults(lab: SimLab, state: LabFaults, start_pose: dict[str, float] | None = None) -> None:
+    """Put back a fault state saved before a restart: wiring, look, object region (the brain is placed in it) and,
+    with `start_pose`, where resets put the arm. The arm stays where it is until the next reset."""
+
+    def apply(lab: SimLab) -> None:
+        lab.start_pose = dict(start_pose) if state.start_pose_displaced and start_pose else dict(SIM_HOME_POSE)
+        lab.set_faults(state)
+        if state.object_region != DEFAULT_OBJECT_REGION:
+            lab.place_brain(*state.object_region.sample(lab.rng))
+
+    lab.submit(apply)
+
+
 def clear_faults(lab: SimLab) -> None:
     """Back to the healthy lab: cables right, home start pose, normal look, training distribution.
 

@@ -20,8 +20,9 @@ import numpy as np
 from core.errors import StationError
 from core.start_pose.move_home import DEFAULT_MAX_SPEED_DEG_S
 from core.station.camera_feed import EncodedFrame
-from core.station.commands import Command
+from core.station.commands import CONTROLLED, Command
 from core.station.config import StationConfig
+from core.station.control import DEFAULT_LEASE_S, ControlStatus
 from core.station.run_settings import RunSettings
 from core.station.state import RunStatus, StationState, StationTimings
 
@@ -75,10 +76,22 @@ def _set_io_timeout(sock: socket.socket, seconds: float) -> None:
 
 
 class StationClient:
-    """Commands to one station, one typed method per `Command`; connections come from a process-wide pool."""
+    """Commands to one station, one typed method per `Command`; connections come from a process-wide pool.
 
-    def __init__(self, address: StationAddress) -> None:
+    A client bound to a browser session (`for_session`) names it in every command of `CONTROLLED`, which the station
+    then accepts only from the session in control (core/station/control.py); an unbound client is a program holding
+    the station's key (the command line, a test) and is never refused for control.
+    """
+
+    def __init__(self, address: StationAddress, session: str | None = None, lease_s: float = DEFAULT_LEASE_S) -> None:
         self.address = address
+        self.session = session
+        self.lease_s = lease_s
+
+    def for_session(self, session: str, lease_s: float = DEFAULT_LEASE_S) -> StationClient:
+        """This station's client acting for browser session `session`, whose lease lapses `lease_s` after its last
+        renewal."""
+        return StationClient(self.address, session, lease_s)
 
     @property
     def name(self) -> str:
@@ -135,6 +148,22 @@ class StationClient:
         """Start a speed-limited move to `target` (motor -> position, robot units)."""
         self._call(Command.MOVE_HOME, target=target, max_speed_deg_s=max_speed_deg_s)
 
+    def claim_control(self) -> ControlStatus:
+        """Get control for this session if nobody holds it (a refusal names who does), renew it if it holds it."""
+        return self._call(Command.CLAIM_CONTROL, session=self._session(), lease_s=self.lease_s)
+
+    def renew_control(self) -> ControlStatus:
+        """The heartbeat: renew this session's lease if it holds control; the status either way."""
+        return self._call(Command.RENEW_CONTROL, session=self._session(), lease_s=self.lease_s)
+
+    def take_control(self) -> ControlStatus:
+        """Take control from the session that holds it; that session sees it was taken."""
+        return self._call(Command.TAKE_CONTROL, session=self._session(), lease_s=self.lease_s)
+
+    def release_control(self, session: str | None = None) -> ControlStatus:
+        """Give up the control `session` holds (default: this client's session)."""
+        return self._call(Command.RELEASE_CONTROL, session=session or self._session())
+
     def shutdown(self, timeout_s: float = 10.0) -> None:
         """Ask the station process to stop: it holds and disconnects the arm, then exits."""
         self._call(Command.SHUTDOWN, timeout_s)
@@ -173,8 +202,8 @@ class StationClient:
         """Simulated stations: make a failure happen on purpose (`core.station.sim_controls.FAULTS`)."""
         self._call(Command.INJECT_FAULT, fault=fault, **parameters)
 
-    def sim_faults(self) -> dict[str, bool]:
-        """Simulated stations: which faults are active."""
+    def sim_faults(self) -> dict:
+        """Simulated stations: which faults are active (`SimControls.active_faults`); they outlast a restart."""
         return self._call(Command.SIM_FAULTS)
 
     def open_stream(self, camera: str) -> FrameStream:
@@ -188,8 +217,15 @@ class StationClient:
         for connection in pool:
             _discard(connection)
 
+    def _session(self) -> str:
+        if self.session is None:
+            raise StationError("Control belongs to browser sessions: bind this client with for_session(...) first.")
+        return self.session
+
     def _call(self, command: Command, timeout_s: float = 10.0, **arguments: object):
         """Send one command and wait for its reply; a StationError carries the station's own message."""
+        if self.session is not None and command in CONTROLLED:
+            arguments = {**arguments, "session": self.session, "lease_s": self.lease_s}
         connection = _borrow(self.address)
         try:
             connection.send({"op": command.value, **arguments})

@@ -21,6 +21,11 @@ class Command(Enum):
     SET_CAMERA_MAPPING = "set_camera_mapping"
     MOVE_HOME = "move_home"
     SHUTDOWN = "shutdown"
+    # one controlling browser session (core/station/control.py)
+    CLAIM_CONTROL = "claim_control"
+    RENEW_CONTROL = "renew_control"
+    TAKE_CONTROL = "take_control"
+    RELEASE_CONTROL = "release_control"
     # policy runs (core/station/policy_runs.py)
     START_RUN = "start_run"
     START_EPISODE = "start_episode"
@@ -40,3 +45,24 @@ class Command(Enum):
             return cls(op)
         except ValueError:
             return None
+
+
+# What only the controlling session may do: move the arm, start or end runs and episodes, re-map cameras, change the
+# simulated lab, release the emergency stop, stop the station. Reads and the emergency stop itself are never gated.
+CONTROLLED = frozenset(
+    {
+        Command.RELEASE_EMERGENCY_STOP,
+        Command.SET_MIRROR,
+        Command.STOP_MOTION,
+        Command.SET_CAMERA_MAPPING,
+        Command.MOVE_HOME,
+        Command.SHUTDOWN,
+        Command.START_RUN,
+        Command.START_EPISODE,
+        Command.STOP_EPISODE,
+        Command.DISCARD_EPISODE,
+        Command.END_RUN,
+        Command.SET_LEADER,
+        Command.INJECT_FAULT,
+    }
+)

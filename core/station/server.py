@@ -22,8 +22,9 @@ from pathlib import Path
 from core import codec
 from core.errors import PreflightError, StationError
 from core.station.client import handshake
-from core.station.commands import Command
+from core.station.commands import CONTROLLED, Command
 from core.station.config import StationConfig, station_dir
+from core.station.control import DEFAULT_LEASE_S, ControlLease
 from core.station.ownership import process_start_ticks, robot_lock
 from core.station.real_time import raise_station_priority
 from core.station.station import Station
@@ -113,10 +114,28 @@ def station_handlers(station: Station, shutdown: Shutdown) -> dict[Command, Call
         Command.SET_CAMERA_MAPPING: station.set_camera_mapping,
         Command.MOVE_HOME: station.move_home,
         Command.SHUTDOWN: lambda: shutdown.request("stop command"),
+        Command.CLAIM_CONTROL: station.control.claim,
+        Command.RENEW_CONTROL: station.control.renew,
+        Command.TAKE_CONTROL: station.control.take,
+        Command.RELEASE_CONTROL: station.control.release,
     }
     for extension in station.extensions:
         handlers.update(extension.handlers())
+    for command in CONTROLLED & handlers.keys():
+        handlers[command] = _controlled(station.control, handlers[command])
     return handlers
+
+
+def _controlled(lease: ControlLease, handler: Callable) -> Callable:
+    """`handler` behind the lease: a request that names a browser session claims control first (refused while another
+    session holds it). A request without one comes from a program with the station's key (the command line, a test)."""
+
+    def answer(session: str | None = None, lease_s: float = DEFAULT_LEASE_S, **arguments):
+        if session is not None:
+            lease.claim(session, lease_s)
+        return handler(**arguments)
+
+    return answer
 
 
 MAX_HANDSHAKES = 512  # connections still proving the key; more are closed at once

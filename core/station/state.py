@@ -11,6 +11,7 @@ from typing import Literal
 
 from core.rules.calibration import ArmCalibration
 from core.rules.device_identity import DeviceBinding
+from core.station.control import ControlStatus
 from core.station.episode_timing import TimingReport
 from core.station.run_settings import RunSettings
 
@@ -98,6 +99,7 @@ class StationState:
     run: RunStatus | None = None  # the open policy run, if any
     device_bindings: tuple[DeviceBinding, ...] = ()  # each real device against its bound identity, at most 1 s old
     calibrations: tuple[ArmCalibration, ...] = ()  # the real arms' calibration files as lerobot loaded them
+    control: ControlStatus = field(default_factory=ControlStatus)  # which browser session controls the station
 
     def camera(self, name: str) -> CameraStatus | None:
         return next((camera for camera in self.cameras if camera.name == name), None)

@@ -22,6 +22,7 @@ from core.station import device_identity, devices
 from core.station.camera_feed import CameraFeeds, EncodedFrame
 from core.station.commands import Command
 from core.station.config import StationConfig
+from core.station.control import ControlLease
 from core.station.control_loop import ControlLoop
 from core.station.safety import LATCHED, GuardedArm, UnsafeActionError
 from core.station.state import ArmRelease, Mode, StationEvent, StationState, StationTimings
@@ -110,11 +111,14 @@ class Station:
         self._device_bindings: tuple[DeviceBinding, ...] = ()  # () on the simulated lab
         self._calibrations: tuple[ArmCalibration, ...] = ()
         self._stopping = threading.Event()
+        self.control = ControlLease(config.name, on_change=lambda message: self.note("control", message))
         self.extensions: list[StationExtension] = []
+        self.sim = None  # the simulated lab's controls (SimControls) on a simulated station
         if config.is_sim:
             from core.station.sim_controls import SimControls
 
-            self.extensions.append(SimControls(self))
+            self.sim = SimControls(self)
+            self.extensions.append(self.sim)
         from core.station.policy_runs import PolicyRuns
 
         self.runs = PolicyRuns(self)
@@ -131,6 +135,7 @@ class Station:
                 self.arm.robot.disconnect()
                 raise
         self.arm.set_limits(devices.joint_limits(self.arm.robot, self.config), self.config.max_relative_target)
+        restored = self.sim.restore_faults() if self.sim is not None else ""  # a lab's faults outlast a restart
         self._calibrations = devices.calibrations(self.arm.robot, self.leader, self.config)
         self._device_bindings = device_identity.device_bindings(self.config, self.dev_root)
         if self._device_bindings:
@@ -139,6 +144,8 @@ class Station:
         self.loop.start()
         if not self._state_ready.wait(timeout=10):
             raise StationError(f"Station '{self.config.name}' connected but produced no state within 10 s.")
+        if restored:
+            self.note("fault", restored)
         threading.Thread(target=self._recover, name="recover-episodes", daemon=True).start()
 
     def _watch_devices(self) -> None:
@@ -431,6 +438,7 @@ class Station:
             run=self.runs.status(),
             device_bindings=self._device_bindings,
             calibrations=self._calibrations,
+            control=self.control.status(),
         )
         self._state_ready.set()
 

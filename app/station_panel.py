@@ -1,8 +1,9 @@
-"""The station panel in the sidebar of every page: which station, is it alive, and the emergency stop.
+"""The station panel in the sidebar of every page: which station, is it alive, the emergency stop, and who controls it.
 
 The emergency stop is the first thing in the sidebar on every page, so it is one click
 away wherever the operator is. The browser posts it straight to the app server, which
 sends it to the station at once (app/emergency_stop.py); any browser session can press it.
+Every other command acts for this tab's session, and only the session in control may send it (app/control.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import streamlit as st
 
 from app.context import workspace
+from app.control import bound, control_line, control_status, control_view, read_only
 from app.emergency_stop import emergency_stop_button
 from core.errors import PreflightError, StationError
 from core.station import launcher
@@ -34,6 +36,7 @@ def station_sidebar() -> StationClient | None:
     with st.sidebar:
         name = st.selectbox("Station", names, key="station_name")
         client = _running_client(name, ws)
+        client = None if client is None else bound(client)
         emergency_stop_button(name if client is not None else None)
         _process_status(name, ws, client)
         if client is not None and StationConfig.load(ws, name).is_sim:
@@ -59,8 +62,20 @@ def _running_client(name: str, ws: Workspace) -> StationClient | None:
 
 def _process_status(name: str, ws: Workspace, client: StationClient | None) -> None:
     if client is not None:
-        _live_status(name, client, client.state().estopped)
-        st.button("Stop station", key="stop_station", use_container_width=True, on_click=launcher.stop, args=(name, ws))
+        try:
+            drawn = (client.state().estopped, control_view(client, control_status(client)))
+        except StationError as error:
+            st.error(str(error))
+            return
+        _live_status(name, client, drawn)
+        st.button(
+            "Stop station",
+            key="stop_station",
+            use_container_width=True,
+            disabled=read_only(),
+            on_click=_stop,
+            args=(name, ws, client),
+        )
         return
     process = launcher.status(name, ws)
     if process.status in ("crashed", "failed"):
@@ -74,16 +89,19 @@ def _process_status(name: str, ws: Workspace, client: StationClient | None) -> N
 
 
 @st.fragment(run_every=STATUS_REFRESH_S)
-def _live_status(name: str, client: StationClient, estopped_when_drawn: bool) -> None:
+def _live_status(name: str, client: StationClient, drawn: tuple) -> None:
     """The station's line, redrawn on its own: a latch from another tab, from the station itself, or a press
-    whose rerun the browser lost still shows within STATUS_REFRESH_S, and the whole page follows it."""
+    whose rerun the browser lost still shows within STATUS_REFRESH_S, and the whole page follows it; so does a
+    change of control. Each run renews this session's control lease (the heartbeat)."""
     try:
         state = client.state()
+        control = control_status(client)
     except StationError as error:
         st.error(str(error))
         return
-    if state.estopped != estopped_when_drawn:
+    if (state.estopped, control_view(client, control)) != drawn:
         st.rerun(scope="app")
+    control_line(client, control)
     if state.estopped:
         st.error("Emergency stop latched: the arm holds its position.")
         command_button("Release emergency stop", client.release_emergency_stop, key="release_estop")
@@ -122,9 +140,21 @@ def command_button(
     **button: Any,
 ) -> bool:
     """A button (full width unless told) that runs the station command `command(*arguments)` through
-    `station_action`; `container` is where it is drawn (a column), `button` are st.button's options."""
+    `station_action`; `container` is where it is drawn (a column), `button` are st.button's options. It is disabled
+    while another browser session controls the station."""
     button.setdefault("use_container_width", True)
+    button["disabled"] = button.get("disabled", False) or read_only()
     return container.button(label, on_click=station_action, args=(command, *arguments), kwargs={"done": done}, **button)
+
+
+def _stop(name: str, ws: Workspace, client: StationClient) -> None:
+    """Stop station: only from the session in control (it claims control first, as every command does)."""
+    try:
+        client.claim_control()
+    except StationError as error:
+        st.toast(str(error), icon=":material/error:")
+        return
+    launcher.stop(name, ws)
 
 
 def _start(name: str, ws: Workspace) -> None:
@@ -145,7 +175,13 @@ SIM_FAULTS = {
 
 
 def _simulated_faults(client: StationClient) -> None:
-    """Demo only: make the real failures happen on purpose in the simulated lab."""
+    """Demo only: make the real failures happen on purpose in the simulated lab; they outlast a restart."""
+    try:
+        active = client.sim_faults().get("summary", "")
+    except StationError:
+        active = ""
+    if active:
+        st.caption(f"Simulated lab: {active} (kept across restarts, as in a lab).")
     with st.expander("Simulated lab: inject a fault"):
         for label, fault in SIM_FAULTS.items():
             command_button(

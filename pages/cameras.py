@@ -4,6 +4,7 @@ import streamlit as st
 
 from app.camera_views import arm_at_start_pose, feed_status, finding_banner, live_feed
 from app.context import active_selection, profile_or_stop, station_or_stop
+from app.control import read_only
 from app.station_panel import command_button
 from core.deploy.live_views import judge_live_views
 from core.errors import PreflightError, StationError
@@ -123,7 +124,7 @@ with st.expander("Camera mapping and devices"):
             name: st.selectbox(name, devices, index=devices.index(device))
             for name, device in state.camera_mapping.items()
         }
-        if st.form_submit_button("Apply mapping"):
+        if st.form_submit_button("Apply mapping", disabled=read_only()):
             try:
                 client.set_camera_mapping(chosen)
                 st.success(f"Camera mapping saved: {chosen}")

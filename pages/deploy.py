@@ -6,6 +6,7 @@ import streamlit as st
 
 from app.camera_views import EPISODE_FEED_FPS, live_feed
 from app.context import profile_or_stop, selection_or_stop, station_or_stop, workspace
+from app.control import read_only
 from app.deploy_views import blocking_summary, checklist, tag_form, tags_csv
 from app.evaluation_views import plan_panel, plan_setup, start_plan_episode
 from app.run_panel import live_run_panel
@@ -212,7 +213,9 @@ if plan is None and (run is None or not run.is_open):
         except PreflightError as error:
             st.toast(str(error), icon=":material/error:")
 
-    st.button("Start run", type="primary", disabled=bool(why), icon=":material/play_arrow:", on_click=start_run)
+    st.button(
+        "Start run", type="primary", disabled=bool(why) or read_only(), icon=":material/play_arrow:", on_click=start_run
+    )
     plan_setup(registry, client.name, current_settings, supports_rtc(checkpoint))
 
 feeds = st.columns(len(state.camera_mapping))

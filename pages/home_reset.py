@@ -6,6 +6,7 @@ import math
 import streamlit as st
 
 from app.context import profile_or_stop, station_or_stop, workspace
+from app.control import read_only
 from app.evaluation_views import twin_target
 from app.start_pose_views import joint_table, verdict_banner
 from app.station_panel import command_button, station_action
@@ -124,10 +125,12 @@ with guided:
                 math.floor(state.joint_upper[motor] * 2) / 2,
             )  # on the 0.5 grid
             st.session_state.setdefault(key, min(max(round(position * 2) / 2, low), high))
-            st.slider(motor, low, high, step=0.5, key=key, on_change=move_leader, args=(motor, key))
+            st.slider(
+                motor, low, high, step=0.5, key=key, on_change=move_leader, args=(motor, key), disabled=read_only()
+            )
 
     def move_leader(motor: str, key: str) -> None:
-        client.set_leader({motor: st.session_state[key]})
+        station_action(client.set_leader, {motor: st.session_state[key]})
 
     if client.state().kind == "sim":
         leader_sliders()
@@ -172,7 +175,7 @@ with automatic:
             key="move_home",
             type="primary",
             icon=":material/home:",
-            disabled=why_not is not None,
+            disabled=why_not is not None or read_only(),
             help=why_not,
             use_container_width=True,
             on_click=move_home_now,

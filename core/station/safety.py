@@ -104,7 +104,13 @@ class GuardedArm:
     def hold(self) -> None:
         """Command the position the arm has right now (read fresh): it stops where it is, under torque."""
         with self._io:
-            present = {key: float(value) for key, value in self.robot.get_observation().items() if key.endswith(".pos")}
+            try:
+                observation = self.robot.get_observation()
+                present = {key: float(value) for key, value in observation.items() if key.endswith(".pos")}
+            except Exception:  # a stale or lost camera never stops a hold: hold the joints read last (a tick ago)
+                if not self.follower_pos:
+                    raise
+                present = {pos_key(motor): value for motor, value in self.follower_pos.items()}
             self.robot.send_action(present)
             if self.estopped and self.estop_hold_at is None:
                 self.estop_hold_at = time.time()

@@ -13,6 +13,7 @@ import pytest
 from lerobot.motors import MotorCalibration
 
 from core.errors import StationError
+from core.station.camera_feed import StaleFrame
 from core.station.safety import (
     LATCHED,
     GuardedArm,
@@ -128,6 +129,25 @@ def test_after_the_emergency_stop_the_hold_is_the_last_command_until_release():
     guarded.follower_pos = dict(arm.position)
     guarded.send({"shoulder_pan": 5.0})
     assert arm.commands[-1] == {"shoulder_pan.pos": 5.0}
+
+
+class StaleCameraArm(RecordingArm):
+    """The follower whose camera has gone stale during an episode: reading an observation raises like the
+    station's strict camera feed does (`StaleFrame`)."""
+
+    def get_observation(self) -> dict:
+        raise StaleFrame("Camera 'front' (/dev/video0) has sent no frame for 640 ms.")
+
+
+def test_a_stale_camera_never_stops_the_hold_the_joints_read_last_are_held():
+    arm = StaleCameraArm({"shoulder_pan": 3.0, "elbow_flex": -4.0, "gripper": 20.0})
+    guarded = GuardedArm(arm)
+    guarded.set_limits(LIMITS, max_step=5.0)
+    guarded.follower_pos = {"shoulder_pan": 2.5, "elbow_flex": -4.0, "gripper": 20.0}  # the loop's last reading
+    guarded.latch_estop()
+    guarded.hold()
+    assert arm.commands == [{"shoulder_pan.pos": 2.5, "elbow_flex.pos": -4.0, "gripper.pos": 20.0}]
+    assert guarded.hold_sent
 
 
 def test_calibrated_limits_in_degrees_are_half_the_range_around_zero_and_the_gripper_0_to_100():

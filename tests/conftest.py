@@ -57,6 +57,16 @@ def running_app(workspace_root: Path, timeout_s: float = 60.0, env: dict | None 
         yield url
 
 
+@pytest.fixture
+def demo_app(tmp_path: Path, demo_assets, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Workspace]]:
+    """The real app on a fresh workspace that holds the demo assets: (its URL, the workspace)."""
+    workspace = Workspace(tmp_path / "workspace").ensure()
+    workspace.demo_dir.symlink_to(demo_assets.dataset_root.parent, target_is_directory=True)
+    monkeypatch.setenv(WORKSPACE_ENV, str(workspace.root))
+    with running_app(workspace.root) as url:
+        yield url, workspace
+
+
 @pytest.fixture(scope="session")
 def demo_assets(tmp_path_factory: pytest.TempPathFactory):
     """The demo dataset and ACT checkpoint from the simulated lab: the workspace's full demo when its fingerprint

@@ -9,24 +9,13 @@ from playwright.sync_api import Page, expect
 
 from core.registry import Registry
 from core.station import launcher
-from core.workspace import WORKSPACE_ENV, Workspace
 from testkit.waiting import wait_for
-from tests.conftest import running_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-@pytest.fixture
-def app(tmp_path: Path, demo_assets, monkeypatch: pytest.MonkeyPatch):
-    workspace = Workspace(tmp_path / "workspace").ensure()
-    workspace.demo_dir.symlink_to(demo_assets.dataset_root.parent, target_is_directory=True)
-    monkeypatch.setenv(WORKSPACE_ENV, str(workspace.root))
-    with running_app(workspace.root) as url:
-        yield url, workspace
-
-
-def test_the_whole_deploy_flow(page: Page, app):
-    url, workspace = app
+def test_the_whole_deploy_flow(page: Page, demo_app):
+    url, workspace = demo_app
     page.goto(f"{url}/deploy")
     expect(page.get_by_text("Task sentence matches a training task exactly").first).to_be_visible(timeout=120_000)
     start_run = page.get_by_role("button", name="Start run")

@@ -7,25 +7,12 @@ each slot's episode, asks for its tag, shows the B twin's target on Home reset, 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Page, expect
 
 from core.registry import Registry
-from core.workspace import WORKSPACE_ENV, Workspace
-from tests.conftest import running_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-@pytest.fixture
-def app(tmp_path: Path, demo_assets, monkeypatch: pytest.MonkeyPatch):
-    workspace = Workspace(tmp_path / "workspace").ensure()
-    workspace.demo_dir.symlink_to(demo_assets.dataset_root.parent, target_is_directory=True)
-    monkeypatch.setenv(WORKSPACE_ENV, str(workspace.root))
-    with running_app(workspace.root) as url:
-        yield url
 
 
 def tag(page: Page, outcome: str) -> None:
@@ -35,8 +22,9 @@ def tag(page: Page, outcome: str) -> None:
     form.get_by_role("button", name="Save the tag").click()
 
 
-def test_a_plan_runs_its_conditions_in_order_shows_the_twin_target_and_resumes_when_reopened(page: Page, app):
-    page.goto(f"{app}/deploy")
+def test_a_plan_runs_its_conditions_in_order_shows_the_twin_target_and_resumes_when_reopened(page: Page, demo_app):
+    url, _ = demo_app
+    page.goto(f"{url}/deploy")
     expect(page.get_by_text("Task sentence matches a training task exactly").first).to_be_visible(timeout=120_000)
     length = page.get_by_role("spinbutton", name="Episode length (s)")
     length.fill("2")
@@ -59,13 +47,13 @@ def test_a_plan_runs_its_conditions_in_order_shows_the_twin_target_and_resumes_w
     end_run = page.get_by_role("button", name="End this run to load the next condition")
     expect(end_run).to_be_visible(timeout=60_000)  # the tag is kept: the plan's next step shows
 
-    page.goto(f"{app}/home_reset")  # B's twin is set up to where A started
+    page.goto(f"{url}/home_reset")  # B's twin is set up to where A started
     expect(page.get_by_text("Evaluation twin")).to_be_visible(timeout=120_000)
     expect(page.get_by_text("is the twin of episode 0 (condition A)")).to_be_visible()
     expect(page.get_by_text("The A twin's first camera at its start")).to_be_visible()
     expect(page.get_by_text("twin's start").first).to_be_visible()
 
-    page.goto(f"{app}/deploy")  # the plan lives in the registry: the page resumes it at the next episode
+    page.goto(f"{url}/deploy")  # the plan lives in the registry: the page resumes it at the next episode
     expect(page.get_by_text("1 of 2 episodes · order AB")).to_be_visible(timeout=120_000)
     end_run.click()
     page.get_by_role("button", name="Load condition B").click(timeout=120_000)

@@ -4,26 +4,13 @@ tells the first. (The station's side of it: test_one_controlling_session.py.)"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from core.station import launcher
-from core.workspace import WORKSPACE_ENV, Workspace
 from testkit.waiting import wait_for
-from tests.conftest import running_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-@pytest.fixture
-def app(tmp_path: Path, demo_assets, monkeypatch: pytest.MonkeyPatch):
-    workspace = Workspace(tmp_path / "workspace").ensure()
-    workspace.demo_dir.symlink_to(demo_assets.dataset_root.parent, target_is_directory=True)
-    monkeypatch.setenv(WORKSPACE_ENV, str(workspace.root))
-    with running_app(workspace.root) as url:
-        yield url, workspace
 
 
 @pytest.fixture
@@ -41,8 +28,10 @@ def deploy_page(page: Page, url: str) -> None:
     expect(page.get_by_text("Task sentence matches a training task exactly").first).to_be_visible(timeout=120_000)
 
 
-def test_a_second_session_sees_the_run_read_only_its_estop_works_and_taking_control_tells_the_first(two_pages, app):
-    url, workspace = app
+def test_a_second_session_sees_the_run_read_only_its_estop_works_and_taking_control_tells_the_first(
+    two_pages, demo_app
+):
+    url, workspace = demo_app
     first, second = two_pages
     deploy_page(first, url)
     start_run = first.get_by_role("button", name="Start run")

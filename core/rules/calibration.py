@@ -85,7 +85,7 @@ def judge_follower_range(
     }
     inverted = follower.inverted
     if inverted:
-        listed = ", ".join(f"{m} range_min {c.range_min} >= range_max {c.range_max}" for m, c in inverted.items())
+        listed = _inverted_ranges(inverted)
         return Finding(
             RANGE_ID,
             "critical",
@@ -169,7 +169,7 @@ def judge_calibration_pair(calibrations: Sequence[ArmCalibration]) -> Finding:
     files = f"follower {follower.path}, leader {leader.path}"
     inverted = leader.inverted
     if inverted:
-        listed = ", ".join(f"{m} range_min {c.range_min} >= range_max {c.range_max}" for m, c in inverted.items())
+        listed = _inverted_ranges(inverted)
         return Finding(
             PAIR_ID,
             "warning",
@@ -201,3 +201,8 @@ def judge_calibration_pair(calibrations: Sequence[ArmCalibration]) -> Finding:
         "Leader and follower calibrations agree",
         Evidence(f"Every arm joint's span within {PAIR_SPAN_TOLERANCE_DEG:g}° ({files}).", numbers),
     )
+
+
+def _inverted_ranges(inverted: dict) -> str:
+    """ "motor range_min A >= range_max B, ..." for the inverted joints of one calibration."""
+    return ", ".join(f"{m} range_min {c.range_min} >= range_max {c.range_max}" for m, c in inverted.items())

@@ -19,8 +19,6 @@ import argparse
 import json
 import os
 import signal
-import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +30,7 @@ from core.station.config import demo_station_config
 from core.station.run_settings import RunSettings
 from core.station.server import exit_path
 from core.workspace import WORKSPACE_ENV, Workspace
+from testkit.stations import start_from_app_stand_in, station_pid
 from testkit.waiting import wait_for
 
 FPS = 30
@@ -77,7 +76,7 @@ def run_fault(fault: str, demo: Workspace, before_s: float) -> Row:
     workspace = Workspace(Path(tempfile.mkdtemp(prefix="fault_bench-")) / "workspace").ensure()
     workspace.demo_dir.symlink_to(demo.demo_dir.resolve(), target_is_directory=True)
     os.environ[WORKSPACE_ENV] = str(workspace.root)
-    app = start_app(workspace)
+    app = start_from_app_stand_in(workspace)
     client = launcher.connect("demo", workspace)
     checkpoint = workspace.demo_dir / "checkpoint"
     try:
@@ -116,23 +115,6 @@ def _episode(run_id: int, index: int):
     return rows[0] if rows else None
 
 
-def start_app(workspace: Workspace) -> subprocess.Popen:
-    """A stand-in for the Streamlit server: a process that starts the station and stays, as the app does."""
-    code = (
-        "import time; from pathlib import Path; from core.station import launcher;"
-        "from core.station.config import demo_station_config; from core.workspace import Workspace;"
-        f"launcher.start(demo_station_config(), Workspace(Path({str(workspace.root)!r})));"
-        "print('started', flush=True); time.sleep(3600)"
-    )
-    app = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, start_new_session=True)
-    assert app.stdout.readline().strip() == "started"
-    return app
-
-
-def _station_pid(workspace: Workspace) -> int:
-    return json.loads(launcher.runtime_path(workspace, "demo").read_text())["pid"]
-
-
 def _exit_arm(workspace: Workspace) -> str:
     path = exit_path(workspace, "demo")
     wait_for(lambda: path.exists() and path.read_text(), 120, "exit.json")
@@ -149,7 +131,7 @@ def _arm_now(client) -> str:
 
 def _signal(sig: signal.Signals):
     def fault(workspace: Workspace, client, app) -> str:
-        os.kill(_station_pid(workspace), sig)
+        os.kill(station_pid(workspace), sig)
         return _exit_arm(workspace)
 
     return fault
@@ -161,7 +143,7 @@ def _app_killed(workspace: Workspace, client, app) -> str:
 
 
 def _kill_9(workspace: Workspace, client, app) -> str:
-    os.kill(_station_pid(workspace), signal.SIGKILL)
+    os.kill(station_pid(workspace), signal.SIGKILL)
     wait_for(lambda: launcher.status("demo", workspace).status == "crashed", 30)
     return "killed: servos hold their last goal under power (nothing can park it)"
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,3 +31,22 @@ def running_station(workspace: Workspace, config: StationConfig | None = None) -
         yield client
     finally:
         launcher.stop(config.name, workspace)
+
+
+def start_from_app_stand_in(workspace: Workspace) -> subprocess.Popen:
+    """Start the demo station from a separate process that stays, as the Streamlit server does (the station exits
+    with it); returns that 'app' process."""
+    code = (
+        "import time; from pathlib import Path; from core.station import launcher;"
+        "from core.station.config import demo_station_config; from core.workspace import Workspace;"
+        f"launcher.start(demo_station_config(), Workspace(Path({str(workspace.root)!r})));"
+        "print('started', flush=True); time.sleep(3600)"
+    )
+    app = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, start_new_session=True)
+    assert app.stdout.readline().strip() == "started"
+    return app
+
+
+def station_pid(workspace: Workspace, name: str = "demo") -> int:
+    """The pid of the running station `name`, from its runtime file."""
+    return json.loads(launcher.runtime_path(workspace, name).read_text())["pid"]

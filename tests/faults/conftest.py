@@ -6,15 +6,12 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from core.sim.lab import SIM_HOME_POSE
-from core.station import launcher
 from core.station.client import StationClient
 from core.station.run_settings import RunSettings
 from core.station.server import exit_path
@@ -51,23 +48,6 @@ def exit_record(workspace: Workspace, name: str = "demo", timeout_s: float = 90.
     path = exit_path(workspace, name)
     wait_for(lambda: path.exists() and path.read_text(), timeout_s, "the station's exit.json")
     return json.loads(path.read_text())
-
-
-def start_orphanable_station(workspace: Workspace) -> int:
-    """Start the demo station from a separate 'app' process, as the Streamlit server does; return that pid."""
-    code = (
-        "import sys, time; from core.station import launcher; from core.station.config import demo_station_config;"
-        "from pathlib import Path; from core.workspace import Workspace;"
-        f"launcher.start(demo_station_config(), Workspace(Path({str(workspace.root)!r})));"
-        "print('started', flush=True); time.sleep(3600)"
-    )
-    app = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, start_new_session=True)
-    assert app.stdout.readline().strip() == "started"
-    return app.pid
-
-
-def station_pid(workspace: Workspace, name: str = "demo") -> int:
-    return json.loads(launcher.runtime_path(workspace, name).read_text())["pid"]
 
 
 def kill(pid: int, sig: signal.Signals) -> None:

@@ -16,14 +16,13 @@ from core.sim.lab import SIM_HOME_POSE, get_lab
 from core.station import launcher
 from core.station.config import demo_station_config
 from core.station.station import REST_TOLERANCE, Station
+from testkit.stations import start_from_app_stand_in, station_pid
 from testkit.waiting import wait_for
 from tests.faults.conftest import (
     AWAY_FROM_REST,
     exit_record,
     kill,
     move_away_from_rest,
-    start_orphanable_station,
-    station_pid,
 )
 
 pytestmark = pytest.mark.slow
@@ -98,7 +97,7 @@ STOPS = {
 
 @pytest.mark.parametrize("how", list(STOPS))
 def test_every_way_of_stopping_the_station_parks_the_arm_then_releases_it(fault_workspace, how):
-    app_pid = start_orphanable_station(fault_workspace)
+    app_pid = start_from_app_stand_in(fault_workspace).pid
     client = launcher.connect("demo", fault_workspace)
     try:
         move_away_from_rest(client)

@@ -17,8 +17,9 @@ from core.registry import Registry
 from core.station import launcher
 from core.station.config import demo_station_config
 from core.training.dataset_files import open_dataset
+from testkit.stations import station_pid
 from testkit.waiting import wait_for
-from tests.faults.conftest import run_settings, start_episode, station_pid
+from tests.faults.conftest import run_settings, start_episode
 
 pytestmark = pytest.mark.slow
 FPS = 30

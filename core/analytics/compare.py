@@ -144,6 +144,11 @@ def episodes_needed(rate_a: float, rate_b: float) -> int | None:
     return math.ceil((spread / (rate_a - rate_b)) ** 2)
 
 
+def episodes_more(needed: int | None, a: ConditionSummary, b: ConditionSummary) -> int | None:
+    """Episodes each condition still needs beyond the fewer either has judged; None when no difference is observed."""
+    return None if needed is None else max(0, needed - min(a.episodes, b.episodes))
+
+
 def _score_difference(
     a: Sequence[Episode], b: Sequence[Episode], paired: bool
 ) -> tuple[float | None, tuple[float, float] | None]:
@@ -180,7 +185,7 @@ def _verdict(a: ConditionSummary, b: ConditionSummary, p_value: float, needed: i
     better, worse = (b, a) if b.rate > a.rate else (a, b)
     if p_value < ALPHA:
         return f"{better.name} is better than {worse.name} (p = {p_value:.3g} < {ALPHA})."
-    more = max(0, needed - min(a.episodes, b.episodes))
+    more = episodes_more(needed, a, b)
     return (
         f"No difference can be claimed yet (p = {p_value:.3g}): {better.name} {better.rate:.0%} against "
         f"{worse.name} {worse.rate:.0%}. About {needed} episodes per condition would detect a difference this "

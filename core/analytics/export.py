@@ -22,6 +22,13 @@ from datetime import UTC, datetime
 
 import plotly.graph_objects as go
 
+from core.analytics.compare_view import (
+    ComparisonView,
+    agreement_table,
+    conditions_table,
+    rates_figure,
+    statistics_table,
+)
 from core.analytics.diagnosis import Diagnosis, no_findings_sentence
 from core.analytics.figures import HEIGHT_PX, WIDTH_PX
 from core.analytics.provenance import Provenance, provenance_of
@@ -84,8 +91,10 @@ def report_html(
     title: str = "Preflight analytics",
     generated_at: datetime | None = None,
     provenance: Provenance | None = None,
+    comparison: ComparisonView | None = None,
 ) -> str:
-    """One self-contained HTML document: metadata and provenance, findings, summary, figures and frames."""
+    """One self-contained HTML document: metadata and provenance, findings, the comparison (when one is given),
+    summary, figures and frames."""
     from plotly.offline import get_plotlyjs
 
     generated_at = generated_at or datetime.now(UTC)
@@ -102,6 +111,7 @@ def report_html(
         _runs_section(data),
         "<h2>Diagnosis</h2>",
         _diagnosis_section(diagnoses or {}),
+        *([_comparison_section(comparison)] if comparison is not None else []),
         "<h2>Summary</h2>",
         summary_table(data).to_html(
             index=False, float_format=lambda v: f"{v:.3g}", na_rep="", classes="summary", border=0
@@ -167,6 +177,31 @@ def _diagnosis_section(diagnoses: Mapping[str, Diagnosis]) -> str:
                 + "; ".join(f"{_e(s.id)} ({_e(s.reason)})" for s in diagnosis.skipped)
                 + "</p>"
             )
+    return "\n".join(parts)
+
+
+def _comparison_section(view: ComparisonView) -> str:
+    table = {"index": False, "border": 0, "classes": "comparison"}
+    parts = [
+        f"<section id='comparison'><h2>Comparison: {_e(view.title)}</h2>",
+        conditions_table(view).to_html(**table),
+    ]
+    for item in view.comparisons:
+        parts.append(f"<h3>{_e(item.label_b)} against {_e(item.label_a)}</h3>")
+        if item.comparison is None:
+            parts.append(f"<p>{_e(item.note)}</p>")
+            continue
+        parts.append(statistics_table(item).to_html(**table))
+        parts.append(f"<p class='verdict'><b>{_e(item.comparison.verdict)}</b></p><p class='meta'>{_e(item.note)}</p>")
+        pairs = agreement_table(item)
+        if pairs is not None:
+            parts.append(pairs.to_html(**table))
+    parts.append(
+        rates_figure(view).to_html(
+            full_html=False, include_plotlyjs=False, div_id="plot-comparison", default_width="100%"
+        )
+    )
+    parts.append("</section>")
     return "\n".join(parts)
 
 

@@ -7,6 +7,7 @@ them with `theme=None` for the same reason. Training is always grey; runs take t
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -14,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from core.analytics.compare import ConditionSummary
 from core.analytics.metrics import DatasetMetrics, histogram_edges
 from core.analytics.runs import OUTCOME_ORDER
 from core.so101 import GRIPPER, motor_of
@@ -272,6 +274,52 @@ def success_rate_figure(table: pd.DataFrame) -> go.Figure:
     return figure
 
 
+def condition_rates_figure(conditions: Sequence[ConditionSummary], descriptions: Sequence[str] = ()) -> go.Figure:
+    """Each condition's success rate with its 95 % Wilson interval as error bars (`descriptions`: what makes each one
+    that condition, under its name)."""
+    figure = _figure(
+        "Success rate per condition (95 % Wilson interval)",
+        yaxis=dict(title="success rate (success / judged)", range=[0, 1.08], tickformat=".0%"),
+        xaxis=dict(tickangle=0, automargin=True),
+        showlegend=False,
+    )
+    if not conditions:
+        figure.add_annotation(
+            text="No judged episodes yet: tag the episodes success or failure.",
+            showarrow=False,
+            x=0.5,
+            y=0.5,
+            xref="paper",
+            yref="paper",
+        )
+        return figure
+    described = list(descriptions) + [""] * (len(conditions) - len(descriptions))
+    rates = np.array([c.rate for c in conditions])
+    figure.add_trace(
+        go.Bar(
+            x=[
+                "<br>".join([c.name, *_wrapped(d), f"{c.successes} of {c.episodes} judged"])
+                for c, d in zip(conditions, described)
+            ],
+            y=rates,
+            marker_color=[RUN_COLOURS[i % len(RUN_COLOURS)] for i in range(len(conditions))],
+            error_y=dict(
+                type="data",
+                symmetric=False,
+                array=np.array([c.wilson_high for c in conditions]) - rates,
+                arrayminus=rates - np.array([c.wilson_low for c in conditions]),
+                color="#111827",
+            ),
+            text=[f"{c.successes}/{c.episodes}" for c in conditions],
+            textposition="none",
+            customdata=np.array([[c.wilson_low, c.wilson_high] for c in conditions]),
+            hovertemplate="%{x}<br>%{y:.0%} (%{text}), 95 % CI %{customdata[0]:.0%}–%{customdata[1]:.0%}"
+            "<extra></extra>",
+        )
+    )
+    return figure
+
+
 def episode_figure(
     frames: Mapping[str, np.ndarray], names: Sequence[str], title: str, closed_threshold: float | None = None
 ) -> go.Figure:
@@ -314,6 +362,12 @@ def episode_figure(
     figure.update_yaxes(title_text="gripper", range=[-5, 105], row=2, col=1)
     figure.update_xaxes(title_text="time in the episode (s)", row=2, col=1)
     return figure
+
+
+def _wrapped(text: str, width: int = 36, lines: int = 3) -> list[str]:
+    """A tick label's lines: a long description (a policy path) must not run into its neighbour's."""
+    wrapped = textwrap.wrap(text, width, break_long_words=True)
+    return wrapped[: lines - 1] + ["…"] if len(wrapped) > lines else wrapped
 
 
 def _label(dataset: DatasetMetrics, training: DatasetMetrics | None) -> str:

@@ -8,38 +8,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.analytics.compare import Comparison, ConditionSummary, Episode, compare, summarize
+from core.analytics.compare import Episode, compare, summarize
+from core.analytics.compare_view import JUDGED, ComparisonView, ConditionComparison, ConditionResult
 from core.evaluation.plan import EvaluationPlan, load_plan
 from core.registry import EpisodeRow, Registry
 
-JUDGED = ("success", "failure")
 MIN_PAIRS = 2
-
-
-@dataclass(frozen=True)
-class ConditionResult:
-    label: str
-    description: str
-    planned: int
-    run: int  # slots filled
-    judged: int
-    summary: ConditionSummary | None  # None until an episode of it is judged
-
-
-@dataclass(frozen=True)
-class PlanComparison:
-    label_a: str
-    label_b: str
-    pairs_used: int  # complete twins the paired test counted; 0: unpaired
-    comparison: Comparison | None  # None until both conditions have a judged episode
-    note: str  # why it is paired or not, in one sentence
 
 
 @dataclass(frozen=True)
 class PlanResults:
     plan: EvaluationPlan
     conditions: tuple[ConditionResult, ...]
-    comparisons: tuple[PlanComparison, ...]  # B against A, C against A, ...
+    comparisons: tuple[ConditionComparison, ...]  # B against A, C against A, ...
+
+    @property
+    def view(self) -> ComparisonView:
+        """What the Compare tab and the HTML report show of the plan."""
+        return ComparisonView(
+            f"Evaluation plan {self.plan.record.id}: {self.plan.record.name}", self.conditions, self.comparisons
+        )
 
 
 def plan_results(registry: Registry, plan_id: int) -> PlanResults:
@@ -74,9 +62,9 @@ def plan_results(registry: Registry, plan_id: int) -> PlanResults:
     return PlanResults(plan, conditions, comparisons)
 
 
-def _against_a(label_a: str, a: dict[int, Episode], label_b: str, b: dict[int, Episode]) -> PlanComparison:
+def _against_a(label_a: str, a: dict[int, Episode], label_b: str, b: dict[int, Episode]) -> ConditionComparison:
     if not a or not b:
-        return PlanComparison(label_a, label_b, 0, None, "Tag an episode of each condition to compare them.")
+        return ConditionComparison(label_a, label_b, 0, None, "Tag an episode of each condition to compare them.")
     twins = sorted(set(a) & set(b))
     if len(twins) >= MIN_PAIRS:
         result = compare(label_a, [a[p] for p in twins], label_b, [b[p] for p in twins], paired=True)
@@ -84,9 +72,9 @@ def _against_a(label_a: str, a: dict[int, Episode], label_b: str, b: dict[int, E
         note = f"Paired on {len(twins)} complete twins (matched starts)" + (
             f"; {left_out} judged episodes without a judged twin are left out." if left_out else "."
         )
-        return PlanComparison(label_a, label_b, len(twins), result, note)
+        return ConditionComparison(label_a, label_b, len(twins), result, note)
     result = compare(label_a, list(a.values()), label_b, list(b.values()), paired=False)
-    return PlanComparison(
+    return ConditionComparison(
         label_a, label_b, 0, result, f"Unpaired: fewer than {MIN_PAIRS} twins have both episodes judged."
     )
 

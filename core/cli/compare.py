@@ -1,22 +1,30 @@
-"""`python -m core compare`: is run B really better than run A? Exact tests on their tagged episodes."""
+"""`python -m core compare`: is B really better than A? Exact tests on two runs' or an evaluation plan's tagged
+episodes; the JSON schemas (version 1) are in docs/evaluations.md."""
 
 from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
 
-HELP = "Compare the tagged episodes of two runs: success rates, Fisher or exact McNemar, P(B better), episodes needed."
+if TYPE_CHECKING:
+    from core.analytics.compare import Comparison, ConditionSummary
+    from core.registry import Registry
+
+HELP = (
+    "Compare the tagged episodes of two runs or of an evaluation plan: success rates, Fisher or exact McNemar, "
+    "P(B better), episodes needed."
+)
+JSON_VERSION = 1
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--run",
-        dest="runs",
-        required=True,
-        type=int,
-        action="append",
-        metavar="ID",
-        help="a registry run id; give it twice: A, B",
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument(
+        "--run", dest="runs", type=int, action="append", metavar="ID", help="a registry run id; give it twice: A, B"
+    )
+    what.add_argument(
+        "--plan", type=int, metavar="ID", help="an evaluation plan's id: every condition against A, paired on twins"
     )
     parser.add_argument(
         "--paired", action="store_true", help="the runs' episodes are twins in order (matched starts): exact McNemar"
@@ -26,32 +34,78 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core import codec
-    from core.analytics.compare import Episode, compare
     from core.errors import PreflightError
     from core.registry import Registry
 
-    if len(args.runs) != 2:
+    if args.plan is not None and args.paired:
+        raise PreflightError("--paired is for two runs: a plan pairs its complete twins by itself.")
+    if args.plan is None and len(args.runs) != 2:
         raise PreflightError(f"Give exactly two runs to compare (--run A --run B), not {len(args.runs)}.")
     registry = Registry.open(args.db)
+    if args.plan is not None:
+        return _plan(registry, args.plan, args.json)
+    return _runs(registry, *args.runs, paired=args.paired, as_json=args.json)
 
-    def judged(run_id: int) -> list[Episode]:
-        rows = sorted(registry.episode_rows(run_id=run_id), key=lambda row: row.episode_index)
-        if not rows:
-            raise PreflightError(f"Run {run_id} has no episode in the registry ({registry.url}).")
-        return [Episode(row.outcome == "success", row.score) for row in rows if row.outcome in ("success", "failure")]
 
-    (a, b) = args.runs
-    result = compare(f"run {a}", judged(a), f"run {b}", judged(b), paired=args.paired)
-    if args.json:
-        print(json.dumps({"version": 1, **codec.to_json(result)}, indent=1))
+def _runs(registry: Registry, run_a: int, run_b: int, *, paired: bool, as_json: bool) -> int:
+    from core import codec
+    from core.analytics.compare_view import runs_comparison
+
+    result = runs_comparison(registry, run_a, run_b, paired=paired).comparisons[0].comparison
+    if as_json:
+        print(json.dumps({"version": JSON_VERSION, **codec.to_json(result)}, indent=1))
         return 0
     for side in (result.a, result.b):
-        score = f", mean progress {side.mean_score:.0f}" if side.mean_score is not None else ""
-        print(
-            f"{side.name}: {side.successes}/{side.episodes} = {side.rate:.0%} "
-            f"(95% Wilson {side.wilson_low:.0%}-{side.wilson_high:.0%}){score}"
-        )
+        print(_summary_line(side))
+    _print_tests(result)
+    return 0
+
+
+def _plan(registry: Registry, plan_id: int, as_json: bool) -> int:
+    from core import codec
+    from core.evaluation.results import plan_results
+
+    results = plan_results(registry, plan_id)
+    record = results.plan.record
+    if as_json:
+        payload = {
+            "version": JSON_VERSION,
+            "plan": {
+                "id": record.id,
+                "name": record.name,
+                "station": record.station,
+                "episodes_per_condition": record.episodes_per_condition,
+                "order": results.plan.order_text,
+                "created_at": record.created_at.isoformat(),
+                "ended_at": record.ended_at.isoformat() if record.ended_at else None,
+            },
+            "conditions": [codec.to_json(condition) for condition in results.conditions],
+            "comparisons": [codec.to_json(item) for item in results.comparisons],
+        }
+        print(json.dumps(payload, indent=1))
+        return 0
+    state = "open" if record.ended_at is None else "closed"
+    print(f"plan {record.id} {record.name!r} on {record.station} ({state}): order {results.plan.order_text}")
+    for condition in results.conditions:
+        counts = f"planned {condition.planned}, run {condition.run}, judged {condition.judged}"
+        line = _summary_line(condition.summary) if condition.summary else f"{condition.label}: nothing judged yet"
+        print(f"{line}; {counts} · {condition.description}")
+    for item in results.comparisons:
+        print(f"\n{item.label_b} against {item.label_a}: {item.note}")
+        if item.comparison is not None:
+            _print_tests(item.comparison)
+    return 0
+
+
+def _summary_line(side: ConditionSummary) -> str:
+    score = f", mean progress {side.mean_score:.0f}" if side.mean_score is not None else ""
+    return (
+        f"{side.name}: {side.successes}/{side.episodes} = {side.rate:.0%} "
+        f"(95% Wilson {side.wilson_low:.0%}-{side.wilson_high:.0%}){score}"
+    )
+
+
+def _print_tests(result: Comparison) -> None:
     test = "exact McNemar on the pairs" if result.paired else "Fisher's exact test"
     print(f"{test}: p = {result.p_value:.3g}; P({result.b.name} better) = {result.p_b_better:.2f}")
     if result.agreement is not None:
@@ -67,4 +121,3 @@ def run(args: argparse.Namespace) -> int:
             f"(95% {low:+.1f} to {high:+.1f})"
         )
     print(result.verdict)
-    return 0

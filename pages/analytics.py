@@ -5,6 +5,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from app.compare_views import pick_comparison, show_comparison
 from app.context import active_profile, workspace
 from core.analytics.diagnosis import camera_views, diagnose
 from core.analytics.export import ReportFrame, figure_png, modebar_config, report_html
@@ -68,10 +69,11 @@ if not profile_files:
     st.stop()
 
 try:
-    registry_rows = Registry.open().episode_rows()
+    registry = Registry.open()
+    registry_rows = registry.episode_rows()
 except PreflightError as error:
     st.warning(f"{error} Outcomes are shown as unknown.")
-    registry_rows = []
+    registry, registry_rows = None, []
 recordings = [str(path) for path in find_recordings(space, registry_rows)]
 
 left, right = st.columns([1, 2])
@@ -107,8 +109,8 @@ diagnoses = st.session_state.setdefault("analytics_diagnoses", {})
 report_frames = st.session_state.setdefault("analytics_report_frames", [])
 report_extras = {}  # the drill-down figure, when one is shown
 
-compare, drill, diagnosis_tab, plan_tab, fleet_tab = st.tabs(
-    ["Training vs deployment", "Episode drill-down", "Diagnosis", "Planner", "Fleet"]
+compare, drill, diagnosis_tab, compare_tab, plan_tab, fleet_tab = st.tabs(
+    ["Training vs deployment", "Episode drill-down", "Diagnosis", "Compare", "Planner", "Fleet"]
 )
 
 with fleet_tab:  # every station's runs from the registry, on any computer; no dataset is read
@@ -122,6 +124,11 @@ with fleet_tab:  # every station's runs from the registry, on any computer; no d
     )
     st.subheader("Runs")
     st.dataframe(lab.runs, hide_index=True, column_config={"rate": st.column_config.NumberColumn(format="percent")})
+
+with compare_tab:  # is B really better than A? An evaluation plan's conditions or two runs, from the registry
+    comparison = pick_comparison(registry, registry_rows) if registry is not None else None
+    if comparison is not None:
+        show_comparison(comparison)
 
 with compare:
     for key, figure in charts.items():
@@ -311,6 +318,7 @@ st.download_button(
         diagnoses={
             Path(root).name: d for (name, root), d in diagnoses.items() if name == profile.name and root in run_roots
         },
+        comparison=comparison,
     ),
     file_name=f"preflight-analytics-{datetime.now():%Y%m%d-%H%M}.html",
     mime="text/html",

@@ -228,25 +228,27 @@ def start_pose_figure(episodes: pd.DataFrame, tolerance_deg: float | None = None
     return figure
 
 
-def success_rate_figure(table: pd.DataFrame) -> go.Figure:
-    """Success rate per policy and chunk setting, with 95 % Wilson intervals and the counts."""
-    figure = _figure(
-        "Success rate per policy and chunk setting (95 % Wilson interval)",
+def _rates_figure(title: str) -> go.Figure:
+    """An empty figure with a 0-100 % success-rate axis."""
+    return _figure(
+        title,
         yaxis=dict(title="success rate (success / judged)", range=[0, 1.08], tickformat=".0%"),
         xaxis=dict(tickangle=0, automargin=True),
         showlegend=False,
     )
+
+
+def _nothing_judged(figure: go.Figure, text: str) -> go.Figure:
+    figure.add_annotation(text=text, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+    return figure
+
+
+def success_rate_figure(table: pd.DataFrame) -> go.Figure:
+    """Success rate per policy and chunk setting, with 95 % Wilson intervals and the counts."""
+    figure = _rates_figure("Success rate per policy and chunk setting (95 % Wilson interval)")
     judged = table[(table["successes"] + table["failures"]) > 0] if not table.empty else table
     if judged.empty:
-        figure.add_annotation(
-            text="No judged episodes yet: tag episodes success or failure on the Deploy page.",
-            showarrow=False,
-            x=0.5,
-            y=0.5,
-            xref="paper",
-            yref="paper",
-        )
-        return figure
+        return _nothing_judged(figure, "No judged episodes yet: tag episodes success or failure on the Deploy page.")
     rates = judged["rate"].astype(float)
     figure.add_trace(
         go.Bar(
@@ -277,22 +279,9 @@ def success_rate_figure(table: pd.DataFrame) -> go.Figure:
 def condition_rates_figure(conditions: Sequence[ConditionSummary], descriptions: Sequence[str] = ()) -> go.Figure:
     """Each condition's success rate with its 95 % Wilson interval as error bars (`descriptions`: what makes each one
     that condition, under its name)."""
-    figure = _figure(
-        "Success rate per condition (95 % Wilson interval)",
-        yaxis=dict(title="success rate (success / judged)", range=[0, 1.08], tickformat=".0%"),
-        xaxis=dict(tickangle=0, automargin=True),
-        showlegend=False,
-    )
+    figure = _rates_figure("Success rate per condition (95 % Wilson interval)")
     if not conditions:
-        figure.add_annotation(
-            text="No judged episodes yet: tag the episodes success or failure.",
-            showarrow=False,
-            x=0.5,
-            y=0.5,
-            xref="paper",
-            yref="paper",
-        )
-        return figure
+        return _nothing_judged(figure, "No judged episodes yet: tag the episodes success or failure.")
     described = list(descriptions) + [""] * (len(conditions) - len(descriptions))
     rates = np.array([c.rate for c in conditions])
     figure.add_trace(

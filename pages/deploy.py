@@ -264,8 +264,13 @@ def run_controls() -> None:
     }
     if plan_step is None:
         command_button("Start episode", client.start_episode, **start_button)
-    elif plan_step.kind == "start_episode":
-        start_plan_episode(client, plan, plan_step, **start_button)
+    elif plan_step.kind == "start_episode":  # every plan episode passes its condition's gate, as its run did
+        why = condition_gate(plan_step.condition.settings)
+        if why:
+            st.error(f"Condition {plan_step.condition.label} cannot run now: {why}")
+        start_plan_episode(
+            client, plan, plan_step, **{**start_button, "disabled": start_button["disabled"] or bool(why)}
+        )
     command_button("End run", client.end_run, container=end, icon=":material/stop_circle:")
     if leader_reset:
         st.caption(

@@ -1,8 +1,9 @@
 """An evaluation plan set up and run from the Deploy page in a real browser (Debian's chromium), on the demo station.
 
 Two conditions (n_action_steps 15 against 30), one episode each: the page loads each condition's run, starts
-each slot's episode, asks for its tag, shows the B twin's target on Home reset, and when the page is opened again
-(the plan lives in the registry) resumes where it was.
+each slot's episode (only while its condition passes the preflight gate: not with the cables swapped), asks for
+its tag, shows the B twin's target on Home reset, and when the page is opened again (the plan lives in the
+registry) resumes where it was.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from core.registry import Registry
+from core.station import launcher
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -23,7 +25,7 @@ def tag(page: Page, outcome: str) -> None:
 
 
 def test_a_plan_runs_its_conditions_in_order_shows_the_twin_target_and_resumes_when_reopened(page: Page, demo_app):
-    url, _ = demo_app
+    url, workspace = demo_app
     page.goto(f"{url}/deploy")
     expect(page.get_by_text("Task sentence matches a training task exactly").first).to_be_visible(timeout=120_000)
     length = page.get_by_role("spinbutton", name="Episode length (s)")
@@ -58,6 +60,14 @@ def test_a_plan_runs_its_conditions_in_order_shows_the_twin_target_and_resumes_w
     end_run.click()
     page.get_by_role("button", name="Load condition B").click(timeout=120_000)
     second = page.get_by_role("button", name="Start plan episode 2 (condition B)")
+    expect(second).to_be_enabled(timeout=180_000)
+    station = launcher.connect("demo", workspace)
+    station.inject_fault("swap_cables")  # mid-plan, the cables swapped: B's episode does not pass its gate
+    page.reload()
+    expect(page.get_by_text("Condition B cannot run now").first).to_be_visible(timeout=120_000)
+    expect(second).to_be_disabled()
+    station.inject_fault("unswap_cables")
+    page.reload()
     expect(second).to_be_enabled(timeout=180_000)
     second.click()
     tag(page, "Failure")

@@ -70,3 +70,9 @@ def serve_app(
             process.kill()
             process.wait()
         log.close()
+
+
+def current_button(page, name) -> object:
+    """The button `name` as the newest script run drew it. While a rerun is under way Streamlit keeps the last run's
+    elements on the page marked `data-stale="true"`; a download button clicked then serves the last run's data."""
+    return page.locator("[data-testid='stElementContainer'][data-stale='false']").get_by_role("button", name=name)

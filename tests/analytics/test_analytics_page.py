@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from core.registry.weights import weights_sha256
+from testkit.app_server import current_button
 from tests.analytics.conftest import prepare_workspace
 from tests.conftest import running_app
 
@@ -66,8 +67,8 @@ def test_page_renders_and_exports_png_and_report(
         page.get_by_role("button", name=re.compile("Diagnose")).click()
         page.get_by_text("Actions jump between frames far more than in training").first.wait_for()
 
-        with page.expect_download() as report_download:
-            page.get_by_role("button", name=re.compile("Download the report")).click()
+        with page.expect_download() as report_download:  # the report with the diagnosis, not of the run before it
+            current_button(page, re.compile("Download the report")).click()
         report = Path(report_download.value.path()).read_text(encoding="utf-8")
 
     collector = _Collector()

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from core.registry import Registry
+from testkit.app_server import current_button
 from tests.analytics.conftest import prepare_workspace
 from tests.conftest import running_app
 from tests.evaluation.conftest import tagged_plan
@@ -55,8 +56,8 @@ def test_compare_tab_shows_a_plan_and_two_runs(page: Page, tmp_path: Path, train
         visible(page, "only run 2 succeeded")
         visible(page, "exact McNemar on 10 pairs")
 
-        with page.expect_download() as report_download:
-            page.get_by_role("button", name=re.compile("Download the report")).click()
+        with page.expect_download() as report_download:  # the report of the paired view, not of the run before it
+            current_button(page, re.compile("Download the report")).click()
         report = Path(report_download.value.path()).read_text(encoding="utf-8")
     assert "Comparison: Runs 1 and 2" in report and "run 2 against run 1" in report and "only run 2 succeeded" in report
     assert 'id="plot-comparison"' in report

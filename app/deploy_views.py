@@ -61,19 +61,41 @@ def blocking_summary(preflight: Preflight, task_override: bool) -> str:
 def tag_form(
     registry: Registry, episode_id: int, episode_index: int, key: str, question: str = "how did it go?"
 ) -> bool:
-    """Success / failure / untagged, a score and a note for one episode; True once saved."""
-    with st.form(f"tag-{key}-{episode_id}"):
+    """Success / failure / untagged, a score and a note for one episode; True in the script run the save caused.
+
+    The tag is written in the submit button's callback, before that run starts, so a rerun that coalesces with the
+    click (the run panel's, a fragment's) cannot drop it."""
+    form_key = f"tag-{key}-{episode_id}"
+
+    def save() -> None:
+        outcome = st.session_state[f"{form_key}-outcome"]
+        if outcome is None:
+            st.session_state["tag-form-refused"] = form_key
+            return
+        score = st.session_state[f"{form_key}-score"] if st.session_state[f"{form_key}-with-score"] else None
+        registry.tag_episode(episode_id, outcome, score=score, note=st.session_state[f"{form_key}-note"])
+        st.session_state["tag-form-saved"] = form_key
+
+    with st.form(form_key):
         st.markdown(f"**Episode {episode_index}**: {question}")
-        outcome = st.radio("Outcome", list(OUTCOMES), format_func=OUTCOMES.get, horizontal=True, index=None)
-        with_score = st.checkbox("Give a score")
-        score = st.slider("Score", 0, 100, 50, disabled=False)
-        note = st.text_input("Note (optional)")
-        if st.form_submit_button("Save the tag", type="primary"):
-            if outcome is None:
-                st.error("Choose an outcome: success, failure or untagged.")
-                return False
-            registry.tag_episode(episode_id, outcome, score=score if with_score else None, note=note)
-            return True
+        st.radio(
+            "Outcome",
+            list(OUTCOMES),
+            format_func=OUTCOMES.get,
+            horizontal=True,
+            index=None,
+            key=f"{form_key}-outcome",
+        )
+        st.checkbox("Give a score", key=f"{form_key}-with-score")
+        st.slider("Score", 0, 100, 50, key=f"{form_key}-score")
+        st.text_input("Note (optional)", key=f"{form_key}-note")
+        st.form_submit_button("Save the tag", type="primary", on_click=save)
+    if st.session_state.get("tag-form-refused") == form_key:
+        del st.session_state["tag-form-refused"]
+        st.error("Choose an outcome: success, failure or untagged.")
+    if st.session_state.get("tag-form-saved") == form_key:
+        del st.session_state["tag-form-saved"]
+        return True
     return False
 
 

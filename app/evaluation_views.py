@@ -83,10 +83,8 @@ def plan_panel(
     if untagged:  # every plan episode is judged before the next; the open run's own form is in the run controls
         episode = untagged[0]
         st.info(f"Tag episode {episode.episode_index} of the plan before its next step.", icon=":material/label:")
-        if (run is None or episode.run_id != run.run_id) and tag_form(
-            registry, episode.id, episode.episode_index, "plan"
-        ):
-            st.rerun()
+        if run is None or episode.run_id != run.run_id:
+            tag_form(registry, episode.id, episode.episode_index, "plan")  # saved in its callback, before the rerun
         return PlanStep("wait", step.slot, step.condition, "Tag the plan's last episode first.")
     st.info(step.text, icon=":material/science:")
     if step.kind == "end_run":

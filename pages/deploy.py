@@ -244,8 +244,7 @@ def run_controls() -> None:
             f"({episode.status}{': ' + episode.abort_reason if episode.abort_reason else ''}) needs a decision before "
             "the next one."
         )
-        if tag_form(registry, episode.id, episode.episode_index, "run"):
-            st.rerun()
+        tag_form(registry, episode.id, episode.episode_index, "run")  # saved in its callback: this run no longer asks
         return
     try:
         verdict = verdict_for_station(state, profile, tolerances)

@@ -53,14 +53,16 @@ def plan_setup(registry: Registry, station: str, base: Callable[[], RunSettings]
         }
         if inference == "rtc" and variant["rtc_execution_horizon"] is None:
             variant["rtc_execution_horizon"] = 10
-        if st.button("Start the plan", icon=":material/science:"):
+
+        def start_plan() -> None:
+            """The button's callback, with the settings the operator saw: it runs before the rerun the click
+            causes, so no other rerun (the run panel's, a fragment's) can drop the click."""
             try:
-                conditions = conditions_from(settings, [variant])
-                create_plan(registry, station, name, conditions, int(episodes))
+                create_plan(registry, station, name, conditions_from(settings, [variant]), int(episodes))
             except PreflightError as error:
-                st.error(str(error))
-                return
-            st.rerun()
+                st.toast(str(error), icon=":material/error:")
+
+        st.button("Start the plan", icon=":material/science:", on_click=start_plan)
 
 
 def plan_panel(

@@ -8,6 +8,7 @@ live run panel is pushed the same way, as server-sent events (app/run_panel.py).
 
 import html
 import json
+import signal
 from collections import Counter
 from collections.abc import Callable
 from contextlib import asynccontextmanager
@@ -49,6 +50,15 @@ def _stream_fps(request: Request) -> float | None:
     return fps
 
 
+def server_exiting() -> bool:
+    """True once the server was asked to exit. Uvicorn, which serves Streamlit, waits for every open response
+    before it shuts down (and stops the stations), and a live feed never ends by itself: each endless stream asks
+    this between two messages. Uvicorn exposes no hook for it; its SIGTERM/SIGINT handler is the bound
+    `Server.handle_exit`, whose server holds `should_exit` (False where the handler is anything else)."""
+    server = getattr(signal.getsignal(signal.SIGTERM), "__self__", None)
+    return getattr(server, "should_exit", False) is True
+
+
 async def camera_stream(request: Request):
     station, camera = request.path_params["station"], request.path_params["camera"]
     try:
@@ -79,7 +89,7 @@ async def camera_stream(request: Request):
     async def parts():
         due = 0.0
         try:
-            while True:
+            while not server_exiting():
                 await anyio.sleep(max(0.0, due - anyio.current_time()))  # at most `fps` frames a second: the newest one
                 frame = await anyio.to_thread.run_sync(stream.next, 1.0)
                 if frame is None:
@@ -123,7 +133,7 @@ async def run_panel_events(request: Request):
         return PlainTextResponse(f"station '{station}' is not running", status_code=404)
 
     async def events():
-        while True:
+        while not server_exiting():
             try:
                 state = await anyio.to_thread.run_sync(client.state)
             except StationError as error:

@@ -4,6 +4,8 @@ camera feeds with a rate cap, the Deploy page's pushed run panel, and the emerge
 from __future__ import annotations
 
 import json
+import os
+import signal
 import time
 import urllib.error
 import urllib.request
@@ -16,6 +18,8 @@ from core.station import launcher
 from core.station.client import StationClient
 from core.station.config import demo_station_config
 from core.workspace import Workspace
+from testkit.app_server import serve_app
+from testkit.waiting import wait_for
 from tests.conftest import running_app
 
 pytestmark = pytest.mark.slow
@@ -27,7 +31,7 @@ def served(tmp_path_factory: pytest.TempPathFactory):
     station = launcher.start(demo_station_config(), workspace)
     try:
         with running_app(workspace.root) as url:
-            yield url, station
+            yield url, station, workspace
     finally:
         launcher.stop("demo", workspace)
 
@@ -87,7 +91,7 @@ def post_estop(url: str, headers: dict[str, str]) -> tuple[int, str]:
 
 
 def test_the_emergency_stop_route_stops_the_station_and_only_for_the_apps_button(served) -> None:
-    url, station = served
+    url, station, _ = served
     station: StationClient
     assert post_estop(f"{url}/estop/demo", {})[0] == 403  # a cross-site form cannot set the header
     assert not station.state().estopped
@@ -99,3 +103,33 @@ def test_the_emergency_stop_route_stops_the_station_and_only_for_the_apps_button
         station.release_emergency_stop()
     status, text = post_estop(f"{url}/estop/nosuchstation", {HEADER: HEADER_VALUE})
     assert status == 404 and "not running" in text
+
+
+def has_exited(pid: int) -> bool:
+    try:
+        return " Z " in Path(f"/proc/{pid}/stat").read_text()  # a zombie until serve_app reaps it
+    except FileNotFoundError:
+        return True
+
+
+def ends_within(response, seconds: float) -> bool:
+    """Whether the response ends (its server closes it) within `seconds`, reading whatever it still sends."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not response.read1(65536):
+            return True
+    return False
+
+
+def test_a_stop_signal_ends_open_feeds_and_the_run_panel_so_the_server_exits(served) -> None:
+    """Uvicorn waits for every open response before it shuts down and stops the stations; a tab left showing a camera
+    or the run panel must not hold the server forever (Ctrl-C in the terminal, a service manager's SIGTERM)."""
+    workspace = served[2]
+    with serve_app(workspace.root) as (url, pid):
+        feed = urllib.request.urlopen(f"{url}/stream/demo/front", timeout=10)
+        panel = urllib.request.urlopen(f"{url}/run-panel/demo", timeout=10)
+        feed.readline(), panel.readline()
+        os.kill(pid, signal.SIGTERM)
+        assert ends_within(feed, 15), "the camera feed went on after SIGTERM"  # each ends at its next message
+        assert ends_within(panel, 15), "the run panel went on after SIGTERM"
+        wait_for(lambda: has_exited(pid), 15, "the app server to exit")

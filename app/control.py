@@ -80,7 +80,7 @@ def control_line(client: StationClient, status: ControlStatus) -> None:
             "Take control",
             key="take_control",
             icon=":material/front_hand:",
-            use_container_width=True,
+            width="stretch",
             help="The other session is told and becomes read-only.",
             on_click=_take,
             args=(client,),

@@ -50,7 +50,7 @@ def task_detail(check: TaskCheck) -> None:
         }
         for row in view.rows
     ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 
 def blocking_summary(preflight: Preflight, task_override: bool) -> str:

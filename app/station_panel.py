@@ -71,7 +71,7 @@ def _process_status(name: str, ws: Workspace, client: StationClient | None) -> N
         st.button(
             "Stop station",
             key="stop_station",
-            use_container_width=True,
+            width="stretch",
             disabled=read_only(),
             on_click=_stop,
             args=(name, ws, client),
@@ -85,7 +85,7 @@ def _process_status(name: str, ws: Workspace, client: StationClient | None) -> N
                 st.code(process.log_tail, language=None)
     else:
         st.caption(f"Station **{name}** is not running.")
-    st.button("Start station", key="start_station", use_container_width=True, on_click=_start, args=(name, ws))
+    st.button("Start station", key="start_station", width="stretch", on_click=_start, args=(name, ws))
 
 
 @st.fragment(run_every=STATUS_REFRESH_S)
@@ -142,7 +142,7 @@ def command_button(
     """A button (full width unless told) that runs the station command `command(*arguments)` through
     `station_action`; `container` is where it is drawn (a column), `button` are st.button's options. It is disabled
     while another browser session controls the station."""
-    button.setdefault("use_container_width", True)
+    button.setdefault("width", "stretch")
     button["disabled"] = button.get("disabled", False) or read_only()
     return container.button(label, on_click=station_action, args=(command, *arguments), kwargs={"done": done}, **button)
 

@@ -50,11 +50,11 @@ def role_check_panel() -> None:
             type="primary" if swapped else "secondary",
             icon=":material/swap_horiz:",
             help=f"Set the mapping to {swap_to}",
-            use_container_width=False,
+            width="content",
         )
     if check:
         st.caption("Match score of each live feed (rows) against each training role (columns), 0..1:")
-        st.dataframe({feed: check.scores[feed] for feed in check.scores}, use_container_width=False)
+        st.dataframe({feed: check.scores[feed] for feed in check.scores}, width="content")
 
 
 role_check_panel()
@@ -103,7 +103,7 @@ if selection is not None and selection.policy_dir:
                 for s in slots.slots
             ],
             hide_index=True,
-            use_container_width=True,
+            width="stretch",
         )
         for problem in slots.problems:
             st.error(problem.message)
@@ -131,4 +131,4 @@ with st.expander("Camera mapping and devices"):
             except StationError as error:
                 st.error(str(error))
     if found:
-        st.dataframe([device.__dict__ for device in found], use_container_width=True)
+        st.dataframe([device.__dict__ for device in found], width="stretch")

@@ -285,7 +285,7 @@ def run_controls() -> None:
             client.move_home,
             move_home_target(state, profile),
             icon=":material/home:",
-            use_container_width=False,
+            width="content",
         )
 
 
@@ -318,7 +318,7 @@ def episodes_table() -> None:
         }
         for r in rows
     ]
-    st.dataframe(table, hide_index=True, use_container_width=True)
+    st.dataframe(table, hide_index=True, width="stretch")
 
 
 episodes_table()

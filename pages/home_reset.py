@@ -177,7 +177,7 @@ with automatic:
             icon=":material/home:",
             disabled=why_not is not None or read_only(),
             help=why_not,
-            use_container_width=True,
+            width="stretch",
             on_click=move_home_now,
         )
         if why_not:

@@ -11,5 +11,5 @@
 - `compare_view`: the Compare tab's and the report's tables of a comparison, and two runs compared.
 
 May import: `core.rules`, `core.start_pose`, `core.training`, `core.policy`, `core.registry` and the
-loose modules. Only `app/`, `pages/` and `core.cli` import it.
+loose modules. In core, only `core.evaluation` and `core.cli` import it; so do `app/` and `pages/`.
 """

@@ -67,7 +67,7 @@ def test_a_station_that_loses_the_server_queues_its_writes_and_flushes_them_on_r
     registry = Registry.open(postgresql_url, spool=tmp_path / "spool")
     run = start_run(registry, checkpoint)
     registry.record_episode(run.id, run.dataset_root, 0, length_frames=10, started_at=datetime.now(UTC))
-    assert not registry.spool_state().queueing
+    assert registry.spool_state().queued == 0
 
     postgres.stop()
     try:
@@ -78,7 +78,7 @@ def test_a_station_that_loses_the_server_queues_its_writes_and_flushes_them_on_r
         queued.append(registry.log_event("arm-1", "emergency_stop", {}, run_id=run.id))
         assert all(isinstance(write, QueuedWrite) and write.id is None for write in queued)
         state = registry.spool_state()
-        assert state.queueing and state.queued == 3 and "cannot be reached" in state.last_error
+        assert state.queued == 3 and "cannot be reached" in state.last_error
         with pytest.raises(RegistryUnavailable):
             registry.episode_rows()  # a read never pretends
     finally:
@@ -125,8 +125,13 @@ def test_the_documented_station_role_can_record_and_tag_but_not_rewrite(postgres
     station.tag_episode(episode.id, "success")
     station.tag_episode(episode.id, "failure")
     assert [t.outcome for t in station.tag_history(episode.id)] == ["success", "failure"]
+    plan = station.create_plan("arm-1", "n15 vs n30", 1, [{}, {"n_action_steps": 30}], [(0, 0, 7), (1, 0, 7)])
+    assert station.fill_plan_slot(plan.id, 0, episode.id).episode_id == episode.id
+    assert station.end_plan(plan.id).ended_at is not None
+    assert [slot.episode_id for slot in owner.plan_slots(plan.id)] == [episode.id, None]
     engine = sa.create_engine(station_url)
-    for statement in ("UPDATE tags SET note = 'x'", "DELETE FROM episodes", "CREATE TABLE mine (id int)"):
+    refused = ("UPDATE tags SET note = 'x'", "UPDATE plans SET name = 'x'", "UPDATE plan_slots SET seed = 0")
+    for statement in (*refused, "DELETE FROM episodes", "DELETE FROM plan_slots", "CREATE TABLE mine (id int)"):
         with pytest.raises(sa.exc.ProgrammingError, match="permission denied"), engine.begin() as connection:
             connection.exec_driver_sql(statement)
     engine.dispose()

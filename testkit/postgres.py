@@ -1,16 +1,20 @@
 """A throwaway PostgreSQL server for tests and benchmarks: Debian's `postgresql` binaries, a cluster in a temp
 folder, reached only through a unix socket in that folder (no TCP port), removed when done.
 
-initdb refuses to run as root, so as root the cluster belongs to `nobody` (`runuser`).
+initdb refuses to run as root, so as root the cluster belongs to `nobody` (`runuser`). The tests share one
+cluster per process (a pytest session, or one xdist worker): `shared_postgres()`, each test on a fresh database.
 """
 
 from __future__ import annotations
 
+import atexit
 import glob
+import itertools
 import os
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -50,6 +54,10 @@ class PostgresServer:
         self.sql(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
+    def fresh_database(self, prefix: str = "test") -> str:
+        """A new, empty database with a name no other caller in this process got; its URL."""
+        return self.create_database(f"{prefix}_{next(_database_numbers)}")
+
     def stop(self) -> None:
         _as_owner([pg_bin("pg_ctl"), "-D", str(self.folder / "data"), "-w", "-m", "fast", "stop"])
 
@@ -68,6 +76,22 @@ class PostgresServer:
             options += FAST
         command = [pg_bin("pg_ctl"), "-D", str(self.folder / "data"), "-l", str(self.folder / "log"), "-w"]
         _as_owner([*command, "-o", " ".join(_quoted(option) for option in options), "start"])
+
+
+_database_numbers = itertools.count()
+_shared: list[PostgresServer] = []
+_shared_lock = threading.Lock()
+
+
+def shared_postgres() -> PostgresServer:
+    """This process's throwaway cluster, started on the first call and removed when the process exits: every test
+    module that needs PostgreSQL uses the same one (making and starting one takes about a second)."""
+    with _shared_lock:
+        if not _shared:
+            cluster = throwaway_postgres()
+            _shared.append(cluster.__enter__())
+            atexit.register(cluster.__exit__, None, None, None)
+        return _shared[0]
 
 
 @contextmanager

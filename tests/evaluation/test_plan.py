@@ -1,7 +1,8 @@
 """Evaluation plans: the balanced order, twins, resuming after a restart, and the statistics of a plan's tags.
 
-A real SQLite registry in the test's workspace; episodes are registry rows (no station needed here:
-tests/deploy/test_evaluation_plan.py runs a plan on the simulated station).
+The registry-level tests run on both backends: the SQLite file in the test's workspace, and a fresh database on the
+session's throwaway PostgreSQL server picked through $PREFLIGHT_DATABASE_URL, as a lab's stations pick it. Episodes
+are registry rows (no station needed here: tests/deploy/test_evaluation_plan.py runs a plan on the simulated station).
 """
 
 from __future__ import annotations
@@ -13,11 +14,20 @@ import pytest
 
 from core.analytics.compare import Episode, compare
 from core.errors import PreflightError
-from core.evaluation.plan import balanced_order, conditions_from, create_plan, next_step, open_plan
+from core.evaluation.plan import (
+    MAX_CONDITIONS,
+    balanced_order,
+    condition_variant,
+    conditions_from,
+    create_plan,
+    next_step,
+    open_plan,
+)
 from core.evaluation.results import plan_results
-from core.registry import Registry
+from core.registry import DATABASE_URL_ENV, Registry
 from core.station.run_settings import RunSettings
 from core.station.state import RunStatus
+from testkit.postgres import shared_postgres
 
 BASE = RunSettings(policy_dir="/policies/act", task="Grab the brain", n_action_steps=15)
 
@@ -54,8 +64,10 @@ def record(registry: Registry, run_id: int, index: int) -> int:
     return registry.record_episode(run_id, "/recordings/r", index, length_frames=90, started_at=now).id
 
 
-@pytest.fixture
-def registry(workspace, tmp_path: Path) -> Registry:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def registry(request: pytest.FixtureRequest, workspace, monkeypatch: pytest.MonkeyPatch) -> Registry:
+    if request.param == "postgresql":
+        monkeypatch.setenv(DATABASE_URL_ENV, shared_postgres().fresh_database("plans"))
     return Registry.open()
 
 
@@ -79,6 +91,25 @@ def run_id(registry: Registry, tmp_path: Path) -> int:
     return run.id
 
 
+def test_three_conditions_from_the_plan_form_are_kept_and_run_abccba(registry):
+    """The Deploy page's plan form with conditions B and C: each one's inputs become its condition's settings."""
+    b = condition_variant(BASE, policy_dir=" /policies/act ", n_action_steps=30, inference="sync", task=BASE.task)
+    c = condition_variant(BASE, policy_dir="/policies/act", n_action_steps=15, inference="rtc", task="Grasp the brain")
+    plan = create_plan(registry, "demo", "", conditions_from(BASE, [b, c]), 2, 0)
+    assert plan.order_text == "ABCCBA" and plan.record.name == "A vs B vs C"
+    kept = open_plan(Registry.open(), "demo")  # as the registry keeps them
+    assert [condition.describe(BASE) for condition in kept.conditions[1:]] == [
+        "n_action_steps 30",
+        "inference rtc, rtc_execution_horizon 10, task 'Grasp the brain'",
+    ]
+    assert kept.conditions[1].settings.policy_dir == "/policies/act"  # the folder as typed, without its spaces
+    assert not kept.conditions[1].settings.task_override and kept.conditions[2].settings.task_override  # recorded
+    with pytest.raises(PreflightError, match="are the same"):  # C left as B
+        conditions_from(BASE, [b, b])
+    with pytest.raises(PreflightError, match=f"at most {MAX_CONDITIONS}"):
+        balanced_order(MAX_CONDITIONS + 1, 1, 0)
+
+
 def test_a_plan_resumes_at_its_next_slot_after_a_restart(registry, run_id):
     plan = create_plan(registry, "demo", "n15 vs n30", conditions_from(BASE, [{"n_action_steps": 30}]), 3, 7)
     assert plan.order_text == "ABBAAB" and plan.done == 0
@@ -88,6 +119,7 @@ def test_a_plan_resumes_at_its_next_slot_after_a_restart(registry, run_id):
         registry.fill_plan_slot(plan.record.id, position, record(registry, run_id, position))
 
     resumed = open_plan(Registry.open(), "demo")  # a new connection: the UI restarted
+    assert Registry.open().backend == registry.backend
     assert resumed is not None and resumed.record.id == plan.record.id
     assert resumed.done == 3 and resumed.next_slot.position == 3
     assert resumed.condition_of(resumed.next_slot).label == "A" and resumed.next_slot.seed == 7 + 1

@@ -3,8 +3,7 @@ real PostgreSQL server the session starts (testkit/postgres.py), with a small re
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,9 +12,7 @@ import pytest
 from safetensors.numpy import save_file
 
 from core.registry import EpisodeRecord, Registry, RunRecord
-from testkit.postgres import PostgresServer, throwaway_postgres
-
-_databases = itertools.count()
+from testkit.postgres import PostgresServer, shared_postgres
 
 
 @pytest.fixture
@@ -34,10 +31,9 @@ def write_checkpoint(folder: Path, seed: int = 0) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresServer]:
-    """One throwaway PostgreSQL cluster for the session (about a second to make and start)."""
-    with throwaway_postgres() as server:
-        yield server
+def postgres() -> PostgresServer:
+    """The session's throwaway PostgreSQL cluster, shared with the other test folders that need one."""
+    return shared_postgres()
 
 
 @pytest.fixture
@@ -48,7 +44,7 @@ def sqlite_url(tmp_path: Path) -> str:
 @pytest.fixture
 def postgresql_url(postgres: PostgresServer) -> str:
     """A fresh, empty database on the session's server."""
-    return postgres.create_database(f"registry_{next(_databases)}")
+    return postgres.fresh_database("registry")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

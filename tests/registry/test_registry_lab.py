@@ -24,12 +24,17 @@ def cli(*argv: str) -> int:
 
 
 def fill(registry: Registry, run, episodes: int = 5) -> None:
+    """Episodes with edited tags, an event, and an ended evaluation plan whose first two slots hold episodes."""
+    plan = registry.create_plan(run.station, "A vs B", 2, [{}, {"n_action_steps": 30}], [(0, 0, 1), (1, 0, 1)] * 2)
     for index in range(episodes):
         episode = registry.record_episode(
             run.id, run.dataset_root, index, length_frames=10, started_at=datetime.now(UTC)
         )
         registry.tag_episode(episode.id, "success", note="first")
         registry.tag_episode(episode.id, "failure", note="edited")
+        if index < 2:
+            registry.fill_plan_slot(plan.id, index, episode.id)
+    registry.end_plan(plan.id)
     registry.log_event(run.station, "emergency_stop", {"page": "Deploy"}, run_id=run.id)
 
 
@@ -47,12 +52,16 @@ def test_copy_moves_the_sqlite_history_into_postgresql_with_counts_checked(
 
     assert cli("copy", "--to", postgresql_url, "--database-url", sqlite_url) == 0
     out = capsys.readouterr().out
-    assert "copied 1 policies, 1 runs, 5 episodes, 10 tags, 1 events" in out and "counts checked" in out
+    copied = "copied 1 policies, 1 runs, 5 episodes, 10 tags, 1 events, 1 plans, 4 plan_slots"
+    assert copied in out and "counts checked" in out
 
     target = Registry.open(postgresql_url)
     assert target.counts() == source.counts()
     assert target.episode_rows() == source.episode_rows()
     assert [t.note for t in target.tag_history(1)] == ["first", "edited"]
+    assert target.plans() == source.plans() and target.plan_slots(1) == source.plan_slots(1)
+    assert [slot.episode_id for slot in target.plan_slots(1)] == [1, 2, None, None]
+    assert target.create_plan("arm-1", "next", 1, [{}, {}], [(0, 0, 0)]).id == 2  # the plans' sequence moved too
     later = target.tag_episode(1, "success", note="after the move")  # new rows follow the copied ids
     assert later == target.tag_history(1)[-1] and len(target.tag_history(1)) == 3
 

@@ -4,7 +4,8 @@ Computed from the columns the profile already reads (state, action, timestamps, 
 plus each video file's container index (no frame is decoded). Flags: unreadable video, frozen
 actions or state, exact duplicates, episodes far outside the others (robust z-score of length,
 start pose and motion range), a gripper whose measured position stops following its commands,
-and too few episodes for the policy type. Thresholds and their reasons: docs/training-profile.md.
+and too few episodes for the policy type. A check that cannot run on this dataset is listed as skipped,
+with the reason, never counted as passed. Thresholds and their reasons: docs/training-profile.md.
 """
 
 from __future__ import annotations
@@ -29,6 +30,15 @@ GRIPPER_LAG_STEP = 3  # the signals are thinned to every 3rd frame: lags 0, 3, .
 GRIPPER_MIN_TRAVEL = 5.0  # a gripper command that moves less than this in an episode says nothing
 MIN_EPISODES = {"act": 50, "smolvla": 50, "diffusion": 100, "pi0": 50}  # docs/training-profile.md#hygiene
 DEFAULT_MIN_EPISODES = 50
+CHECKS = (  # the check ids, in the order they run; each is also the id of the flag it raises
+    "video_unreadable",
+    "frozen_action",
+    "frozen_state",
+    "duplicate",
+    "outlier",
+    "gripper_divergence",
+    "too_few_episodes",
+)
 
 
 @dataclass(frozen=True)
@@ -43,8 +53,23 @@ class EpisodeFlag:
 
 
 @dataclass(frozen=True)
+class SkippedHygieneCheck:
+    """A check that could not run on this dataset, and why (its silence is not a pass)."""
+
+    id: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Hygiene:
     flags: tuple[EpisodeFlag, ...]
+    checked: tuple[str, ...] = ()  # the ids of CHECKS that ran (a profile saved before they were recorded: ())
+    skipped: tuple[SkippedHygieneCheck, ...] = ()
+
+    @property
+    def coverage_known(self) -> bool:
+        """Whether the profile recorded which checks ran (profiles saved by older versions did not)."""
+        return bool(self.checked or self.skipped)
 
     @property
     def flagged_episodes(self) -> tuple[int, ...]:
@@ -73,22 +98,41 @@ def check_hygiene(
     starts = episode_starts(columns.episode_index)
     ends = np.append(starts[1:], len(columns.episode_index)).astype(np.int64)
     indices = columns.episode_index[starts].astype(np.int64) if len(starts) else np.zeros(0, dtype=np.int64)
-    flags = [
-        *_video_flags(dataset),
-        *_frozen_flags(columns.action, starts, ends, indices, "action"),
-        *_frozen_flags(columns.state, starts, ends, indices, "state"),
-        *_duplicate_flags(columns, starts, ends, indices),
-        *_outlier_flags(columns, starts, ends, indices),
-        *_gripper_flags(columns, starts, ends, indices),
-        *_too_few(len(indices), policy_type),
-    ]
-    return Hygiene(tuple(flag for flag in flags if flag is not None))
+    checks = {
+        "video_unreadable": lambda: _video_flags(dataset),
+        "frozen_action": lambda: _frozen_flags(columns.action, starts, ends, indices, "action"),
+        "frozen_state": lambda: _frozen_flags(columns.state, starts, ends, indices, "state"),
+        "duplicate": lambda: _duplicate_flags(columns, starts, ends, indices),
+        "outlier": lambda: _outlier_flags(columns, starts, ends, indices),
+        "gripper_divergence": lambda: _gripper_flags(columns, starts, ends, indices),
+        "too_few_episodes": lambda: _too_few(len(indices), policy_type),
+    }
+    flags: list[EpisodeFlag] = []
+    checked: list[str] = []
+    skipped: list[SkippedHygieneCheck] = []
+    for check_id in CHECKS:
+        try:
+            flags += checks[check_id]()
+        except _CannotCheck as reason:
+            skipped.append(SkippedHygieneCheck(check_id, str(reason)))
+        else:
+            checked.append(check_id)
+    return Hygiene(tuple(flags), tuple(checked), tuple(skipped))
+
+
+class _CannotCheck(Exception):
+    """Raised by a check that cannot run on this dataset; its message is the reason."""
 
 
 def _video_flags(dataset: DatasetFiles) -> list[EpisodeFlag]:
     """Episodes whose camera frames cannot be read: absent files, LFS pointers, or beyond the file's duration."""
     import av
 
+    if not dataset.video_keys:
+        raise _CannotCheck(
+            "no video camera in the dataset"
+            + (" (its images are stored in the data files)" if dataset.image_keys else "")
+        )
     flags = []
     table = dataset.episode_table
     for key in dataset.video_keys:
@@ -187,8 +231,8 @@ def _find_box(file, kind: bytes, end: int, start: int = 0) -> tuple[int, int] | 
 def _frozen_flags(
     values: np.ndarray, starts: np.ndarray, ends: np.ndarray, indices: np.ndarray, side: str
 ) -> list[EpisodeFlag]:
-    if len(values) < 2:
-        return []
+    if not (ends - starts > 1).any():
+        raise _CannotCheck("no episode has two frames to compare")
     repeats = np.zeros(len(values), dtype=bool)  # frame i repeats frame i-1 of the same episode exactly
     repeats[1:] = _rows_repeat(values)
     repeats[starts] = False
@@ -268,7 +312,9 @@ def _outlier_flags(
     columns: EpisodeColumns, starts: np.ndarray, ends: np.ndarray, indices: np.ndarray
 ) -> list[EpisodeFlag]:
     if len(starts) < OUTLIER_MIN_EPISODES:
-        return []
+        raise _CannotCheck(
+            f"{len(starts)} episodes; a robust z-score needs at least {OUTLIER_MIN_EPISODES} for a stable median"
+        )
     arm = [i for i, name in enumerate(columns.action_names) if motor_of(name) != GRIPPER]
     state_arm = [i for i, name in enumerate(columns.state_names) if motor_of(name) != GRIPPER]
     start_pose = columns.state[starts][:, state_arm]
@@ -315,10 +361,15 @@ def _gripper_flags(
     action_column = _gripper(columns.action_names)
     state_column = _gripper(columns.state_names)
     if action_column is None or state_column is None:
-        return []
+        side = "action" if action_column is None else "observation.state"
+        raise _CannotCheck(f"no gripper joint in the {side} names")
     command = columns.action[:, action_column]
     measured = columns.state[:, state_column]
     travel = np.maximum.reduceat(command, starts) - np.minimum.reduceat(command, starts)
+    if not (travel >= GRIPPER_MIN_TRAVEL).any():
+        raise _CannotCheck(
+            f"the gripper command moves less than {GRIPPER_MIN_TRAVEL:g} in every episode: nothing to follow"
+        )
     # every GRIPPER_LAG_STEP-th frame (of the whole table: episode k keeps the samples between its bounds), so each
     # lag tried is one step of the thinned signal; slicing costs nothing, a per-episode selection cost 6 ms
     step = GRIPPER_LAG_STEP

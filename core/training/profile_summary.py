@@ -94,11 +94,19 @@ def _gripper_lines(profile: TrainingProfile) -> list[str]:
 
 
 def _hygiene_lines(profile: TrainingProfile) -> list[str]:
-    if profile.hygiene is None:
+    """The flags, then the checks that ran and those skipped with why: no flag claims only what was checked."""
+    hygiene = profile.hygiene
+    if hygiene is None:
         return ["Not checked (profile built without hygiene)."]
-    if not profile.hygiene.flags:
-        return ["No episode flagged: no unreadable video, frozen values, duplicate, outlier or gripper fault."]
-    return [
+    if not hygiene.coverage_known:
+        head = ["Which checks ran was not recorded (a profile saved by an older Preflight): build it again."]
+    elif not hygiene.checked:
+        head = ["Nothing could be checked (see why below), so no flag does not mean the episodes are fine."]
+    elif not hygiene.flags:
+        head = ["No episode flagged by the checks that ran."]
+    else:
+        head = []
+    flags = [
         f"- {flag.severity} {flag.id}"
         + (
             f" (episodes {', '.join(map(str, flag.episodes[:20]))}{' ...' if len(flag.episodes) > 20 else ''})"
@@ -106,8 +114,15 @@ def _hygiene_lines(profile: TrainingProfile) -> list[str]:
             else ""
         )
         + f": {flag.reason}"
-        for flag in profile.hygiene.flags
+        for flag in hygiene.flags
     ]
+    coverage = (
+        [f"- checks run: {', '.join(hygiene.checked) or 'none'}"]
+        + [f"- not checked: {skip.id} ({skip.reason})" for skip in hygiene.skipped]
+        if hygiene.coverage_known
+        else []
+    )
+    return [*head, *([""] if head and (flags or coverage) else []), *flags, *coverage]
 
 
 def _checkpoint_lines(profile: TrainingProfile) -> list[str]:

@@ -13,8 +13,11 @@ import numpy as np
 import pytest
 
 from core.training import planner
+from core.training.dataset_files import open_dataset
 from core.training.exclusions import load_exclusions, save_exclusions
-from core.training.profile import build_profile
+from core.training.hygiene import CHECKS, MIN_EPISODES, EpisodeColumns, check_hygiene
+from core.training.profile import TrainingProfile, build_profile
+from core.training.profile_summary import format_profile
 from core.workspace import Workspace
 from testkit import corpus
 from testkit.builders import EpisodeData, write_dataset
@@ -44,6 +47,39 @@ def clean_dir(tmp_path_factory) -> Path:
     return write_dataset(tmp_path_factory.mktemp("hygiene") / "clean", clean_episodes(), cameras=("front",))
 
 
+@pytest.fixture(scope="module")
+def enough_dir(tmp_path_factory) -> Path:
+    """A clean dataset as large as every policy type but diffusion asks for (50 episodes), with a camera."""
+    enough = max(count for policy, count in MIN_EPISODES.items() if policy != "diffusion")
+    return write_dataset(
+        tmp_path_factory.mktemp("hygiene") / "enough",
+        clean_episodes(enough),
+        cameras=("front",),
+        image_shape=(16, 16, 3),
+    )
+
+
+@pytest.fixture(scope="module")
+def hundred_dir(tmp_path_factory) -> Path:
+    """100 clean episodes, no camera: the columns cut to the first N episodes give a dataset of any size up to it."""
+    return write_dataset(tmp_path_factory.mktemp("hygiene") / "hundred", clean_episodes(100), cameras=())
+
+
+def first_episodes(root: Path, count: int):
+    """The real dataset and its frame columns cut to the first `count` episodes, as build_profile reads them."""
+    dataset = open_dataset(root)
+    columns = dataset.read_columns(("episode_index", "timestamp", "observation.state", "action"))
+    keep = columns["episode_index"] < count
+    return dataset, EpisodeColumns(
+        columns["episode_index"][keep],
+        columns["observation.state"][keep],
+        columns["action"][keep],
+        columns["timestamp"][keep],
+        dataset.feature_names("observation.state"),
+        dataset.feature_names("action"),
+    )
+
+
 def flags_of(root: Path) -> dict[str, tuple[int, ...]]:
     profile = build_profile(root, reference_frames=False)
     return {flag.id: flag.episodes for flag in profile.hygiene.flags}
@@ -53,6 +89,47 @@ def test_a_clean_dataset_is_flagged_only_for_its_size(clean_dir: Path) -> None:
     flags = build_profile(clean_dir, reference_frames=False).hygiene.flags
     assert [flag.id for flag in flags] == ["too_few_episodes"]
     assert flags[0].numbers == {"episodes": 10, "recommended": 50}
+
+
+def test_a_clean_dataset_large_enough_for_its_policy_shows_no_flag_and_every_check_ran(enough_dir: Path) -> None:
+    profile = build_profile(enough_dir, reference_frames=False)
+    assert profile.hygiene.flags == ()
+    assert profile.hygiene.checked == CHECKS and profile.hygiene.skipped == ()
+    summary = format_profile(profile)
+    assert "No episode flagged by the checks that ran." in summary
+    assert f"- checks run: {', '.join(CHECKS)}" in summary and "not checked" not in summary
+
+
+@pytest.mark.parametrize("policy_type", sorted(MIN_EPISODES))
+def test_too_few_episodes_is_flagged_one_episode_below_each_policy_types_minimum(
+    hundred_dir: Path, policy_type: str
+) -> None:
+    needed = MIN_EPISODES[policy_type]
+    below = check_hygiene(*first_episodes(hundred_dir, needed - 1), policy_type)
+    flag = next(flag for flag in below.flags if flag.id == "too_few_episodes")
+    assert flag.numbers == {"episodes": needed - 1, "recommended": needed}
+    assert policy_type in flag.reason
+    at = check_hygiene(*first_episodes(hundred_dir, needed), policy_type)
+    assert "too_few_episodes" in at.checked and at.flags == ()
+
+
+def test_skipped_checks_are_listed_with_their_reason_never_passed(dataset_dir: Path, tmp_path: Path) -> None:
+    few = build_profile(dataset_dir, reference_frames=False)  # 4 episodes: too few for a robust z-score
+    outlier = next(skip for skip in few.hygiene.skipped if skip.id == "outlier")
+    assert outlier.reason.startswith("4 episodes") and "outlier" not in few.hygiene.checked
+    still = [EpisodeData(TASK, e.state.copy(), e.action.copy()) for e in clean_episodes()]
+    for e in still:
+        e.action[:, 5] = 30.0  # the gripper is never commanded to move: there is nothing for it to follow
+    profile = build_profile(write_dataset(tmp_path / "still_gripper", still, cameras=()), reference_frames=False)
+    skipped = {skip.id: skip.reason for skip in profile.hygiene.skipped}
+    assert "moves less than 5" in skipped["gripper_divergence"]
+    assert "no video camera" in skipped["video_unreadable"]
+    summary = format_profile(profile)
+    assert f"- not checked: gripper_divergence ({skipped['gripper_divergence']})" in summary
+    assert "- not checked: video_unreadable" in summary
+    assert "gripper_divergence" not in summary.split("- checks run: ")[1].splitlines()[0]
+    saved = TrainingProfile.load(profile.save(tmp_path / "profile.json"))  # stored with the profile
+    assert saved.hygiene == profile.hygiene
 
 
 def test_frozen_duplicate_outlier_and_gripper_episodes_are_named(tmp_path: Path) -> None:
@@ -67,6 +144,22 @@ def test_frozen_duplicate_outlier_and_gripper_episodes_are_named(tmp_path: Path)
     assert flags["duplicate"] == (5,)
     assert 7 in flags["outlier"]
     assert flags["gripper_divergence"] == (8,)
+
+
+def test_start_pose_and_motion_range_outliers_are_flagged_with_their_measure(tmp_path: Path) -> None:
+    episodes = clean_episodes()
+    displaced = episode(20, offset=3 * 0.7)
+    displaced.state[:, :5] += 40.0  # the arm started far from the others; same length and motion
+    episodes[3] = displaced
+    wide = episode(21, offset=6 * 0.7)
+    wide.action[:, :5] = wide.action[0, :5] + (wide.action[:, :5] - wide.action[0, :5]) * 4  # four times the motion
+    episodes[6] = wide
+    profile = build_profile(write_dataset(tmp_path / "outliers", episodes, cameras=()), reference_frames=False)
+    outlier = next(flag for flag in profile.hygiene.flags if flag.id == "outlier")
+    assert outlier.episodes == (3, 6)
+    assert set(outlier.numbers["start pose distance"]) == {3}
+    assert set(outlier.numbers["motion range"]) == {6}
+    assert "length (frames)" not in outlier.numbers
 
 
 def test_missing_videos_flag_every_episode(dataset_dir: Path, tmp_path: Path) -> None:
@@ -85,6 +178,23 @@ def test_a_video_shorter_than_its_episodes_flags_the_episodes_past_its_end(clean
     ends[-1] += 5.0
     pq.write_table(table.set_column(table.schema.get_field_index(column), column, [ends]), path)
     assert flags_of(root)["video_unreadable"] == (9,)
+
+
+def test_a_video_that_is_a_git_lfs_pointer_is_unreadable(clean_dir: Path, tmp_path: Path) -> None:
+    root = corpus.as_lfs_pointers(corpus.copy_of(clean_dir, tmp_path / "lfs_videos"), "videos")
+    profile = build_profile(root, reference_frames=False)
+    flag = next(flag for flag in profile.hygiene.flags if flag.id == "video_unreadable")
+    assert flag.episodes == tuple(range(10)) and "git lfs pull" in flag.reason
+
+
+def test_a_video_file_that_cannot_be_opened_is_unreadable(clean_dir: Path, tmp_path: Path) -> None:
+    root = corpus.copy_of(clean_dir, tmp_path / "garbage_video")
+    for video in (root / "videos").rglob("*.mp4"):
+        video.write_bytes(b"\x00\x01not a video container" * 4096)  # a truncated copy, a disk error
+    flag = next(
+        flag for flag in build_profile(root, reference_frames=False).hygiene.flags if flag.id == "video_unreadable"
+    )
+    assert flag.episodes == tuple(range(10)) and "cannot be opened" in flag.reason
 
 
 def test_excluded_training_episodes_stay_out_of_the_merge(clean_dir: Path, tmp_path: Path, monkeypatch) -> None:

@@ -43,23 +43,45 @@ def test_a_tag_written_by_another_process_is_seen_and_edits_are_seen_back(regist
     assert history == ["success", "failure"]
 
 
+def overlapped(intervals: list[dict]) -> bool:
+    """Whether every writer was writing at one moment: the latest first write came before the earliest last one."""
+    return max(i["first"] for i in intervals) < min(i["last"] for i in intervals)
+
+
+def turns(writers: list[str]) -> int:
+    """How often the writer changes along a commit-ordered list of who wrote each row."""
+    return sum(a != b for a, b in zip(writers, writers[1:]))
+
+
 def test_two_stations_writing_at_once_lose_no_rows(db_url, checkpoint):
     start_at_s = time.time() + 1.5
     writers = [
         subprocess.Popen(
-            [sys.executable, str(WRITER), db_url, str(checkpoint), station, str(EPISODES_PER_STATION), str(start_at_s)],
+            [
+                sys.executable,
+                str(WRITER),
+                db_url,
+                str(checkpoint),
+                station,
+                str(EPISODES_PER_STATION),
+                str(start_at_s),
+                peer,  # each stops halfway until the other has written: they overlap however late one starts
+            ],
+            stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        for station in ("arm-1", "arm-2")
+        for station, peer in (("arm-1", "arm-2"), ("arm-2", "arm-1"))
     ]
     registry = Registry.open(db_url)
     while any(writer.poll() is None for writer in writers):  # the app polls while the stations write
         registry.untagged_episodes()
         time.sleep(0.01)
     assert [writer.wait() for writer in writers] == [0, 0], [writer.stderr.read() for writer in writers]
+    assert overlapped([json.loads(writer.stdout.read()) for writer in writers]), "the stations wrote one after another"
 
     rows = registry.episode_rows()
+    assert turns([row.station for row in rows]) >= 2, "each station's episodes in one block: no write was concurrent"
     assert len(rows) == 2 * EPISODES_PER_STATION
     assert len({row.policy_id for row in rows}) == 1, "both stations registered the same weights"
     for station in ("arm-1", "arm-2"):
@@ -70,42 +92,47 @@ def test_two_stations_writing_at_once_lose_no_rows(db_url, checkpoint):
     assert registry.untagged_episodes() == []
 
 
+# Each editor stops halfway until the other has tagged the last episode, so on every episode the editor that began
+# first has edits before and after the other's first one: they overlap however late one starts. It prints the
+# monotonic times of its first and last edit (one clock for every process on the machine).
 TAG_EDITOR = """
-import sys, time
+import json, sys, time
 from core.registry import Registry
 registry = Registry.open(sys.argv[1])
-time.sleep(max(0.0, float(sys.argv[3]) - time.time()))
-for edit in range(int(sys.argv[4])):
-    for episode_id in map(int, sys.argv[5].split(",")):
-        registry.tag_episode(episode_id, ("success", "failure")[edit % 2], score=edit, note=f"{sys.argv[2]}-{edit}")
+editor, peer, edits, episode_ids = sys.argv[2], sys.argv[3], int(sys.argv[4]), list(map(int, sys.argv[5].split(",")))
+first = time.monotonic()
+for edit in range(edits):
+    if edit == edits // 2:
+        deadline = time.monotonic() + 120
+        while not any(t.note.startswith(peer) for t in registry.tag_history(episode_ids[-1])):
+            if time.monotonic() > deadline:
+                sys.exit(f"{peer} made no edit in 120 s")
+            time.sleep(0.005)
+    for episode_id in episode_ids:
+        registry.tag_episode(episode_id, ("success", "failure")[edit % 2], score=edit, note=f"{editor}-{edit}")
+print(json.dumps({"first": first, "last": time.monotonic()}))
 """
 EDITS = 15
 
 
 def test_two_processes_editing_the_same_tags_keep_every_edit_in_order(registry, db_url, record):
     episode_ids = [record(index).id for index in range(4)]
-    start_at_s = time.time() + 1.5
     editors = [
         subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                TAG_EDITOR,
-                db_url,
-                editor,
-                str(start_at_s),
-                str(EDITS),
-                ",".join(map(str, episode_ids)),
-            ],
+            [sys.executable, "-c", TAG_EDITOR, db_url, editor, peer, str(EDITS), ",".join(map(str, episode_ids))],
+            stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        for editor in ("app", "station")
+        for editor, peer in (("app", "station"), ("station", "app"))
     ]
-    assert [editor.wait(timeout=120) for editor in editors] == [0, 0], [e.stderr.read() for e in editors]
+    outputs = [editor.communicate(timeout=120) for editor in editors]
+    assert [editor.returncode for editor in editors] == [0, 0], [err for _, err in outputs]
+    assert overlapped([json.loads(out) for out, _ in outputs]), "the editors edited one after another"
 
     for episode_id in episode_ids:
         history = registry.tag_history(episode_id)
+        assert turns([t.note.split("-")[0] for t in history]) >= 2, "one editor's edits in one block: none concurrent"
         assert len(history) == 2 * EDITS and len({t.note for t in history}) == 2 * EDITS  # none lost, none twice
         for editor in ("app", "station"):  # each editor's edits in the order it made them
             assert [t.note for t in history if t.note.startswith(editor)] == [f"{editor}-{e}" for e in range(EDITS)]

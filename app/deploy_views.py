@@ -20,9 +20,9 @@ def checklist(preflight: Preflight) -> None:
     for finding in preflight.findings:
         status = gate_status(finding)
         show = {"pass": st.success, "warn": st.warning, "fail": st.error}[status]
-        text = f"**{finding.title}**: {finding.evidence.sentence}" + (
-            f"  \n*Fix:* {finding.fix}" if finding.fix and status != "pass" else ""
-        )
+        text = f"**{markdown_literal(finding.title)}**: {markdown_literal(finding.evidence.sentence)}" + (
+            f"  \n*Fix:* {markdown_literal(finding.fix)}" if finding.fix and status != "pass" else ""
+        )  # findings quote the training task and names from the data: shown as text
         show(text, icon=STATUS_ICONS[status])
         detail = preflight.details.get(finding.id)
         if finding.is_problem and isinstance(detail, TaskCheck):

@@ -20,6 +20,7 @@ from core.start_pose.pose import verdict_for_station
 from core.station.client import StationClient
 from core.station.run_settings import RunSettings
 from core.station.state import RunStatus
+from core.text import markdown_literal
 from core.training.profile import TrainingProfile
 from core.workspace import Workspace
 
@@ -134,7 +135,7 @@ def _summary(registry: Registry, plan: EvaluationPlan) -> None:
             if summary
             else "nothing judged yet"
         )
-        st.markdown(f"**{condition.label}** ({condition.description}): {rate}")
+        st.markdown(f"**{markdown_literal(condition.label)}** ({markdown_literal(condition.description)}): {rate}")
     for item in results.comparisons:
         if item.comparison is not None:
             st.markdown(f"{item.label_b} against {item.label_a}: {item.comparison.verdict} {item.note}")

@@ -21,6 +21,7 @@ from core.registry import Registry
 from core.start_pose.pose import move_home_target, verdict_for_station
 from core.start_pose.tolerances import load_tolerance_overrides
 from core.station.run_settings import RunSettings
+from core.text import markdown_literal
 from core.training.selection import Selection
 
 st.title("Deploy")
@@ -74,7 +75,12 @@ st.header("2. Settings")
 training_tasks = [task.task for task in profile.tasks]
 if "deploy_task" not in st.session_state:
     st.session_state["deploy_task"] = training_tasks[0] if training_tasks else ""
-picked = st.pills("Training sentences (click to use one exactly)", training_tasks, key="deploy_task_pick")
+picked = st.pills(
+    "Training sentences (click to use one exactly)",
+    training_tasks,
+    format_func=markdown_literal,
+    key="deploy_task_pick",
+)
 if picked and picked != st.session_state.get("deploy_task_picked"):
     st.session_state["deploy_task"], st.session_state["deploy_task_picked"] = picked, picked
 task = st.text_area(

@@ -2,7 +2,8 @@
 
 The plan's next step drives the station as the Deploy page does: open each condition's run, start each
 slot's episode with its twins' seed, tag it; the registry keeps the order and the pairing, and the
-simulated lab places the brain of both twins at the same spot.
+simulated lab places the brain of both twins at the same spot and starts both from the same pose (within the
+GO tolerances of the training start pose).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from core.evaluation.plan import conditions_from, create_plan, next_step, open_p
 from core.evaluation.results import plan_results
 from core.evaluation.twins import twin_start
 from core.registry import Registry
+from core.start_pose.pose import station_targets
+from core.training.profile import build_profile
 from core.workspace import Workspace
 from testkit.waiting import wait_for
 from tests.deploy.conftest import run_phase
@@ -31,7 +34,7 @@ def test_a_two_condition_plan_runs_abba_with_twins_and_gives_its_comparison(stat
     conditions = conditions_from(base, [{"n_action_steps": 30}])
     plan = create_plan(registry, station.name, "n15 vs n30", conditions, 2, base_seed=11)
     outcomes = iter(["success", "failure", "success", "success"])
-    kinds, placements = [], []
+    kinds, placements, twin_poses = [], [], {}
     while (step := next_step(open_plan(registry, station.name), station.run_status())).kind != "finished":
         kinds.append(step.kind)
         if step.kind == "end_run":
@@ -47,6 +50,7 @@ def test_a_two_condition_plan_runs_abba_with_twins_and_gives_its_comparison(stat
                 assert twin is not None and (twin.label, twin.position) == expected
                 assert twin.frame is not None and twin.frame.read_bytes()[:2] == b"\xff\xd8"  # the twin's JPEG
                 assert set(twin.start_pose) == set(base.start_pose)
+                twin_poses[step.slot.position] = twin.start_pose
             else:
                 assert twin is None  # the first of a pair has no twin yet
             wait_for(lambda: station.state().mode == "idle", 60, "the arm at rest after its move home")
@@ -72,6 +76,12 @@ def test_a_two_condition_plan_runs_abba_with_twins_and_gives_its_comparison(stat
     assert [slot.pair for slot in finished.slots] == [0, 0, 1, 1]
 
     assert placements[0] == placements[1] != placements[2] == placements[3]  # twins: one brain placement
+    tolerances = {t.motor: t.tolerance for t in station_targets(build_profile(demo_assets.dataset_root, hygiene=False))}
+    for position, twin_pose in twin_poses.items():  # the second of each pair started where its twin did
+        started = {m: base.start_pose[m] + d for m, d in twins[position].start_pose_deltas_deg.items()}
+        gaps = {m: abs(started[m] - twin_pose[m]) for m in twin_pose}
+        print(f"slot {position}: start against its twin's, largest gap {max(gaps.values()):.2f} ({gaps})")
+        assert all(gaps[m] <= tolerances[m] for m in gaps), (gaps, tolerances)
     assert "seed 11:" in placements[0] and "seed 12:" in placements[2]
 
     results = plan_results(registry, plan.record.id)

@@ -164,7 +164,7 @@ class MergeCheck:
 
     problems: tuple[str, ...]
     notes: tuple[str, ...]  # do not block the merge, but change what the policy learns
-    frames: int  # frames of the merged set if every episode were kept
+    frames: int  # frames of the merged set if every recorded episode were kept (excluded training episodes left out)
     episodes: int
 
     @property
@@ -172,8 +172,11 @@ class MergeCheck:
         return not self.problems
 
 
-def check_merge(training_root: str | Path, recording_roots: Sequence[str | Path]) -> MergeCheck:
-    """lerobot merges only datasets with identical fps, robot_type and features: say which of these differ."""
+def check_merge(
+    training_root: str | Path, recording_roots: Sequence[str | Path], exclude_training: Sequence[int] = ()
+) -> MergeCheck:
+    """lerobot merges only datasets with identical fps, robot_type and features: say which of these differ.
+    `frames` and `episodes` leave out the `exclude_training` episodes, as the merge does."""
     if not recording_roots:
         raise PreflightError("Pick at least one deployment recording to merge into the training set.")
     training = open_dataset(training_root)
@@ -190,11 +193,13 @@ def check_merge(training_root: str | Path, recording_roots: Sequence[str | Path]
                 "as new tasks; relabel them first if they mean the training task (lerobot-edit-dataset "
                 "--operation.type=modify_tasks)."
             )
+    excluded = set(map(int, exclude_training))
     return MergeCheck(
         problems=tuple(problems),
         notes=tuple(notes),
-        frames=training.total_frames + sum(recording.total_frames for recording in recordings),
-        episodes=training.total_episodes + sum(recording.total_episodes for recording in recordings),
+        frames=training_frames(training, excluded) + sum(recording.total_frames for recording in recordings),
+        episodes=sum(int(i) not in excluded for i in training.episode_table.index)
+        + sum(recording.total_episodes for recording in recordings),
     )
 
 
@@ -419,3 +424,12 @@ def train_command(
 def dataset_frames(root: str | Path) -> int:
     """Frames of a dataset folder, from its metadata."""
     return open_dataset(root, check_videos=False).total_frames
+
+
+def training_frames(training: str | Path | DatasetFiles, exclude_training: Sequence[int] = ()) -> int:
+    """Frames of a training set without its excluded episodes (each episode's length from the metadata): what a
+    plan on it, or on its merge, trains on."""
+    dataset = training if isinstance(training, DatasetFiles) else open_dataset(training, check_videos=False)
+    excluded = set(map(int, exclude_training))
+    table = dataset.episode_table
+    return sum(int(length) for index, length in zip(table.index, table.length) if int(index) not in excluded)

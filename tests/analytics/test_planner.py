@@ -57,6 +57,9 @@ def test_merge_check_explains_mismatches(training_dir: Path, clean_dir: Path, fa
     task = planner.check_merge(training_dir, [fault_dirs["task_mismatch"]])
     assert task.ok and "'Grab the brain '" in task.notes[0]
     assert task.frames == 6 * 24 + 3 * 24
+    excluding = planner.check_merge(training_dir, [clean_dir], exclude_training=[0, 5, 99])  # 99: not an episode
+    assert (excluding.frames, excluding.episodes) == (4 * 24 + 3 * 24, 4 + 3)
+    assert planner.training_frames(training_dir, [0, 5]) == 4 * 24
 
 
 def test_merge_keeps_successful_episodes_through_lerobot(

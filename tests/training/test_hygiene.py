@@ -212,6 +212,12 @@ def test_excluded_training_episodes_stay_out_of_the_merge(clean_dir: Path, tmp_p
     )
     assert result.excluded_training == (3, 6)
     assert result.episodes == 10 - 2 + 10
+    # the merge plan (Analytics' Frames, Steps and Epochs) counts what the merge writes, not the excluded episodes
+    check = planner.check_merge(clean_dir, [recording], load_exclusions(workspace, profile.name))
+    assert (check.frames, check.episodes) == (result.frames, result.episodes)
+    assert check.frames == 2 * profile.total_frames - (20 + 20)  # episodes 3 and 6 have 20 frames each
+    plan = planner.plan_training(check.frames, 8, target_epochs=5.0)
+    assert plan.frames == result.frames and plan.epochs == pytest.approx(plan.steps * 8 / result.frames)
 
 
 def cli(*arguments: str) -> subprocess.CompletedProcess:

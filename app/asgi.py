@@ -28,6 +28,7 @@ from app.emergency_stop import HEADER, HEADER_VALUE
 from app.run_panel import INTERVAL_S, as_event
 from core.access_token import AccessError
 from core.errors import StationError
+from core.registry import mask_passwords_in_logs
 from core.station import launcher
 from core.workspace import Workspace
 
@@ -170,6 +171,7 @@ async def lifespan(app):
     await anyio.to_thread.run_sync(launcher.stop_children)
 
 
+mask_passwords_in_logs()  # no database password reaches the app's log, tracebacks included
 try:
     ACCESS = policy_from_config(Workspace.default())  # refuses to serve beyond loopback without a token
 except AccessError as error:

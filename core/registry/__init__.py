@@ -15,6 +15,7 @@ from core.registry.database import (
     RegistryUnavailable,
     default_database_url,
     mask_passwords,
+    mask_passwords_in_logs,
 )
 from core.registry.records import (
     EPISODE_STATUSES,
@@ -57,6 +58,7 @@ __all__ = [
     "dataset_location",
     "default_database_url",
     "mask_passwords",
+    "mask_passwords_in_logs",
     "MaskPasswords",
     "weights_sha256",
 ]

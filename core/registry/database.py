@@ -58,14 +58,47 @@ def mask_passwords(text: str) -> str:
 
 
 class MaskPasswords(logging.Filter):
-    """A logging filter: the record's message, formatted, with its passwords masked (`mask_passwords`)."""
+    """A logging filter: the record's message, formatted, and its exception's traceback and stack, with their
+    passwords masked (`mask_passwords`); a formatter prints the masked `exc_text` instead of formatting anew."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         masked = mask_passwords(message)
         if masked != message:
             record.msg, record.args = masked, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = _PLAIN.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_passwords(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask_passwords(record.stack_info)
         return True
+
+
+_PLAIN = logging.Formatter()
+_masking_installed = threading.Lock()
+_MASKING: list[Callable[..., logging.LogRecord]] = []
+
+
+def mask_passwords_in_logs() -> None:
+    """Every log record this process makes from now on, whichever logger and handler (Streamlit's, uvicorn's,
+    ones added later), is masked by `MaskPasswords` as it is made: the app calls it once at start."""
+    with _masking_installed:
+        if _MASKING:
+            return
+        make = logging.getLogRecordFactory()
+        masking = MaskPasswords()
+
+        def masked_record(*args, **kwargs) -> logging.LogRecord:
+            record = make(*args, **kwargs)
+            try:
+                masking.filter(record)
+            except Exception:  # noqa: BLE001 - a bad format string fails in the handler, as without masking
+                pass
+            return record
+
+        _MASKING.append(masked_record)
+        logging.setLogRecordFactory(masked_record)
 
 
 class RegistryUnavailable(RegistryError):

@@ -139,3 +139,23 @@ def test_registry_exits_2_on_a_tag_for_an_episode_it_does_not_have(tmp_path):
     result = core("registry", "tag", "999", "success", workspace=tmp_path / "ws", cwd=tmp_path)
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.stderr.startswith("error: ") and "999" in result.stderr
+
+
+def test_compare_and_station_take_the_registry_from_database_url(tmp_path):
+    from core.registry import Registry
+    from tests.evaluation.conftest import tagged_plan
+    from tests.registry.conftest import write_checkpoint
+
+    lab = Registry.open(f"sqlite:///{tmp_path / 'lab' / 'registry.sqlite'}")  # not the workspace's registry
+    tagged_plan(lab, write_checkpoint(tmp_path / "pretrained_model"), tmp_path / "recordings")
+    given = ("compare", "--plan", "1", "--json")
+    compared = core(*given, "--database-url", "sqlite:///lab/registry.sqlite", workspace=tmp_path / "ws", cwd=tmp_path)
+    assert compared.returncode == 0, compared.stderr
+    payload = json.loads(compared.stdout)
+    assert payload["plan"]["name"] == "n15 vs n30"
+    assert [condition["summary"]["successes"] for condition in payload["conditions"]] == [6, 8]
+    default = core(*given, workspace=tmp_path / "ws", cwd=tmp_path)  # the workspace's own registry has no plan
+    assert default.returncode == 2 and "no plan 1" in default.stderr
+
+    refused = core("station", "list", "--database-url", "mysql://lab@db/reg", workspace=tmp_path / "ws", cwd=tmp_path)
+    assert refused.returncode == 2 and "is not supported" in refused.stderr

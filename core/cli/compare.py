@@ -7,6 +7,8 @@ import argparse
 import json
 from typing import TYPE_CHECKING
 
+from core.cli import registry
+
 if TYPE_CHECKING:
     from core.analytics.compare import Comparison, ConditionSummary
     from core.registry import Registry
@@ -30,7 +32,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--paired", action="store_true", help="the runs' episodes are twins in order (matched starts): exact McNemar"
     )
     parser.add_argument("--json", action="store_true", help="print the comparison as JSON (docs/evaluations.md)")
-    parser.add_argument("--db", help="registry database URL (default: the workspace registry)")
+    parser.add_argument("--database-url", "--db", dest="db", metavar="URL", help=registry.DB_HELP)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from core.cli import registry
+
 HELP = (
     "Merge deployment recordings into a new training set (lerobot's merge_datasets); prints the lerobot-train command."
 )
@@ -33,7 +35,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="EPISODE",
         help="training episodes to leave out (default: those excluded on the Overview page for this dataset)",
     )
-    parser.add_argument("--db", help="registry database URL (default: the workspace registry)")
+    parser.add_argument(
+        "--database-url", "--db", dest="db", metavar="URL", help=registry.DB_HELP + "; where the success tags are read"
+    )
     parser.add_argument(
         "--epochs", type=float, default=5.0, help="target epochs for the printed lerobot-train command (default 5)"
     )

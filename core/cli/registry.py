@@ -8,13 +8,14 @@ from pathlib import Path
 HELP = "export, list or re-tag the deployed episodes kept in the registry, or copy it into PostgreSQL"
 
 NOTE_WIDTH = 40
+DB_HELP = (
+    "database URL: sqlite:///relative.sqlite, sqlite:////absolute.sqlite or postgresql+psycopg://USER@HOST/DB "
+    "(default: $PREFLIGHT_DATABASE_URL, else the workspace's registry.sqlite)"
+)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    db_help = (
-        "database URL: sqlite:///relative.sqlite, sqlite:////absolute.sqlite or postgresql+psycopg://USER@HOST/DB "
-        "(default: $PREFLIGHT_DATABASE_URL, else the workspace's registry.sqlite)"
-    )
+    db_help = DB_HELP
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     export = actions.add_parser("export", help="write one CSV row per episode (columns: docs/registry.md)")

@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 from pathlib import Path
+
+from core.cli import registry
 
 HELP = "run, start, stop or inspect a station process (the one process that drives an arm)"
 
@@ -16,6 +19,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--workspace", type=Path, help="workspace folder (default: $PREFLIGHT_WORKSPACE or ./workspace)"
     )
+    parser.add_argument(
+        "--database-url",
+        "--db",
+        dest="db",
+        metavar="URL",
+        help="run, start: the station's registry, as $PREFLIGHT_DATABASE_URL sets it; " + registry.DB_HELP,
+    )
     parser.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
 
 
@@ -25,13 +35,16 @@ def run(args: argparse.Namespace) -> int:
     from core.workspace import Workspace
 
     workspace = (Workspace(args.workspace.resolve()) if args.workspace else Workspace.default()).ensure()
+    if args.db:  # the station process (started here or by `start`) opens its registry from the environment
+        from core.registry.database import DATABASE_URL_ENV, normalized_url
+
+        os.environ[DATABASE_URL_ENV] = normalized_url(args.db)
     if args.action == "run":
-        from core.registry import MaskPasswords
+        from core.registry import mask_passwords_in_logs
         from core.station.server import serve
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-        for handler in logging.getLogger().handlers:
-            handler.addFilter(MaskPasswords())  # no database password reaches station.log
+        mask_passwords_in_logs()  # no database password reaches station.log, tracebacks included
         return serve(args.name, workspace, parent_pid=args.parent_pid)
     if args.action == "create-demo":
         path = demo_station_config(args.name).save(workspace)

@@ -14,6 +14,7 @@ import pytest
 from core.station import camera_feed
 from core.station.camera_feed import CameraFeed
 from core.station.config import CameraSpec
+from testkit.waiting import wait_for
 
 SPEC = CameraSpec("front", "/dev/video0", 64, 48, 30)
 
@@ -43,8 +44,11 @@ def test_a_live_camera_is_ok_and_counts_its_frames():
     for _ in range(5):
         camera.capture(noisy(rng))
         feed.read_latest()
-    status = feed.status()
-    assert status.health == "ok" and status.seq == 5 and status.frame_age_ms < 100
+    asked, status, answered = time.perf_counter(), feed.status(), time.perf_counter()
+    assert status.health == "ok" and status.seq == 5
+    # the age is the time since the camera's own timestamp of its last capture (rounded to 0.1 ms)
+    captured = camera.latest_timestamp
+    assert (asked - captured) * 1e3 - 0.05 <= status.frame_age_ms <= (answered - captured) * 1e3 + 0.05
 
 
 def test_a_black_image_is_reported():
@@ -59,12 +63,19 @@ def test_identical_frames_are_a_frozen_driver(monkeypatch):
     monkeypatch.setattr(camera_feed, "FROZEN_AFTER_S", 0.05)
     camera = StandInCamera()
     feed = CameraFeed(SPEC, camera)
-    still = noisy(np.random.default_rng(2))
-    for _ in range(4):
+    rng = np.random.default_rng(2)
+    still = noisy(rng)
+
+    def same_pixels_again() -> bool:
         camera.capture(still.copy())  # new arrays, same pixels
         feed.read_latest()
-        time.sleep(0.03)
-    assert feed.status().health == "frozen"
+        return feed.status().health == "frozen"
+
+    wait_for(same_pixels_again, 10, "the repeated image reported frozen", interval_s=0.01)
+    assert "identical frames" in feed.status().message
+    camera.capture(noisy(rng))  # one new image: the driver is live again
+    feed.read_latest()
+    assert feed.status().health == "ok"
 
 
 def test_no_new_frame_is_stale_and_strict_reads_raise(monkeypatch):

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import shlex
 import stat
 from pathlib import Path
 
@@ -45,7 +46,7 @@ def read_token(workspace: Workspace) -> str | None:
         if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
             raise AccessError(
                 f"The app token {path} must be a file of your own that only you can read (mode 0600). Fix it with "
-                f"chmod 600 {path}, or recreate it: {CREATE_COMMAND} --rotate"
+                f"chmod 600 {shlex.quote(str(path))}, or recreate it: {CREATE_COMMAND} --rotate"
             )
         token = handle.read().strip()
     if len(token) < 32:

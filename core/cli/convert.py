@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
@@ -21,5 +22,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"[{done}/{total}] {'converted' if stage == 'done' else 'converting the ' + stage}", file=sys.stderr)
 
     target = convert_v21(args.dataset, args.out, progress)
-    print(f"v3.0 copy written to {target}: profile it with python -m core profile --dataset {target}")
+    print(f"v3.0 copy written to {target}: profile it with python -m core profile --dataset {shlex.quote(str(target))}")
     return 0

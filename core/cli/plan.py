@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 from pathlib import Path
 
 GUIDANCE_KEYS = ("policy_type", "typical_low", "typical_high", "warn_above")  # the --json report's guidance summary
@@ -85,9 +86,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"cannot merge: {problem}")
         for note in check.notes:
             print(f"note: {note}")
-        print(
-            f"merge first: python -m core merge --training {args.dataset} --add {' '.join(map(str, args.add))} --name "
-            f"{root.name}"
-        )
+        merge = ["python", "-m", "core", "merge", "--training", str(args.dataset), "--add", *map(str, args.add)]
+        print(f"merge first: {shlex.join([*merge, '--name', root.name])}")  # quoted: paths may hold spaces, ; or $
     print(command)
     return 0

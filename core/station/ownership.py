@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+import shlex
 import stat
 import time
 from collections.abc import Iterator
@@ -81,7 +82,7 @@ def _open_lock_file(folder: Path) -> int:
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o022:
         raise StationError(
             f"The lock folder {folder} must be a folder of your own that others cannot write to. Fix it with "
-            f"chmod go-w {folder}, or use a workspace of your own (PREFLIGHT_WORKSPACE)."
+            f"chmod go-w {shlex.quote(str(folder))}, or use a workspace of your own (PREFLIGHT_WORKSPACE)."
         )
     path = folder / LOCK_FILE
     try:

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import re
+import shlex
 from collections import Counter
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -158,7 +159,8 @@ class TrainingProfile:
             path = path / PROFILE_FILE
         if not path.is_file():
             raise DatasetError(
-                f"No saved profile at {path}. Build it with: python -m core profile --dataset DIR --out {path}"
+                f"No saved profile at {path}. Build it with: python -m core profile --dataset DIR --out "
+                f"{shlex.quote(str(path))}"
             )
         try:
             return profile_from_json(json.loads(path.read_text()))

@@ -1,9 +1,9 @@
 """A station's local queue of registry writes while the database cannot be reached.
 
-`pending.jsonl` in the station's spool folder holds one validated row per line (table, values,
-when, why), fsynced; `flush` inserts them in order, oldest first, and drops each line once its row
-is committed. A row the database refuses on flush (an episode index already taken) moves to
-`rejected.jsonl`, never away. The reasoning is in docs/registry.md (Stations keep recording).
+`pending.jsonl` in the station's spool folder holds one validated row per line (table, values, when, why,
+and for an evaluation episode the plan slot it fills), fsynced; `flush` inserts them in order, oldest first,
+and drops each line once its row is committed. A row the database refuses on flush (an episode index already
+taken) moves to `rejected.jsonl`, never away. The reasoning is in docs/registry.md (Stations keep recording).
 """
 
 from __future__ import annotations
@@ -32,10 +32,11 @@ class Spool:
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
 
-    def append(self, table: str, values: dict[str, Any], error: str) -> QueuedWrite:
-        """Keep the row for later; returns once it is on disk."""
+    def append(self, table: str, values: dict[str, Any], error: str, plan_slot: list[int] | None = None) -> QueuedWrite:
+        """Keep the row (and the plan slot it fills) for later; returns once it is on disk."""
         queued_at = datetime.now(UTC)
-        line = json.dumps({"table": table, "values": values, "queued_at": queued_at.isoformat(), "error": error})
+        entry = {"table": table, "values": values, "queued_at": queued_at.isoformat(), "error": error}
+        line = json.dumps(entry | ({"plan_slot": plan_slot} if plan_slot is not None else {}))
         with self._locked():
             with open(self.folder / PENDING, "a", encoding="utf-8") as stream:
                 stream.write(line + "\n")
@@ -43,15 +44,15 @@ class Spool:
                 os.fsync(stream.fileno())
         return QueuedWrite(table=table, queued_at=queued_at)
 
-    def flush(self, insert: Callable[[str, dict[str, Any]], None], refused: type[Exception]) -> int:
-        """Insert the queued rows in order with `insert(table, values)`; stops at the first failure other than
-        `refused` (the database is still away), which it lets through. Returns how many were written."""
+    def flush(self, insert: Callable[[str, dict[str, Any], list[int] | None], None], refused: type[Exception]) -> int:
+        """Insert the queued rows in order with `insert(table, values, plan_slot)`; stops at the first failure
+        other than `refused` (the database is still away), which it lets through. Returns how many were written."""
         written = 0
         with self._locked():
             entries = self._entries(PENDING)
             for position, entry in enumerate(entries):
                 try:
-                    insert(entry["table"], entry["values"])
+                    insert(entry["table"], entry["values"], entry.get("plan_slot"))
                     written += 1
                 except refused as error:
                     self._append_line(REJECTED, {**entry, "refused": str(error)})

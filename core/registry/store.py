@@ -12,6 +12,7 @@ import csv
 import dataclasses
 import functools
 import json
+import logging
 import os
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -50,6 +51,7 @@ from core.registry.weights import weights_sha256
 from core.text import csv_cell
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 CSV_COLUMNS: tuple[str, ...] = tuple(field.name for field in dataclasses.fields(EpisodeRow))
 SHARED_RECORDINGS_ENV = "PREFLIGHT_SHARED_RECORDINGS"  # this computer's mount of the lab's recordings folder
@@ -225,9 +227,13 @@ class Registry:
         abort_reason: str | None = None,
         start_pose_distance_deg: float | None = None,
         start_pose_deltas_deg: dict[str, float] | None = None,
+        plan_slot: tuple[int, int] | None = None,
     ) -> EpisodeRecord | QueuedWrite:
         """Record an episode once it has ended (`ended_at` defaults to now) and its frames are saved, or were
-        discarded. With a spool and no database, the episode is queued (a QueuedWrite, its id None)."""
+        discarded. With a spool and no database, the episode is queued (a QueuedWrite, its id None).
+
+        `plan_slot` (plan id, position): a kept episode of an evaluation fills that slot in the same transaction,
+        also when it is queued and written later; a discarded one, or a slot already holding another, is left."""
         check_choice("status", status, EPISODE_STATUSES)
         abort_reason = abort_reason or None
         if (status == "aborted") != (abort_reason is not None):
@@ -244,7 +250,8 @@ class Registry:
             "started_at": _time_text(started_at),
             "ended_at": _time_text(ended_at) if ended_at else _now(),
         }
-        return self._write_or_queue(episodes, values, EpisodeRecord)
+        slot = list(plan_slot) if plan_slot is not None and status != "discarded" else None
+        return self._write_or_queue(episodes, values, EpisodeRecord, plan_slot=slot)
 
     def untagged_episodes(self, *, station: str | None = None, run_id: int | None = None) -> list[EpisodeRecord]:
         """Kept episodes still awaiting the operator's decision, oldest first; an explicit "untagged" is a decision."""
@@ -392,8 +399,13 @@ class Registry:
         if self.spool is None or not self.spool.has_pending():
             return 0
 
-        def insert(table: str, values: dict[str, Any]) -> None:  # an IntegrityError is let through: refused
-            self._write(lambda connection: connection.execute(_TABLES[table].insert().values(**values)))
+        def insert(table: str, values: dict[str, Any], plan_slot: list[int] | None) -> None:
+            def work(connection: sa.Connection) -> None:  # an IntegrityError is let through: refused
+                row_id = connection.execute(_TABLES[table].insert().values(**values).returning(_TABLES[table].c.id))
+                if plan_slot is not None:
+                    _fill_free_slot(connection, plan_slot, row_id.scalar_one())
+
+            self._write(work)
 
         return self.spool.flush(insert, refused=exc.IntegrityError)
 
@@ -463,13 +475,19 @@ class Registry:
                 pass  # the read below says so
         return database.run_transaction(self._engine(), work, write=False)
 
-    def _write_or_queue[R](self, table: sa.Table, values: dict[str, Any], cls: type[R]) -> R | QueuedWrite:
-        """Insert the row, after whatever is queued before it; with a spool, queue it while the database is away."""
+    def _write_or_queue[R](
+        self, table: sa.Table, values: dict[str, Any], cls: type[R], plan_slot: list[int] | None = None
+    ) -> R | QueuedWrite:
+        """Insert the row (an episode: and fill its plan slot), after whatever is queued before it; with a spool,
+        queue both while the database is away."""
 
         def work(connection: sa.Connection) -> R:
             if table is episodes:
                 _one(connection, runs, values["run_id"], "run")
-            return _record(cls, _insert(connection, table, values))
+            row = _insert(connection, table, values)
+            if plan_slot is not None:
+                _fill_free_slot(connection, plan_slot, row["id"])
+            return _record(cls, row)
 
         if self.spool is None:
             return self._write(work)
@@ -477,7 +495,7 @@ class Registry:
             self.flush()
             return self._write(work)
         except RegistryUnavailable as error:
-            return self.spool.append(table.name, values, str(error))
+            return self.spool.append(table.name, values, str(error), plan_slot=plan_slot)
 
 
 _TABLES: dict[str, sa.Table] = {table.name: table for table in TABLES}
@@ -525,6 +543,17 @@ def _one(connection: sa.Connection, table: sa.Table, row_id: int, noun: str) -> 
             f"There is no {noun} {row_id} in the registry; `python -m core registry list` shows the episodes."
         )
     return row._mapping
+
+
+def _fill_free_slot(connection: sa.Connection, plan_slot: list[int], episode_id: int) -> None:
+    """The new episode fills its plan slot unless the slot holds another episode or is gone: the episode is kept
+    either way (the page offers the slot again), so this never fails its transaction."""
+    plan_id, position = plan_slot
+    where = (plan_slots.c.plan_id == plan_id) & (plan_slots.c.position == position) & plan_slots.c.episode_id.is_(None)
+    if connection.execute(plan_slots.update().where(where).values(episode_id=episode_id)).rowcount == 0:
+        log.warning(
+            "episode %s did not fill slot %s of plan %s: it holds another or is none", episode_id, position, plan_id
+        )
 
 
 def _insert(connection: sa.Connection, table: sa.Table, values: dict[str, Any]) -> sa.RowMapping:

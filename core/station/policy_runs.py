@@ -397,6 +397,7 @@ class PolicyRuns:
             seal_saved_episode(dataset)
             deltas = start_pose_deltas(settings.start_pose, follower_at_start) if settings.start_pose else None
             registry = self.registry()
+            slot, self._plan_slot = self._plan_slot, None
             record = registry.record_episode(
                 self._status.run_id,
                 self._status.dataset_root,
@@ -407,9 +408,9 @@ class PolicyRuns:
                 abort_reason=reason or None,
                 start_pose_distance_deg=distance,
                 start_pose_deltas_deg=deltas,
+                plan_slot=slot,  # a kept episode fills it, also once a queued one is written
             )
             registry_id = record.id  # None while it is queued in the spool
-            self._fill_plan_slot(registry, registry_id, status)
             queued = registry.spool_state().queued
             if timing is not None:
                 store_timing(Path(self._status.dataset_root), timing)
@@ -464,18 +465,6 @@ class PolicyRuns:
         path = start_frame_path(self.station.workspace, self.station.config.name, *self._plan_slot)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(frame.jpeg)
-
-    def _fill_plan_slot(self, registry, episode_id: int | None, status: str) -> None:
-        """A kept episode of an evaluation fills its slot; a discarded one leaves it for the next episode."""
-        slot, self._plan_slot = self._plan_slot, None
-        if slot is None or episode_id is None or status == "discarded":
-            return
-        from core.errors import RegistryError
-
-        try:
-            registry.fill_plan_slot(slot[0], slot[1], episode_id)
-        except RegistryError as error:  # the episode is kept; the page offers the slot again
-            log.warning("episode %s did not fill slot %s of plan %s: %s", episode_id, slot[1], slot[0], error)
 
     def _set(self, status: RunStatus) -> None:
         with self._lock:

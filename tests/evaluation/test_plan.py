@@ -146,6 +146,22 @@ def test_a_slot_holds_one_episode_and_an_episode_one_slot(registry, run_id):
     assert registry.fill_plan_slot(plan.record.id, 0, first).episode_id == first  # the same again is no change
 
 
+def test_an_episode_recorded_for_a_slot_fills_it_unless_discarded_or_the_slot_is_taken(registry, run_id):
+    plan = create_plan(registry, "demo", "", conditions_from(BASE, [{"task": "Grasp a brain"}]), 1, 0)
+    slot_a, slot_b = (plan.record.id, 0), (plan.record.id, 1)
+    now = datetime.now(UTC)
+    discarded = registry.record_episode(
+        run_id, "/recordings/r", 0, length_frames=9, started_at=now, status="discarded", plan_slot=slot_a
+    )
+    kept = registry.record_episode(run_id, "/recordings/r", 1, length_frames=90, started_at=now, plan_slot=slot_a)
+    late = registry.record_episode(run_id, "/recordings/r", 2, length_frames=90, started_at=now, plan_slot=slot_a)
+    assert [slot.episode_id for slot in registry.plan_slots(plan.record.id)] == [kept.id, None]
+    assert late.id is not None and late.id not in {s.episode_id for s in registry.plan_slots(plan.record.id)}
+    assert discarded.id is not None  # both are kept as episodes: the page offers the slot again
+    registry.record_episode(run_id, "/recordings/r", 3, length_frames=90, started_at=now, plan_slot=slot_b)
+    assert open_plan(registry, "demo").done == 2
+
+
 def test_plan_results_pair_the_complete_twins_and_match_scipy(registry, run_id):
     """6/10 against 8/10 over ten twin pairs: the plan's comparison is the exact McNemar test on those pairs."""
     a_wins = [True] * 6 + [False] * 4

@@ -100,6 +100,28 @@ def test_a_station_that_loses_the_server_queues_its_writes_and_flushes_them_on_r
     assert Registry.open(postgresql_url).spool_state().queued == 0
 
 
+def test_an_evaluation_episode_queued_while_the_server_is_away_fills_its_plan_slot_once_written(
+    postgres, postgresql_url, checkpoint, tmp_path
+):
+    registry = Registry.open(postgresql_url, spool=tmp_path / "spool")
+    run = start_run(registry, checkpoint)
+    plan = registry.create_plan("arm-1", "A vs B", 1, [{}, {"n_action_steps": 30}], [(0, 0, 3), (1, 0, 3)])
+    now = datetime.now(UTC)
+    first = registry.record_episode(run.id, run.dataset_root, 0, length_frames=10, started_at=now, plan_slot=(1, 0))
+    postgres.stop()
+    try:
+        queued = registry.record_episode(
+            run.id, run.dataset_root, 1, length_frames=10, started_at=now, plan_slot=(1, 1)
+        )
+        assert isinstance(queued, QueuedWrite) and registry.spool_state().queued == 1
+    finally:
+        postgres.start()
+
+    assert registry.flush() == 1
+    written = [row.episode_id for row in registry.episode_rows() if row.episode_index == 1]
+    assert [slot.episode_id for slot in registry.plan_slots(plan.id)] == [first.id, *written]
+
+
 def test_a_run_records_its_station_computer_and_shared_dataset_path(db_url, checkpoint, tmp_path, monkeypatch):
     share = tmp_path / "lab-share"
     monkeypatch.setenv("PREFLIGHT_SHARED_RECORDINGS", str(share))

@@ -317,7 +317,7 @@ def episodes_table() -> None:
             "outcome": r.outcome or "awaiting decision",
             "score": r.score,
             "note": r.note or "",
-            "start pose Δ°": r.start_pose_distance_deg,
+            f"start pose Δ{profile.joint_units.symbol}": r.start_pose_distance_deg,
             "frames": r.length_frames,
             "task": r.task,
             "recording": Path(r.dataset_root).name,

@@ -19,7 +19,7 @@ from core.analytics.compare import ConditionSummary
 from core.analytics.metrics import DatasetMetrics, histogram_edges
 from core.analytics.runs import OUTCOME_ORDER
 from core.so101 import GRIPPER, motor_of
-from core.training.frame_stats import JumpStats
+from core.training.frame_stats import DEGREES, JointUnits, JumpStats
 
 WIDTH_PX = 1000  # the size of every exported PNG (times the scale), also used by the modebar button
 HEIGHT_PX = 460
@@ -191,13 +191,23 @@ def action_jumps_figure(training_jumps: Sequence[JumpStats], runs: Sequence[Data
     return figure
 
 
-def start_pose_figure(episodes: pd.DataFrame, tolerance_deg: float | None = None) -> go.Figure:
-    """Start-pose distance of each episode against its outcome; training episodes on their own row."""
+def unit_label(units: JointUnits) -> str:
+    """The joint units as a column or axis label: °, rad, or their name where no symbol says them (range units)."""
+    return units.symbol.strip() or f"{units.units} units"
+
+
+def start_pose_figure(episodes: pd.DataFrame, tolerance: float | None = None, units: JointUnits = DEGREES) -> go.Figure:
+    """Start-pose distance of each episode against its outcome; training episodes on their own row. The distance
+    and the tolerance are in the profile's joint `units`, and labelled with them."""
     figure = _figure(
         "Start-pose distance against outcome",
-        xaxis=dict(title="start-pose distance: worst arm joint from the training mean (degrees)", rangemode="tozero"),
+        xaxis=dict(
+            title=f"start-pose distance: worst arm joint from the training mean ({unit_label(units)})",
+            rangemode="tozero",
+        ),
         showlegend=False,
     )
+    precision = ".3f" if units.units == "radians" else ".1f"
     rows = episodes.assign(row=np.where(episodes.get("is_training", False), "training", episodes["outcome"]))
     present = [name for name in ("training", *OUTCOME_ORDER) if (rows["row"] == name).any()]
     figure.update_yaxes(title="", categoryorder="array", categoryarray=list(reversed(present)))
@@ -218,12 +228,12 @@ def start_pose_figure(episodes: pd.DataFrame, tolerance_deg: float | None = None
                 line=dict(color="rgba(0,0,0,0)"),
                 marker=dict(color=OUTCOME_COLOURS[row_name], size=8, opacity=0.85),
                 text=[f"{d} episode {i}" for d, i in zip(subset["dataset"], subset["episode_index"])],
-                hovertemplate="%{text}: %{x:.1f}°<extra>" + row_name + "</extra>",
+                hovertemplate=f"%{{text}}: %{{x:{precision}}}{units.symbol}<extra>{row_name}</extra>",
             )
         )
-    if tolerance_deg is not None:
+    if tolerance is not None:
         figure.add_vline(
-            x=tolerance_deg, line=dict(color="#111827", dash="dash"), annotation_text=f"tolerance {tolerance_deg:.1f}°"
+            x=tolerance, line=dict(color="#111827", dash="dash"), annotation_text=f"tolerance {units.format(tolerance)}"
         )
     return figure
 

@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 
 from core.analytics import figures as charts
 from core.analytics.metrics import DatasetMetrics, Reference, dataset_metrics
-from core.analytics.runs import join_registry, success_table
+from core.analytics.runs import aborted_episodes, join_registry, success_table
 from core.analytics.stats import wilson_interval
 from core.registry import dataset_location
 from core.registry.records import EpisodeRow, policy_name
@@ -66,6 +66,7 @@ def load_analytics(
 def summary_table(data: AnalyticsData) -> pd.DataFrame:
     """One row per dataset: the numbers a person compares first."""
     training_p95 = {stats.joint: stats.p95 for stats in data.profile.action_jumps}
+    unit = charts.unit_label(data.profile.joint_units)
     rows = []
     for dataset in ([data.training] if data.training is not None else []) + list(data.runs):
         episodes = data.episodes[data.episodes["dataset_root"] == dataset.root]
@@ -86,10 +87,13 @@ def summary_table(data: AnalyticsData) -> pd.DataFrame:
                 "gripper closed (states)": dataset.closed_fraction_state,
                 "mean gripper action": dataset.mean_gripper_action,
                 "worst jump p95 / training": max(ratios) if ratios else np.nan,
-                "median start-pose distance (°)": float(np.nanmedian(dataset.episodes["start_pose_distance_deg"])),
+                f"median start-pose distance ({unit})": float(
+                    np.nanmedian(dataset.episodes["start_pose_distance_deg"])
+                ),
                 "success / judged": f"{int(episodes['outcome'].eq('success').sum())}/{int(judged)}"
                 if dataset is not data.training
                 else "",
+                "aborted (episode: reason)": aborted_episodes(episodes),
             }
         )
     return pd.DataFrame(rows)
@@ -103,7 +107,9 @@ def figures(data: AnalyticsData) -> dict[str, go.Figure]:
         "gripper_closed": charts.gripper_closed_figure(data.training, data.runs, threshold),
         "gripper_action": charts.gripper_action_figure(data.training, data.runs, threshold),
         "action_jumps": charts.action_jumps_figure(data.profile.action_jumps, data.runs),
-        "start_pose": charts.start_pose_figure(data.episodes, min(arm_tolerances) if arm_tolerances else None),
+        "start_pose": charts.start_pose_figure(
+            data.episodes, min(arm_tolerances) if arm_tolerances else None, data.profile.joint_units
+        ),
         "success_rate": charts.success_rate_figure(data.success),
     }
 

@@ -102,7 +102,8 @@ def mask_passwords_in_logs() -> None:
 
 
 class RegistryUnavailable(RegistryError):
-    """The database cannot be reached (server down, network gone): a station queues its writes (see spool.py)."""
+    """The database cannot be reached (server down, network gone, an SQLite file locked by another process past
+    the retries): a station queues its writes (see spool.py)."""
 
 
 def default_database_url() -> str:
@@ -220,9 +221,10 @@ def retry_while_locked(engine: sa.Engine, action: Callable[[], T]) -> T:
                 ) from error
             raise
         time.sleep(0.05 * 2**attempt)
-    raise RegistryError(
+    raise RegistryUnavailable(  # a station queues the write, as when a server is down
         f"The registry database {where} stayed locked by another process for over "
-        f"{LOCK_RETRIES * BUSY_TIMEOUT_S:.0f} s. Try again; if it persists, look for a stuck process holding the file."
+        f"{LOCK_RETRIES * BUSY_TIMEOUT_S:.0f} s. Try again; if it persists, look for a stuck process holding the file "
+        "(a station queues its writes meanwhile)."
     )
 
 

@@ -1,19 +1,26 @@
-"""A lab with many arms: SQLite history copied into PostgreSQL, a station that loses the server keeps recording,
-runs name their computer, and stations connect with a least-privilege role."""
+"""A lab with many arms: SQLite history copied into PostgreSQL, a station that loses the server (or whose SQLite
+file another process keeps locked) keeps recording, runs name their computer, and stations connect with a
+least-privilege role."""
 
 from __future__ import annotations
 
 import argparse
 import re
 import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
+from subprocess import PIPE
 
 import pytest
 import sqlalchemy as sa
 
 from core.cli import registry as registry_command
 from core.errors import RegistryError
-from core.registry import QueuedWrite, Registry, RegistryUnavailable
+from core.registry import QueuedWrite, Registry, RegistryUnavailable, database
 from core.workspace import REPO_ROOT
 
 
@@ -98,6 +105,58 @@ def test_a_station_that_loses_the_server_queues_its_writes_and_flushes_them_on_r
     assert [row.episode_index for row in registry.episode_rows()] == [0, 1, 2, 3]  # in the order they ended
     assert [event.kind for event in registry.events()] == ["emergency_stop"]
     assert Registry.open(postgresql_url).spool_state().queued == 0
+
+
+HOLD_LOCK = """
+import sqlite3, sys
+connection = sqlite3.connect(sys.argv[1], isolation_level=None)
+connection.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+sys.stdin.read()
+connection.rollback()
+"""
+
+
+@contextmanager
+def locked_by_another_process(path: Path) -> Iterator[None]:
+    """A second process holds the SQLite file's write lock until the block ends: a stuck writer, or an `sqlite3`
+    shell left in a transaction. (A folder made read-only is no outage: open connections go on writing.)"""
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(path)], stdin=PIPE, stdout=PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        yield
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=60)
+
+
+def test_a_station_whose_sqlite_file_another_process_keeps_locked_queues_its_writes_and_flushes_them_after(
+    sqlite_url, checkpoint, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_S", 0.2)  # a write gives up after 3 x 0.2 s rather than 3 x 5 s
+    registry = Registry.open(sqlite_url, spool=tmp_path / "spool")
+    run = start_run(registry, checkpoint)
+    plan = registry.create_plan("arm-1", "A vs B", 1, [{}, {"n_action_steps": 30}], [(0, 0, 3), (1, 0, 3)])
+    now = datetime.now(UTC)
+    registry.record_episode(run.id, run.dataset_root, 0, length_frames=10, started_at=now)
+
+    with locked_by_another_process(registry.path):
+        queued = [
+            registry.record_episode(run.id, run.dataset_root, 1, length_frames=10, started_at=now, plan_slot=(1, 0)),
+            registry.record_episode(run.id, run.dataset_root, 2, length_frames=10, started_at=now),
+            registry.log_event("arm-1", "emergency_stop", {}, run_id=run.id),
+        ]
+        assert all(isinstance(write, QueuedWrite) and write.id is None for write in queued)
+        state = registry.spool_state()  # what the station's run message and RunStatus.registry_queued carry
+        assert state.queued == 3 and "stayed locked by another process" in state.last_error
+        assert [row.episode_index for row in registry.episode_rows()] == [0]  # WAL: reads go on, without the queue
+
+    after = registry.record_episode(run.id, run.dataset_root, 3, length_frames=10, started_at=now)
+    assert after.id is not None and registry.spool_state().queued == 0
+    rows = registry.episode_rows()
+    assert [row.episode_index for row in rows] == [0, 1, 2, 3]  # in the order they ended
+    assert [event.kind for event in registry.events()] == ["emergency_stop"]
+    assert [slot.episode_id for slot in registry.plan_slots(plan.id)] == [rows[1].episode_id, None]
 
 
 def test_an_evaluation_episode_queued_while_the_server_is_away_fills_its_plan_slot_once_written(

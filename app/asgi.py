@@ -39,6 +39,17 @@ MAX_FPS = 60.0  # a feed is never asked for more frames a second than cameras gi
 MAX_STREAMS_PER_STATION = 12  # live feeds of one station, every browser together (each costs about a third of a core)
 MAX_STREAMS_PER_CLIENT = 6  # live feeds one client address may hold (browsers open about 6 connections per host)
 _streams: Counter[str] = Counter()  # "station:<name>" and "client:<address>" -> open feeds
+_panels: Counter[str] = Counter()  # the same keys -> open run panels, under the same caps as the feeds
+
+
+def _take_place(counts: Counter[str], station: str, request: Request) -> tuple[str, str] | None:
+    """The (station, client) keys of one more live response, counted from now; None when either cap is full. The
+    check and the count run without an await between them, so two requests cannot both take the last place."""
+    keys = (f"station:{station}", f"client:{request.client.host if request.client else ''}")
+    if counts[keys[0]] >= MAX_STREAMS_PER_STATION or counts[keys[1]] >= MAX_STREAMS_PER_CLIENT:
+        return None
+    counts.update(keys)
+    return keys
 
 
 def _stream_fps(request: Request) -> float | None:
@@ -67,14 +78,13 @@ async def camera_stream(request: Request):
     except ValueError:
         return PlainTextResponse(f"fps must be a number of frames per second from 1 to {MAX_FPS:.0f}", status_code=400)
     interval_s = 1 / fps if fps else 0.0
-    keys = (f"station:{station}", f"client:{request.client.host if request.client else ''}")
-    if _streams[keys[0]] >= MAX_STREAMS_PER_STATION or _streams[keys[1]] >= MAX_STREAMS_PER_CLIENT:
+    keys = _take_place(_streams, station, request)  # held from here
+    if keys is None:
         return PlainTextResponse(
             f"Too many live feeds open (at most {MAX_STREAMS_PER_STATION} per station, {MAX_STREAMS_PER_CLIENT} per "
             "browser): close other tabs showing cameras.",
             status_code=429,
         )
-    _streams.update(keys)  # held from here: the checks above and this count run without an await between them
     try:
         client = await anyio.to_thread.run_sync(launcher.connect, station, Workspace.default())
         if client is None:
@@ -111,26 +121,40 @@ async def camera_stream(request: Request):
 
 
 class _CountedStream(StreamingResponse):
-    """A feed that gives its place under the caps back however it ends (even before its first frame)."""
+    """A feed (or run panel) that gives its place under the caps back however it ends (even before its first part)."""
 
-    def __init__(self, keys: tuple[str, ...], close: Callable[[], None], *args, **kwargs) -> None:
+    def __init__(
+        self, keys: tuple[str, ...], close: Callable[[], None], *args, counts: Counter[str] = _streams, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.keys, self.close = keys, close
+        self.keys, self.close, self.counts = keys, close, counts
 
     async def __call__(self, scope, receive, send) -> None:
         try:
             await super().__call__(scope, receive, send)
         finally:
             self.close()
-            _streams.subtract(self.keys)
+            self.counts.subtract(self.keys)
 
 
 async def run_panel_events(request: Request):
     """The run panel of one station, once a second, as server-sent events; ends when the station does."""
     station = request.path_params["station"]
+    keys = _take_place(_panels, station, request)
+    if keys is None:
+        return PlainTextResponse(
+            f"Too many run panels open (at most {MAX_STREAMS_PER_STATION} per station, {MAX_STREAMS_PER_CLIENT} per "
+            "browser): close other tabs showing the Deploy page.",
+            status_code=429,
+        )
     workspace = Workspace.default()
-    client = await anyio.to_thread.run_sync(launcher.connect, station, workspace)
+    try:
+        client = await anyio.to_thread.run_sync(launcher.connect, station, workspace)
+    except BaseException:
+        _panels.subtract(keys)
+        raise
     if client is None:
+        _panels.subtract(keys)
         return PlainTextResponse(f"station '{station}' is not running", status_code=404)
 
     async def events():
@@ -144,8 +168,13 @@ async def run_panel_events(request: Request):
             yield f"data: {json.dumps(event)}\n\n"
             await anyio.sleep(INTERVAL_S)
 
-    return StreamingResponse(
-        events(), media_type="text/event-stream", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    return _CountedStream(
+        keys,
+        lambda: None,
+        events(),
+        counts=_panels,
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
 
 

@@ -21,7 +21,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=Path,
         help="checkpoint: its pretrained_model folder, checkpoints/NNN/, or the lerobot-train output folder",
     )
-    parser.add_argument("--out", type=Path, help="also write the profile JSON to this file")
+    parser.add_argument(
+        "--out", type=Path, help="also write the profile JSON, with its provenance, to this file (as --json prints it)"
+    )
     parser.add_argument(
         "--save", action="store_true", help="also store the profile in the workspace, where the app finds it"
     )
@@ -41,12 +43,15 @@ def run(args: argparse.Namespace) -> int:
 
     profile = build_profile(args.dataset, args.policy, reference_frames=not args.no_frames)
     provenance = provenance_of([profile.dataset_dir])
+    report = {**codec.to_json(profile), "provenance": codec.to_json(provenance)}  # TrainingProfile.load reads it
     if args.out:
-        print(f"profile written to {profile.save(args.out)}", file=sys.stderr)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(report, indent=1))
+        print(f"profile written to {args.out}", file=sys.stderr)
     if args.save:
         print(f"profile stored as {save_profile(profile)}", file=sys.stderr)
     if args.json:
-        print(json.dumps({**codec.to_json(profile), "provenance": codec.to_json(provenance)}, indent=1))
+        print(json.dumps(report, indent=1))
     else:
         print(format_profile(profile) + f"\nprovenance: {provenance.line()}")
     if args.report:

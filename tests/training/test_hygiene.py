@@ -250,6 +250,20 @@ def test_profile_fail_on_gates_a_training_script_and_writes_reports(clean_dir: P
     assert "## Hygiene" in report
 
 
+def test_profile_out_writes_the_provenance_like_every_json_report(clean_dir: Path, tmp_path: Path) -> None:
+    from core.analytics.provenance import provenance_of
+
+    written = cli("profile", "--dataset", str(clean_dir), "--no-frames", "--out", str(tmp_path / "out" / "p.json"))
+    assert written.returncode == 0, written.stderr
+    saved = json.loads((tmp_path / "out" / "p.json").read_text())
+    expected = provenance_of([clean_dir])
+    assert saved["provenance"]["data_sha256"] == expected.data_sha256
+    assert saved["provenance"]["lerobot_version"] == expected.lerobot_version == "0.6.1"
+    assert saved["provenance"]["preflight_version"] == expected.preflight_version
+    loaded = TrainingProfile.load(tmp_path / "out" / "p.json")  # the file is still a profile the app reads
+    assert loaded.name == saved["name"] and loaded.hygiene.checked == tuple(saved["hygiene"]["checked"])
+
+
 def test_diagnose_exit_status_reports_and_provenance(clean_dir: Path, tmp_path: Path) -> None:
     clean = cli(
         "diagnose",

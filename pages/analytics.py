@@ -7,7 +7,7 @@ import streamlit as st
 
 from app.compare_views import pick_comparison, show_comparison
 from app.context import active_profile, workspace
-from core.analytics.diagnosis import camera_views, diagnose
+from core.analytics.diagnosis import camera_views, diagnose, no_findings_sentence
 from core.analytics.export import ReportFrame, figure_png, modebar_config, report_html
 from core.analytics.figures import episode_figure
 from core.analytics.frames import drilldown_frames
@@ -155,7 +155,8 @@ with drill:
         row = chosen.episodes.set_index("episode_index").loc[episode_index]
         st.caption(
             f"{row['length_frames']} frames · gripper closed {row['closed_fraction_action']:.0%} of actions · "
-            f"start-pose distance {row['start_pose_distance_deg']:.1f}° · task {row['task']!r}"
+            f"start-pose distance {data.profile.joint_units.format(row['start_pose_distance_deg'])} · "
+            f"task {row['task']!r}"
         )
         try:
             frames = episode_frames(chosen.root, episode_index)
@@ -207,15 +208,15 @@ with diagnosis_tab:
                     st.error(str(error))
         result = diagnoses.get((profile.name, target.root))
         if result is not None and not result.findings:
-            st.success(
-                "No findings: this run matches training on every check that ran.", icon=":material/check_circle:"
-            )
+            (st.success if result.checked else st.warning)(no_findings_sentence(result), icon=":material/fact_check:")
         for finding in result.findings if result else ():
             show = {"critical": st.error, "warning": st.warning, "info": st.info}[finding.severity]
             show(  # findings quote the training task and names from the data: shown as text
                 f"**{markdown_literal(finding.title)}** (`{finding.id}`, {finding.severity})\n\n"
                 f"{markdown_literal(finding.evidence.sentence)}\n\n**Fix:** {markdown_literal(finding.fix)}"
             )
+        if result is not None:
+            st.caption(f"Checks run: {', '.join(result.checked) or 'none'}")
         if result is not None and result.skipped:
             st.caption("Not checked: " + "; ".join(f"{s.id} ({markdown_literal(s.reason)})" for s in result.skipped))
 
@@ -239,7 +240,8 @@ with plan_tab:
         format_func=lambda p: Path(p).name,
     )
     try:
-        check = planner.check_merge(profile.dataset_dir, added) if added else None
+        excluded = load_exclusions(space, profile.name)  # left out of the merge, so out of its frames too
+        check = planner.check_merge(profile.dataset_dir, added, excluded) if added else None
         frames = check.frames if check else profile.total_frames
         plan = planner.plan_training(
             frames,
@@ -272,7 +274,6 @@ with plan_tab:
             target_root = planner.merged_root(
                 st.text_input("Name of the merged dataset", value=f"{target_root.name}_mixed"), space
             )
-            excluded = load_exclusions(space, profile.name)
             st.caption(
                 f"Written to {target_root} with lerobot's merge_datasets; the sources are not changed."
                 + (

@@ -171,6 +171,7 @@ def _diagnosis_section(diagnoses: Mapping[str, Diagnosis]) -> str:
                 f"<div class='finding {finding.severity}'><b>[{finding.severity}] {_e(finding.id)}</b>: "
                 f"{_e(finding.title)}<br>Evidence: {_e(finding.evidence.sentence)}<br>Fix: {_e(finding.fix)}</div>"
             )
+        parts.append(f"<p class='meta checks-run'>Checks run: {_e(', '.join(diagnosis.checked) or 'none')}</p>")
         if diagnosis.skipped:
             parts.append(
                 "<p class='meta'>Not checked: "

@@ -8,13 +8,18 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from core.registry.weights import weights_sha256
+from core.training.exclusions import save_exclusions
+from core.training.profile import profile_name
+from core.workspace import Workspace
 from testkit.app_server import current_button
 from tests.analytics.conftest import prepare_workspace
 from tests.conftest import running_app
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+EXCLUDED = (0, 5)  # training episodes left out on the Overview page
 TIMEOUT_MS = 180_000  # the first kaleido export starts chromium inside the server: slow on a busy 2-core machine
 
 
@@ -48,6 +53,7 @@ def test_page_renders_and_exports_png_and_report(
     root = prepare_workspace(
         tmp_path / "workspace", training_dir, {"rollout_jumpy": fault_dirs["action_jumps"]}, sane_checkpoint
     )
+    save_exclusions(Workspace(root), profile_name(training_dir), EXCLUDED)  # as the Overview page saves them
     with running_app(root) as url:
         page.set_default_timeout(TIMEOUT_MS)
         page.goto(f"{url}/analytics")
@@ -66,10 +72,21 @@ def test_page_renders_and_exports_png_and_report(
         page.get_by_role("tab", name="Diagnosis").click()
         page.get_by_role("button", name=re.compile("Diagnose")).click()
         page.get_by_text("Actions jump between frames far more than in training").first.wait_for()
+        expect(page.get_by_text("Checks run: ").first).to_be_visible()  # what ran, not only what was skipped
 
         with page.expect_download() as report_download:  # the report with the diagnosis, not of the run before it
             current_button(page, re.compile("Download the report")).click()
         report = Path(report_download.value.path()).read_text(encoding="utf-8")
+
+        page.get_by_role("tab", name="Planner").click()  # the merge plan counts what the merge writes
+        box = page.get_by_role("combobox", name="Merge deployment runs into the training set")
+        box.click()
+        box.press_sequentially("rollout_jumpy")
+        expect(page.get_by_role("option").first).to_be_visible(timeout=30_000)
+        box.press("Enter")
+        frames = page.locator("[data-testid='stMetric']").filter(has_text="Frames")
+        expect(frames).to_contain_text(f"{(6 - len(EXCLUDED)) * 24 + 3 * 24}", timeout=60_000)
+        expect(page.get_by_text(f"are left out: {list(EXCLUDED)}").first).to_be_visible()
 
     collector = _Collector()
     collector.feed(report)

@@ -106,6 +106,56 @@ class StationConfig:
         return codec.from_json(cls, json.loads(path.read_text()))
 
 
+REST_POSE_CHOICES: dict[str, str] = {  # how the Overview page's Save station sets `rest_pose`
+    "keep": "Keep the saved rest pose",
+    "follower": "Where the follower is now (the station must be running)",
+    "none": "None: the arm holds under torque where the station stops",
+}
+
+
+def edited_station(
+    existing: StationConfig | None,
+    name: str,
+    cameras: tuple[CameraSpec, ...],
+    robot_port: str,
+    leader_port: str,
+    fps: int,
+    max_relative_target: float,
+    torque_release: TorqueRelease,
+    rest_pose: str = "keep",
+    follower_now: dict[str, float] | None = None,
+) -> StationConfig:
+    """What Save station on the Overview page writes: `existing` (None: a new real SO-101 station) with only the
+    fields the form edits replaced; every other field (calibration ids, guards, rest speed, identities) is kept.
+    `rest_pose` is a key of REST_POSE_CHOICES; "follower" takes `follower_now`, the running station's joints."""
+    if existing is not None and existing.is_sim:
+        raise StationError(f"Station '{name}' is the simulated lab: this form adds or edits real SO-101 stations.")
+    if rest_pose not in REST_POSE_CHOICES:
+        raise StationError(f"Unknown rest pose choice '{rest_pose}'; choose one of {', '.join(REST_POSE_CHOICES)}.")
+    if rest_pose == "follower" and not follower_now:
+        raise StationError(
+            f"Station '{name}' is not running, so where its follower is cannot be read: start it, move the arm to "
+            "where it should rest (Home reset), then save again."
+        )
+    base = existing if existing is not None else StationConfig(name, "so101", cameras)
+    kept_rest = {"keep": base.rest_pose, "none": None, "follower": dict(follower_now or {})}[rest_pose]
+    return replace(
+        base,
+        cameras=cameras,
+        robot_port=robot_port,
+        leader_port=leader_port,
+        fps=fps,
+        max_relative_target=max_relative_target,
+        torque_release=torque_release,
+        rest_pose=kept_rest,
+    )
+
+
+def describe_rest_pose(rest_pose: dict[str, float] | None) -> str:
+    """A rest pose in one short line ("none" when there is none)."""
+    return ", ".join(f"{motor} {value:.1f}" for motor, value in rest_pose.items()) if rest_pose else "none"
+
+
 def station_dir(workspace: Workspace, name: str) -> Path:
     """`stations/<name>/`; StationError for a name that is not 1-64 letters, digits, '_' or '-'."""
     return workspace.stations_dir / checked_name(name, "station", StationError)

@@ -95,6 +95,17 @@ def join_registry(episodes: pd.DataFrame, rows: Sequence[EpisodeRow]) -> pd.Data
     return joined.astype({column: "Int64" for column in _INTEGER_COLUMNS})  # a left join would leave them float
 
 
+def aborted_episodes(episodes: pd.DataFrame) -> str:
+    """The aborted episodes of joined registry rows as "episode N: reason; ..." ("" when none), for the summary."""
+    if "status" not in episodes:
+        return ""
+    aborted = episodes[episodes["status"].eq("aborted")].sort_values("episode_index")
+    return "; ".join(
+        f"episode {int(index)}: {reason if isinstance(reason, str) and reason else 'no reason recorded'}"
+        for index, reason in zip(aborted["episode_index"], aborted["abort_reason"], strict=True)
+    )
+
+
 def success_table(episodes: pd.DataFrame) -> pd.DataFrame:
     """Success rate per policy and chunk setting over judged episodes (success + failure), with 95 % Wilson
     intervals."""

@@ -184,10 +184,6 @@ class SpoolState:
     last_error: str  # the database failure that made the last write queue, passwords masked
     rejected: int  # flushed writes the database refused (kept in rejected.jsonl beside the spool)
 
-    @property
-    def queueing(self) -> bool:
-        return self.queued > 0
-
 
 def policy_name(path: str) -> str:
     """`outputs/train/act_brain/checkpoints/005000/pretrained_model` -> `act_brain@005000`; else the folder name."""

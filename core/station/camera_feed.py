@@ -93,10 +93,6 @@ class CameraFeed:
             message=message,
         )
 
-    def latest_array(self) -> tuple[int, np.ndarray | None]:
-        with self._cond:
-            return self._seq, self._frame
-
     def wait_jpeg(self, after_seq: int, timeout_s: float, quality: int = 80) -> EncodedFrame | None:
         """The newest frame as JPEG once it is newer than `after_seq`; None on timeout (for MJPEG long-polls)."""
         with self._cond:

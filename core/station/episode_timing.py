@@ -86,10 +86,3 @@ def store_timing(dataset_root: Path, report: TimingReport) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a") as handle:
         handle.write(json.dumps(codec.to_json(report)) + "\n")
-
-
-def read_timings(dataset_root: Path) -> list[TimingReport]:
-    path = Path(dataset_root) / "meta" / TIMING_FILE
-    if not path.exists():
-        return []
-    return [codec.from_json(TimingReport, json.loads(line)) for line in path.read_text().splitlines() if line]

@@ -4,11 +4,15 @@ episode goes on when frames flow again; a camera gone for good ends it; every ep
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
+from core import codec
 from core.station import launcher
 from core.station.config import demo_station_config
-from core.station.episode_timing import STAGES, read_timings
+from core.station.episode_timing import STAGES, TIMING_FILE
 from testkit.waiting import wait_for
 from tests.faults.conftest import run_phase, run_settings, start_episode
 
@@ -50,8 +54,10 @@ def test_a_stale_camera_pauses_the_episode_naming_it_and_the_arm_holds(client, d
     timing = outcome.timing
     assert {stage.stage for stage in timing.stages} == {*STAGES, "period"}
     assert all(stage.samples > 0 and stage.p99_ms >= stage.p50_ms for stage in timing.stages)
-    stored = read_timings(client.run_status().dataset_root)
-    assert stored[-1] == timing, "the timing report is not stored with the episode"
+    stored = (Path(client.run_status().dataset_root) / "meta" / TIMING_FILE).read_text().splitlines()
+    assert codec.from_json(type(timing), json.loads(stored[-1])) == timing, (
+        "the timing report is not stored with the episode"
+    )
     client.end_run()
     run_phase(client, "ended", "failed")
 
@@ -63,6 +69,10 @@ def test_a_camera_gone_for_good_ends_the_episode_as_lost_naming_it(client, demo_
         outcome = last_outcome(client)
     finally:
         client.inject_fault("plug_camera", device="sim:cam0")
-    assert outcome.status == "aborted" and outcome.reason.startswith("camera lost") and "front" in outcome.reason
+    assert (
+        outcome.status == "aborted"
+        and outcome.reason.startswith("interrupted: camera lost")
+        and "front" in outcome.reason
+    )
     client.end_run()
     run_phase(client, "ended", "failed")

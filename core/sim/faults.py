@@ -47,6 +47,12 @@ def unplug_camera(lab: SimLab, device: str = "sim:cam0", unplugged: bool = True)
     lab.submit(apply)
 
 
+def unplug_bus(lab: SimLab, unplugged: bool = True) -> None:
+    """Pull the follower's serial cable (False: plug it back): reading and commanding the arm fail, the servos hold
+    their last goal under torque."""
+    lab.submit(lambda lab: lab.set_faults(replace(lab.faults, bus_unplugged=unplugged)))
+
+
 def displace_start_pose(
     lab: SimLab, offsets_deg: dict[str, float] | None = None, gripper_percent: float = OPEN_GRIPPER_PERCENT
 ) -> dict[str, float]:

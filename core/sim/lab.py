@@ -125,6 +125,7 @@ class LabFaults:
 
     cables_swapped: bool = False
     unplugged: frozenset[str] = frozenset()  # camera devices whose cable is pulled: they send nothing
+    bus_unplugged: bool = False  # the follower's serial cable is pulled: its reads and commands fail
     start_pose_displaced: bool = False
     look: SceneLook = field(default_factory=SceneLook)
     object_region: ObjectRegion = DEFAULT_OBJECT_REGION

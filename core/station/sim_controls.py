@@ -29,6 +29,8 @@ FAULTS: dict[str, Callable] = {
     "unswap_cables": lambda lab: faults.swap_camera_cables(lab, swapped=False),
     "unplug_camera": faults.unplug_camera,
     "plug_camera": lambda lab, device="sim:cam0": faults.unplug_camera(lab, device, unplugged=False),
+    "unplug_bus": faults.unplug_bus,
+    "plug_bus": lambda lab: faults.unplug_bus(lab, unplugged=False),
     "displace_start_pose": faults.displace_start_pose,
     "restore_start_pose": faults.restore_start_pose,
     "change_scene_look": faults.change_scene_look,
@@ -79,6 +81,7 @@ class SimControls:
         active = {
             "cables_swapped": state.cables_swapped,
             "unplugged": sorted(state.unplugged),
+            "bus_unplugged": state.bus_unplugged,
             "start_pose_displaced": state.start_pose_displaced,
             "scene_look_changed": state.look != LabFaults().look,
             "object_region_moved": state.object_region != LabFaults().object_region,
@@ -125,6 +128,7 @@ def described(active: dict) -> str:
         for label, on in (
             ("camera cables swapped", active.get("cables_swapped")),
             (f"camera unplugged ({', '.join(active.get('unplugged', ()))})", active.get("unplugged")),
+            ("follower bus unplugged", active.get("bus_unplugged")),
             ("start pose displaced", active.get("start_pose_displaced")),
             ("lights dimmed, table recoloured", active.get("scene_look_changed")),
             ("object placed elsewhere", active.get("object_region_moved")),

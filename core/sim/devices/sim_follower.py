@@ -81,6 +81,7 @@ class SimFollower(Robot):
 
     @check_if_not_connected
     def get_observation(self) -> dict:
+        self._require_bus("sync read 'Present_Position'")
         observation: dict = {pos_key(motor): value for motor, value in self.lab.joints().items()}
         for name, camera in self.cameras.items():
             observation[name] = camera.read_latest()
@@ -88,6 +89,7 @@ class SimFollower(Robot):
 
     @check_if_not_connected
     def send_action(self, action: dict) -> dict:
+        self._require_bus("sync write 'Goal_Position'")
         goal = {motor_of(key): float(value) for key, value in action.items() if key.endswith(".pos")}
         if self.config.max_relative_target is not None:
             present = self.lab.joints()
@@ -97,6 +99,14 @@ class SimFollower(Robot):
         goal = clip_to_limits(goal)
         self.lab.set_targets(goal)
         return {pos_key(motor): value for motor, value in goal.items()}
+
+    def _require_bus(self, operation: str) -> None:
+        """A pulled serial cable fails like lerobot's Feetech bus does: ConnectionError, no status packet; the servos
+        keep their last goal under torque."""
+        if self.lab.faults.bus_unplugged:
+            raise ConnectionError(
+                f"Failed to {operation} on the follower's bus: [TxRxResult] There is no status packet!"
+            )
 
     def disconnect_cameras(self) -> None:
         for camera in self.cameras.values():

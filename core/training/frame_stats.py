@@ -71,7 +71,7 @@ class JointUnits:
     units: str  # "degrees", "radians", "range" (lerobot's -100..100), "ambiguous" (degrees or range) or "unknown"
     max_abs_arm_value: float | None
     reason: str
-    source: str = "values"  # "declared" (by the recording station), "names" or "values"
+    source: str = "values"  # "declared" (by the recording station), "names", "robot_type" or "values"
 
     @property
     def proven(self) -> bool:
@@ -285,11 +285,12 @@ def closed_fraction(gripper: np.ndarray, threshold: float) -> float:
     return float(np.mean(gripper <= threshold)) if gripper.size else 0.0
 
 
-_RANGE_UNITS_BY_DEFAULT = {  # robot types whose lerobot config defaulted to use_degrees=False
+_RANGE_UNITS_BY_DEFAULT = {  # robot types whose lerobot config defaulted to use_degrees=False up to a version
     "so101_follower": "lerobot <= 0.4.3",
     "so100_follower": "lerobot <= 0.4.3",
-    "koch_follower": "lerobot's default",
 }
+# robot types whose lerobot config has use_degrees=False by default in every version, 0.6.1 included
+_RANGE_UNITS_ALWAYS = frozenset({"koch_follower", "omx_follower"})
 _UNIT_IN_NAME = {
     "radians": re.compile(r"(^|[._\s-])(rad|radians)($|[._\s-])", re.IGNORECASE),
     "degrees": re.compile(r"(^|[._\s-])(deg|degrees)($|[._\s-])", re.IGNORECASE),
@@ -338,6 +339,9 @@ def guess_joint_units(
         f"all arm joints stay within ±{RANGE_UNITS_LIMIT:.0f} (max |value| {peak:.1f}): degrees and range units both "
         "fit"
     )
+    if robot_type in _RANGE_UNITS_ALWAYS:
+        reason += f", and robot_type {robot_type} records -100..100 range units unless told use_degrees=true"
+        return JointUnits(units="range", max_abs_arm_value=peak, reason=reason, source="robot_type")
     if robot_type in _RANGE_UNITS_BY_DEFAULT:
         reason += f"; robot_type {robot_type} ({_RANGE_UNITS_BY_DEFAULT[robot_type]}) suggests -100..100 range units"
     return JointUnits(units="ambiguous", max_abs_arm_value=peak, reason=reason)

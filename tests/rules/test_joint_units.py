@@ -178,3 +178,28 @@ def test_recordings_with_a_declaration_still_load_in_lerobot(demo_like_training,
     write_recording_setup(deployment, RecordingSetup("so_follower", use_degrees=True, calibration="follower"))
     assert LeRobotDataset("local/preflight_test", root=deployment).num_episodes == 4
     assert build_profile(deployment).joint_units.source == "declared"
+
+
+@pytest.mark.parametrize(
+    ("robot_type", "peak", "units", "source"),
+    [
+        ("koch_follower", 70.0, "range", "robot_type"),  # lerobot's default for Koch in every version
+        ("omx_follower", 70.0, "range", "robot_type"),
+        ("koch_follower", 135.0, "degrees", "values"),  # the values prove degrees (use_degrees=true)
+        ("so100_follower", 70.0, "ambiguous", "values"),  # degrees since lerobot 0.4.3: the type is only a hint
+        ("so101_follower", 70.0, "ambiguous", "values"),
+        (None, 70.0, "ambiguous", "values"),
+    ],
+)
+def test_the_robot_type_decides_units_only_where_lerobots_default_never_changed(
+    robot_type: str | None, peak: float, units: str, source: str
+) -> None:
+    from core.training.frame_stats import guess_joint_units
+
+    values = np.linspace(-peak, peak, 50).reshape(10, 5)
+    found = guess_joint_units(
+        values, robot_type, ("shoulder_pan", "shoulder_lift", "elbow_flex", "wrist_flex", "wrist_roll")
+    )
+    assert (found.units, found.source) == (units, source), found.reason
+    if robot_type and units != "degrees":
+        assert robot_type in found.reason

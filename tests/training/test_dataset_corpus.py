@@ -22,15 +22,22 @@ from tests.training.conftest import LENGTHS, SHAPES, known_episodes, shape_root
 
 
 @pytest.mark.parametrize("shape", SHAPES)
-def test_every_readable_shape_profiles_and_diagnoses_clean_against_itself(corpus_dir: Path, shape: str) -> None:
+def test_every_readable_shape_profiles_and_diagnoses_clean_against_itself(
+    corpus_dir: Path, shape: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Through the commands a user runs: `profile`, `profile --no-frames` and `diagnose` of the dataset against
+    itself (the Overview page: tests/training/test_corpus_overview_page.py)."""
     root = shape_root(corpus_dir, shape)
-    profile = build_profile(root)
-    assert profile.total_episodes >= 2 and profile.tasks
-    assert len(profile.start_pose) == len(profile.state_names)
-    no_frames = build_profile(root, reference_frames=False)
-    assert no_frames.total_frames == profile.total_frames
-    diagnosis = diagnose_paths(root, root)
-    assert diagnosis.findings == (), [f"{f.id}: {f.evidence.sentence}" for f in diagnosis.findings]
+    assert cli(["profile", "--dataset", str(root)]) == 0
+    summary = capsys.readouterr().out
+    assert "Traceback" not in summary and "provenance:" in summary
+    assert cli(["profile", "--dataset", str(root), "--no-frames", "--json"]) == 0
+    profile = json.loads(capsys.readouterr().out)
+    assert profile["total_episodes"] >= 2 and profile["tasks"]
+    assert len(profile["start_pose"]) == len(profile["state_names"])
+    assert cli(["diagnose", "--training", str(root), "--deployment", str(root), "--json"]) == 0
+    diagnosis = json.loads(capsys.readouterr().out)
+    assert diagnosis["findings"] == [], [f"{f['id']}: {f['evidence']['sentence']}" for f in diagnosis["findings"]]
 
 
 def test_tasks_written_as_a_pandas_index_read_like_lerobot(corpus_dir: Path) -> None:
@@ -178,3 +185,39 @@ def test_a_radians_profile_prints_its_jumps_at_radian_precision(corpus_dir: Path
     jumps = summary.split("## Action jumps")[1]
     row = next(line for line in jumps.splitlines() if "shoulder_pan_rad" in line)
     assert "0.0175" in row  # one degree a frame, not "0.00"
+
+
+def _not_lerobot(root: Path) -> Path:
+    (root / "meta").mkdir(parents=True)
+    (root / "meta" / "info.json").write_text(json.dumps({"name": "my robot data", "version": 2}))
+    return root
+
+
+@pytest.mark.parametrize(
+    ("shape", "build", "said"),
+    [
+        ("empty", lambda root, _: corpus.write_empty(root), "is empty: meta/info.json counts no episode"),
+        ("not LeRobot", lambda root, _: _not_lerobot(root), "is not a LeRobot dataset"),
+        (
+            "data as Git LFS pointers",
+            lambda root, dataset: corpus.as_lfs_pointers(corpus.copy_of(dataset, root), "data"),
+            "these files are Git LFS pointers, not data: run `git lfs pull` in",
+        ),
+        (
+            "not finalized",
+            lambda root, _: corpus.write_killed_recording(root, saved_episodes=2, sealed=False),
+            "was not finalized",
+        ),
+    ],
+)
+def test_the_commands_refuse_unreadable_shapes_with_their_message_and_exit_2(
+    dataset_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], shape: str, build, said: str
+) -> None:
+    root = build(tmp_path / "dataset", dataset_dir)
+    for command in (["profile", "--dataset", str(root)], ["profile", "--dataset", str(root), "--no-frames"]):
+        assert cli(command) == 2, shape
+        error = capsys.readouterr().err
+        assert said in error and "Traceback" not in error
+    assert cli(["diagnose", "--training", str(root), "--deployment", str(root)]) == 2
+    error = capsys.readouterr().err
+    assert said in error and "Traceback" not in error

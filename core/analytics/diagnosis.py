@@ -57,6 +57,8 @@ FINDING_IDS: tuple[str, ...] = (
 )
 VIEW_EPISODES = 6  # deployment episodes whose first frame is decoded per camera
 _SUPPRESSED_BY_UNITS = frozenset({"start_pose", "action_jumps"})
+# What these judge is the motion the policy commands: an untrained checkpoint's says nothing about the setup.
+_POLICY_BEHAVIOUR = frozenset({"gripper_never_closes", "action_jumps", "action_state_divergence", "unexplained_drift"})
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,10 @@ def diagnose(
             skipped.append(
                 SkippedCheck(finding_id, "joint units differ (unit_mismatch), so joint values are not comparable")
             )
+            continue
+        if finding_id in _POLICY_BEHAVIOUR and checkpoint is not None and checkpoint.untrained:
+            reason = f"the policy is {checkpoint.untrained}: what it commands says nothing about the setup"
+            skipped.append(SkippedCheck(finding_id, reason))
             continue
         try:
             finding = check(context)

@@ -30,6 +30,7 @@ CONFIG_FILE = "config.json"
 PREPROCESSOR_FILE = "policy_preprocessor.json"
 TRAIN_CONFIG_FILE = "train_config.json"
 TRAINING_STEP_FILE = Path("training_state") / "training_step.json"
+DEMO_MARKER_FILE = "preflight_demo.json"  # the demo checkpoint's statement of what it is (core.sim.demo_policy)
 RENAME_STEP_NAMES = ("rename_observations_processor", "RenameObservationsProcessorStep")
 TOKENIZER_STEP_NAMES = ("tokenizer_processor", "TokenizerProcessorStep")
 NEWLINE_STEP_NAMES = ("smolvla_new_line_processor", "NewLineTaskProcessorStep")
@@ -86,6 +87,7 @@ class CheckpointInfo:
     vlm_model_name: str | None = None  # SmolVLA: the vision-language backbone, a Hub repo id or a local folder
     load_vlm_weights: bool = False  # SmolVLA: the backbone's own weights are loaded too (before the checkpoint's)
     language: LanguageInput | None = None  # None: the policy does not read the task sentence
+    untrained: str | None = None  # what the demo marker says of an untrained checkpoint; None: trained
 
     def feature_size(self, key: str) -> int | None:
         """The size of an input or output feature in config.json (`observation.state`, `action`); None when absent."""
@@ -149,7 +151,18 @@ def read_checkpoint(path: str | Path) -> CheckpointInfo:
         vlm_model_name=config.get("vlm_model_name"),
         load_vlm_weights=bool(config.get("load_vlm_weights", False)),
         language=_language_input(preprocessor),
+        untrained=_untrained(folder),
     )
+
+
+def _untrained(folder: Path) -> str | None:
+    """The demo marker's account of an untrained checkpoint; None for a lab's own checkpoint or a trained demo."""
+    if not (folder / DEMO_MARKER_FILE).is_file():
+        return None
+    marker = _read_json(folder / DEMO_MARKER_FILE)
+    if marker.get("trained", True):
+        return None
+    return f"the untrained demo checkpoint, {marker.get('steps', '?')} training steps"
 
 
 def _step_name(step: Mapping[str, Any]) -> str:

@@ -22,9 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core import codec
+from core.policy.checkpoint import DEMO_MARKER_FILE as MARKER_FILE
 from core.sim.recording import DEMO_REPO_ID
-
-MARKER_FILE = "preflight_demo.json"
 
 # The model and its chunking; the same for a quick structural checkpoint and the long recipe.
 ACT_POLICY_ARGS: tuple[str, ...] = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from core.analytics.diagnosis import FINDING_IDS, Diagnosis, camera_views, diagnose
 from core.analytics.metrics import Reference, dataset_metrics
 from core.codec import from_json, to_json
-from core.policy.checkpoint import read_checkpoint
+from core.policy.checkpoint import DEMO_MARKER_FILE, find_pretrained_model, read_checkpoint
 from core.rules.epochs import trained_epochs
 from core.rules.finding import Finding
 from core.training.dataset_files import open_dataset
@@ -66,6 +67,24 @@ def test_each_fault_gives_exactly_its_finding(run_diagnosis, fault_dirs: dict[st
     assert finding.severity in ("critical", "warning")
     assert finding.evidence.sentence and finding.evidence.numbers and finding.fix
     json.dumps(to_json(finding))  # the evidence is JSON-ready
+
+
+def test_an_untrained_checkpoint_says_the_gripper_cannot_be_judged_and_a_labs_checkpoint_is_judged(
+    run_diagnosis, fault_dirs: dict[str, Path], sane_checkpoint: Path, tmp_path: Path
+) -> None:
+    """A policy that never learned to grasp does not grasp whatever the setup: the demo's untrained checkpoint skips
+    the checks of the policy's motion, naming why; any other checkpoint (no marker, or a trained demo) is judged."""
+    assert run_diagnosis(fault_dirs["gripper_never_closes"], sane_checkpoint).ids == ("gripper_never_closes",)
+    untrained = tmp_path / "demo-checkpoint"
+    shutil.copytree(sane_checkpoint, untrained)
+    marker = find_pretrained_model(untrained) / DEMO_MARKER_FILE
+    marker.write_text(json.dumps({"trained": False, "steps": 200}))
+    diagnosis = run_diagnosis(fault_dirs["gripper_never_closes"], untrained)
+    assert "gripper_never_closes" not in diagnosis.ids
+    reason = {skip.id: skip.reason for skip in diagnosis.skipped}["gripper_never_closes"]
+    assert "untrained demo checkpoint, 200 training steps" in reason
+    marker.write_text(json.dumps({"trained": True, "steps": 8000}))
+    assert "gripper_never_closes" in run_diagnosis(fault_dirs["gripper_never_closes"], untrained).ids
 
 
 def test_overtrained_checkpoint_gives_overfitting(run_diagnosis, clean_dir: Path, overtrained_checkpoint: Path) -> None:

@@ -48,7 +48,7 @@ def run_phase(client, *phases: str):
 def start_episode(client, settings: RunSettings, min_frames: int) -> None:
     client.start_run(settings)
     ready = run_phase(client, "ready", "failed")
-    assert ready.phase == "ready", ready.message
+    assert ready.between_episodes, ready.message
     wait_for(lambda: client.state().mode == "idle", 60, "the station idle")
     client.start_episode()
     wait_for(lambda: client.run_status().frames >= min_frames, 180, f"{min_frames} frames recorded")
@@ -82,7 +82,7 @@ def run_fault(fault: str, demo: Workspace, before_s: float) -> Row:
     try:
         start_episode(client, run_settings(checkpoint), min_frames=15)
         client.stop_episode()
-        first = wait_for(lambda: (s := client.run_status()).phase == "ready" and s.episodes and s.episodes[-1], 60)
+        first = wait_for(lambda: (s := client.run_status()).between_episodes and s.episodes and s.episodes[-1], 60)
         Registry.open().tag_episode(first.registry_id, "success")
         wait_for(lambda: client.state().mode == "idle", 60)
         client.start_episode()
@@ -157,7 +157,7 @@ def _camera(pause_only: bool):
             wait_for(lambda: not client.run_status().paused, 30)
             client.stop_episode()
         else:
-            wait_for(lambda: (s := client.run_status()).phase == "ready" and len(s.episodes) == 2, 60)
+            wait_for(lambda: (s := client.run_status()).between_episodes and len(s.episodes) == 2, 60)
             client.inject_fault("plug_camera", device="sim:cam1")
         return ""
 

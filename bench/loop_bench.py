@@ -1,37 +1,9 @@
 """Policy control loop inside the station, with the Deploy page open, against `lerobot-rollout` run standalone.
 
-Same robot (the simulated SO-101, `preflight_sim_follower`, front and wrist cameras at 320x240,
-30 fps: the demo training data's), same policy (the demo ACT checkpoint, sync inference, its
-own chunk_size / n_action_steps), same strategy code (lerobot's `EpisodicStrategy._policy_loop`,
-recording a LeRobot dataset), same torch thread count (PREFLIGHT_TORCH_THREADS, default all
-cores but one, as the station's policy runs use), in one run:
-
-  Preflight: a demo station process runs one policy episode of --episode-s seconds
-      (`start_run` with RunSettings(task="Grab the brain", reset="none"), then `start_episode`)
-      while chromium shows the real Deploy page of the real app (`streamlit run app/asgi.py`:
-      live feeds, run panel pushed once a second). Periods: between consecutive observations
-      of the episode, as the station records them (`Station.observe_rollout`, op `timings`).
-      Then --presses emergency stops mid-episode, alternately from a station client (the
-      `estop` command, as the sidebar's button sends it) and by clicking the page's EMERGENCY
-      STOP button; latency: from the press (client send / click event, unix time) to the first
-      hold command reaching the robot (the station notes the time `send_action` returned).
-      Last, for reference, one more episode with the page closed.
-  Standalone: lerobot's own CLI entry point (`lerobot-rollout --strategy.type=episodic ...`,
-      one episode of the same length) through bench/timed_lerobot_rollout.py, which only
-      timestamps the simulated follower's `get_observation` (no page, no station).
-      Both sides record the same way: the training set's video encoder, frames encoded while
-      recording (`--dataset.streaming_encoding=true`, one encoder thread per camera), as the
-      station's runs record (core/station/rollout_config.py).
-      The standalone robot runs without `max_relative_target`: the station clips every step in
-      its safety gate instead, and lerobot's own clamp logs a multi-line warning on every tick
-      with this policy, which would slow the standalone side.
-
-Targets (issue 6): Preflight p99 no worse than 1.1x the standalone p99; emergency stop under 100 ms.
-Target (issue 17): the episode recorded with the page open holds at least 95 % of the frames its length
-and fps call for (the station computes the next ACT chunk in the background: core/station/prefetch.py).
-Episodes last 60 s by default: the p99 falls on the ticks that compute a new action chunk (one in
-n_action_steps), and a 20 s episode holds only about 29 of them, so its p99 was their 5th slowest
-and moved by 10 % between runs of the same code on either side; 60 s holds about 87.
+Same simulated robot, demo ACT checkpoint, lerobot strategy code, recording and torch threads on both sides; then
+emergency stops mid-episode (a station client and the page's button). Targets: p99 within 1.1x the standalone
+p99, emergency stop under 100 ms, at least 95 % of the frames recorded with the page open. Method and figures:
+docs/benchmarks.md#loop_bench.
 
 Usage: .venv/bin/python bench/loop_bench.py [--episode-s 60] [--presses 6] [--json FILE]
 """
@@ -48,16 +20,6 @@ import sys
 import time
 from pathlib import Path
 
-from browser_support import (
-    CpuMeter,
-    browser_pids,
-    chromium,
-    demo_workspace,
-    load_average,
-    stop_on_sigterm,
-    streamlit_server,
-)
-
 from core.registry import Registry
 from core.station import launcher
 from core.station.client import StationClient
@@ -66,6 +28,15 @@ from core.station.policy_runs import inference_threads
 from core.station.rollout_config import ENCODER_THREADS, training_video_encoder
 from core.station.run_settings import RunSettings
 from core.workspace import REPO_ROOT, Workspace
+from testkit.bench_support import (
+    CpuMeter,
+    browser_pids,
+    chromium,
+    demo_workspace,
+    load_average,
+    stop_on_sigterm,
+    streamlit_server,
+)
 from testkit.waiting import wait_for
 
 TASK = "Grab the brain"

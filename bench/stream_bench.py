@@ -1,26 +1,8 @@
 """Live video in a real browser: MJPEG from the app's own route against st.image in a timed fragment.
 
-A simulated station with two 640x480 cameras at 30 fps runs as the app runs it (its own
-process), started with PREFLIGHT_STAMP_FRAMES=1: each JPEG it streams carries its capture
-time as a row of black and white cells (core/station/frame_stamp.py). In chromium, a
-requestAnimationFrame loop draws the top rows of each feed's <img> to a canvas and decodes
-the stamp; a paint is counted when the decoded time changes, and its delay is Date.now()
-minus the capture time (one machine, one clock). A frame replaced before the next animation
-frame is never painted and is not counted.
-
-Phases, one page open at a time, each read after 11 s (the loop's 300-period window, 10 s):
-  (0) reference, no page open: the station loop period p50/p99;
-  (1) MJPEG: the real Cameras page of the real app (`streamlit run app/asgi.py`), whose feeds
-      are `app/camera_views.live_feed` (<img src="/stream/...">);
-  (2) baseline: `st.image` in `@st.fragment(run_every=1/30)` fetching the newest JPEG of each
-      camera from the station each run (bench/stream_bench_st_image.py, a second server);
-      st.image replaces its <img> on every run, so the loop looks the current one up each frame.
-Targets (issue 4): at least 20 painted fps per feed, delay under 150 ms (judged on the p95),
-station loop p99 within 5 ms of the 30 Hz period, with the page open.
-
-"Capture" is when the station took the frame from the camera: lerobot's capture timestamp
-for a real OpenCV camera; the simulated camera has none, so the station's read, which follows
-the lab's render by up to one camera period (33 ms), not counted here.
+A simulated station stamps each JPEG with its capture time; chromium decodes the stamp at every paint. Targets:
+at least 20 painted fps per feed, delay p95 under 150 ms, station loop p99 within 5 ms of the 30 Hz period.
+Method and figures: docs/benchmarks.md#stream_bench.
 
 Usage: .venv/bin/python bench/stream_bench.py [--seconds 11]
 """
@@ -34,8 +16,7 @@ import sys
 import time
 from dataclasses import dataclass
 
-import browser_support as support
-
+import testkit.bench_support as support
 from core.station import frame_stamp, launcher
 from core.station.client import StationClient
 from core.station.config import demo_station_config

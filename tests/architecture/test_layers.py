@@ -1,4 +1,5 @@
-"""The package map of docs/architecture.md, enforced: calls point downward only, core never imports streamlit."""
+"""The package map of docs/architecture.md, enforced: calls point downward only, core never imports streamlit, no
+module imports a test module."""
 
 from __future__ import annotations
 
@@ -81,3 +82,22 @@ def test_every_core_package_states_what_it_holds_and_may_import() -> None:
 def test_at_most_six_loose_modules_in_core() -> None:
     loose = [p.name for p in (ROOT / "core").glob("*.py") if p.name not in ("__init__.py", "__main__.py")]
     assert len(loose) <= MAX_LOOSE_MODULES, loose
+
+
+def _python_files(folder: str) -> list[Path]:
+    return sorted(p for p in (ROOT / folder).rglob("*.py") if "__pycache__" not in p.parts)
+
+
+@pytest.mark.parametrize("folder", ["tests", "bench", "testkit"])
+def test_no_module_imports_a_test_module_and_bench_never_imports_tests(folder: str) -> None:
+    """Helpers two test files share live in testkit/ or the folder's conftest.py (docs/architecture.md#testkit)."""
+    wrong = {
+        str(path.relative_to(ROOT)): sorted(
+            name
+            for name in _imports(path)
+            if name.split(".")[0] == "tests"
+            and (folder != "tests" or any(part.startswith("test_") for part in name.split(".")[1:]))
+        )
+        for path in _python_files(folder)
+    }
+    assert not {path: names for path, names in wrong.items() if names}

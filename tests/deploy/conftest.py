@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from core.sim.lab import SIM_HOME_POSE
 from core.station.client import StationClient
+from core.station.run_settings import RunSettings
 from core.workspace import WORKSPACE_ENV, Workspace
 from testkit.stations import demo_workspace
 from testkit.waiting import wait_for
@@ -25,6 +27,19 @@ def deploy_workspace(tmp_path_factory: pytest.TempPathFactory, demo_assets) -> I
 def station_workspace(deploy_workspace: Workspace) -> Workspace:
     """The shared `station` fixture (tests/conftest.py) runs on the deploy workspace, with the demo assets."""
     return deploy_workspace
+
+
+def settings_for(checkpoint: Path, **changes) -> RunSettings:
+    """A short demo run: the demo task from the simulated lab's home pose, recorded against the demo dataset."""
+    training = str(Workspace.default().demo_dataset)
+    fields = {
+        "task": "Grab the brain",
+        "episode_time_s": 3.0,
+        "start_pose": dict(SIM_HOME_POSE),
+        "training_dataset": training,
+        **changes,
+    }
+    return RunSettings(policy_dir=str(checkpoint), **fields)
 
 
 def run_phase(station: StationClient, *phases: str, timeout_s: float = 120.0):

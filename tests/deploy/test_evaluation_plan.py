@@ -18,8 +18,7 @@ from core.start_pose.pose import station_targets
 from core.training.profile import build_profile
 from core.workspace import Workspace
 from testkit.waiting import wait_for
-from tests.deploy.conftest import run_phase
-from tests.deploy.test_policy_episodes import settings_for
+from tests.deploy.conftest import run_phase, settings_for
 
 pytestmark = pytest.mark.slow
 

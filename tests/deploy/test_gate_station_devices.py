@@ -2,8 +2,8 @@
 inverted follower range block the run, a narrow range and a disagreeing leader warn, a sane station and the
 simulated lab add nothing to fix.
 
-Fakes only at the hardware boundary: a fake /dev tree in tmp_path (tests/station/test_device_identity.py) and
-lerobot's SO-101 classes reading real calibration files behind a MagicMock bus (tests/rules/test_calibration.py);
+Fakes only at the hardware boundary (testkit/lab_hardware.py): a fake /dev tree in tmp_path and lerobot's SO-101
+classes reading real calibration files behind a MagicMock bus;
 the station snapshot is built as the station publishes it.
 """
 
@@ -18,6 +18,7 @@ from core.policy.checkpoint import read_checkpoint
 from core.so101 import MOTOR_NAMES
 from core.station.device_identity import bind_devices, device_bindings
 from core.station.state import LoopStats, StationState
+from testkit.lab_hardware import SANE, lab, lab_wiring, plug, station_calibrations
 from tests.analytics.conftest import (  # noqa: F401  (the rules' training set, profile and checkpoint)
     HOME,
     TASK,
@@ -27,8 +28,6 @@ from tests.analytics.conftest import (  # noqa: F401  (the rules' training set, 
     train_run_dir,
     training_dir,
 )
-from tests.rules.test_calibration import SANE, station_calibrations
-from tests.station.test_device_identity import lab, lab_wiring, plug
 
 STATION_CHECKS = ("device_identity", "calibration_range", "calibration_pair")
 

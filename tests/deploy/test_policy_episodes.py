@@ -15,27 +15,12 @@ from safetensors.torch import load_file, save_file
 
 from core.errors import StationError
 from core.registry import Registry
-from core.sim.lab import SIM_HOME_POSE
-from core.station.run_settings import RunSettings
 from core.training.planner import check_merge
 from core.training.recording_setup import read_recording_setup
-from core.workspace import Workspace
 from testkit.waiting import wait_for
-from tests.deploy.conftest import run_phase
+from tests.deploy.conftest import run_phase, settings_for
 
 pytestmark = pytest.mark.slow
-
-
-def settings_for(checkpoint: Path, **changes) -> RunSettings:
-    training = str(Workspace.default().demo_dataset)
-    fields = {
-        "task": "Grab the brain",
-        "episode_time_s": 3.0,
-        "start_pose": dict(SIM_HOME_POSE),
-        "training_dataset": training,
-        **changes,
-    }
-    return RunSettings(policy_dir=str(checkpoint), **fields)
 
 
 def run_episode(station) -> object:
@@ -145,7 +130,7 @@ def test_a_nan_action_stops_the_arm_and_aborts_the_episode(station, demo_assets,
     assert run_phase(station, "ready", "failed").phase == "ready"
     before = station.state().follower_pos
     outcome = run_episode(station)
-    assert outcome.status == "aborted" and outcome.reason.startswith("unsafe action at step")
+    assert outcome.status == "aborted" and outcome.reason.startswith("interrupted: unsafe action at step")
     assert "nan" in outcome.reason.lower()
     after = station.state().follower_pos
     assert all(abs(after[m] - before[m]) < 1.0 for m in before), "a NaN action moved the arm"
@@ -164,7 +149,7 @@ def test_a_lost_camera_aborts_the_episode_and_keeps_the_frames(station, demo_ass
         outcome = wait_for(
             lambda: (status := station.run_status()).phase == "ready" and status.episodes and status.episodes[-1], 60
         )
-        assert outcome.status == "aborted" and outcome.reason.startswith("camera lost")
+        assert outcome.status == "aborted" and outcome.reason.startswith("interrupted: camera lost")
         assert "wrist" in outcome.reason and outcome.frames >= 5
         assert station.state().camera("wrist").health in ("stale", "lost")
     finally:

@@ -11,9 +11,9 @@ from playwright.sync_api import Page, expect
 
 from core.station import launcher
 from core.workspace import Workspace
+from testkit.page_ready import PAGES
 from testkit.waiting import wait_for
 from tests.conftest import running_app
-from tests.pages.test_offline_assets import PAGES
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

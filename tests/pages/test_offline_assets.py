@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from core.workspace import REPO_ROOT, Workspace
+from testkit.page_ready import PAGES
 from tests.conftest import running_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -17,36 +18,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 INLINE_SCHEMES = {"data", "blob"}  # carried by the page itself, no request leaves the machine
 ASSETS = REPO_ROOT / "assets"
-
-
-def wait_for_overview(page: Page) -> None:
-    expect(page.get_by_role("heading", name="Stations")).to_be_visible(timeout=120_000)
-
-
-def wait_for_cameras(page: Page) -> None:
-    live_feed_drawn = "document.querySelector(\"img[alt='live front camera']\")?.naturalWidth > 0"
-    page.wait_for_function(live_feed_drawn, timeout=120_000)
-
-
-def wait_for_home_reset(page: Page) -> None:
-    expect(page.get_by_role("heading", name="Automatic move home")).to_be_visible(timeout=120_000)
-
-
-def wait_for_deploy(page: Page) -> None:
-    expect(page.get_by_role("heading", name="4. Run")).to_be_visible(timeout=120_000)  # drawn after the checks
-
-
-def wait_for_analytics(page: Page) -> None:
-    expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible(timeout=120_000)
-
-
-PAGES = {
-    "": wait_for_overview,
-    "cameras": wait_for_cameras,
-    "home_reset": wait_for_home_reset,
-    "deploy": wait_for_deploy,
-    "analytics": wait_for_analytics,
-}
 
 
 def leaves_the_machine(url: str) -> bool:

@@ -14,6 +14,8 @@ from safetensors.numpy import save_file
 from core.registry import EpisodeRecord, Registry, RunRecord
 from testkit.postgres import PostgresServer, shared_postgres
 
+WRITER = Path(__file__).with_name("registry_writer.py")  # a station process that writes to a registry
+
 
 @pytest.fixture
 def make_checkpoint() -> Callable[[Path, int], Path]:

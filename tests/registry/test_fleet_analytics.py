@@ -10,12 +10,10 @@ import subprocess
 import sys
 import time
 from dataclasses import replace
-from pathlib import Path
 
 from core.analytics.view import fleet
 from core.registry import Registry
-
-WRITER = Path(__file__).with_name("registry_writer.py")
+from tests.registry.conftest import WRITER
 
 
 def test_two_station_processes_share_one_postgresql_registry_and_the_fleet_view_shows_both(postgresql_url, checkpoint):

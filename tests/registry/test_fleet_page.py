@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 from core.registry import DATABASE_URL_ENV
 from core.workspace import WORKSPACE_ENV
 from tests.conftest import running_app
-from tests.registry.test_fleet_analytics import WRITER
+from tests.registry.conftest import WRITER
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -6,11 +6,10 @@ import json
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from core.registry import Registry
+from tests.registry.conftest import WRITER
 
-WRITER = Path(__file__).with_name("registry_writer.py")
 EPISODES_PER_STATION = 40
 
 

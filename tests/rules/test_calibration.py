@@ -1,75 +1,31 @@
 """Calibration sanity on lerobot's own calibration files: inverted follower ranges, ranges narrower than the training
 data, a leader and follower whose spans disagree; a sane pair and the simulated lab give nothing to fix.
 
-The files are written in tmp_path as lerobot-calibrate writes them (lerobot's `MotorCalibration`, dumped with draccus)
-and read by lerobot's real SO101Follower and SO101Leader, whose serial bus is a MagicMock (the hardware boundary).
+The files are written in tmp_path as lerobot-calibrate writes them (lerobot's `MotorCalibration`, dumped with
+draccus) and read by lerobot's real SO101Follower and SO101Leader, whose serial bus is a MagicMock (the hardware
+boundary; testkit/lab_hardware.py).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from unittest.mock import MagicMock, patch
+from unittest.mock import MagicMock
 
-import draccus
 import pytest
-from lerobot.motors import MotorCalibration
-from lerobot.robots.so_follower import SO101Follower, SO101FollowerConfig
-from lerobot.teleoperators.so_leader import SO101Leader, SO101LeaderConfig
 
 from core.rules.calibration import (
     NARROW_MARGIN_DEG,
     PAIR_SPAN_TOLERANCE_DEG,
-    ArmCalibration,
     judge_calibration_pair,
     judge_follower_range,
 )
 from core.rules.finding import CannotJudge
-from core.so101 import MOTOR_NAMES, steps_to_degrees
+from core.so101 import steps_to_degrees
 from core.station import devices
-from core.station.config import StationConfig, demo_station_config
+from core.station.config import demo_station_config
 from core.training.frame_stats import DEGREES, JointRange, JointUnits
+from testkit.lab_hardware import SANE, station_calibrations
 
-FULL_TURN = (0, 4095)  # every arm joint's range: ±180°, wider than any training value
-SANE = dict.fromkeys(MOTOR_NAMES, FULL_TURN)
 DEGREES_PROVEN = JointUnits("degrees", 170.0, "values beyond ±100", source="values")
-
-
-def write_calibration(folder: Path, arm_id: str, ranges: dict[str, tuple[int, int]]) -> Path:
-    """`<folder>/<arm_id>.json` exactly as lerobot-calibrate saves it (`Robot._save_calibration`)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    calibration = {
-        motor: MotorCalibration(id=index, drive_mode=0, homing_offset=0, range_min=low, range_max=high)
-        for index, (motor, (low, high)) in enumerate(ranges.items(), start=1)
-    }
-    path = folder / f"{arm_id}.json"
-    with open(path, "w") as handle, draccus.config_type("json"):
-        draccus.dump(calibration, handle, indent=4)
-    return path
-
-
-def station_calibrations(
-    tmp_path: Path, follower: dict[str, tuple[int, int]], leader: dict[str, tuple[int, int]] | None = None
-) -> tuple[ArmCalibration, ...]:
-    """What a real station publishes: the calibrations lerobot's SO-101 classes loaded from the files."""
-    write_calibration(tmp_path / "robots", "follower", follower)
-    if leader is not None:
-        write_calibration(tmp_path / "teleoperators", "leader", leader)
-    config = StationConfig("lab", "so101", (), robot_port="/dev/ttyACM0", leader_port="/dev/ttyACM1" if leader else "")
-    with (
-        patch("lerobot.robots.so_follower.so_follower.FeetechMotorsBus", MagicMock()),
-        patch("lerobot.teleoperators.so_leader.so_leader.FeetechMotorsBus", MagicMock()),
-    ):
-        robot = SO101Follower(
-            SO101FollowerConfig(port=config.robot_port, id="follower", calibration_dir=tmp_path / "robots")
-        )
-        arm = (
-            SO101Leader(
-                SO101LeaderConfig(port=config.leader_port, id="leader", calibration_dir=tmp_path / "teleoperators")
-            )
-            if leader is not None
-            else None
-        )
-    return devices.calibrations(robot, arm, config)
 
 
 def test_the_profile_holds_each_joints_training_range(profile):

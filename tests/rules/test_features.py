@@ -19,7 +19,7 @@ from core.policy.checkpoint import read_checkpoint
 from core.rules.features import training_features
 from core.training.profile import TrainingProfile, build_profile
 from tests.rules.checkpoints import FOREIGN_CAMERAS, FOREIGN_DATASET, FOREIGN_STATE_SIZE
-from tests.rules.test_gate_and_diagnosis_agree import gate, station_state
+from tests.rules.conftest import gate, station_state
 
 
 @pytest.fixture(scope="module")

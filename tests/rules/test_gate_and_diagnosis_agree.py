@@ -3,55 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from core.analytics.diagnosis import Diagnosis, diagnose
 from core.analytics.metrics import Reference, dataset_metrics
-from core.deploy.gate import Preflight, run_preflight
 from core.policy.checkpoint import read_checkpoint
 from core.rules.epochs import trained_epochs
-from core.so101 import MOTOR_NAMES
-from core.station.state import LoopStats, StationState
 from core.training.dataset_files import open_dataset
 from core.training.profile import TrainingProfile
-from tests.analytics.conftest import HOME, TASK
-
-
-def station_state(
-    profile: TrainingProfile,
-    *,
-    fps: float = 30,
-    use_degrees: bool = True,
-    offset_deg: float = 0.0,
-    cameras: Sequence[str] = ("front", "wrist"),
-) -> StationState:
-    """A station snapshot at the training start pose (plus `offset_deg` on elbow_flex), as the station publishes it."""
-    follower = dict(zip(MOTOR_NAMES, map(float, HOME)))
-    follower["elbow_flex"] += offset_deg
-    return StationState(
-        name="lab",
-        kind="so101",
-        mode="idle",
-        estopped=False,
-        follower_pos=follower,
-        leader_pos=None,
-        last_sent=None,
-        cameras=(),
-        camera_mapping={name: str(index) for index, name in enumerate(cameras)},
-        loop=LoopStats(33.3, 33.3, 34.0, 35.0, 100, 0),
-        fps=fps,
-        use_degrees=use_degrees,
-        joint_lower={m: -180.0 for m in MOTOR_NAMES},
-        joint_upper={m: 180.0 for m in MOTOR_NAMES},
-        published_at=0.0,
-    )
-
-
-def gate(profile: TrainingProfile, checkpoint: Path, state: StationState, task: str = TASK) -> Preflight:
-    return run_preflight(task=task, profile=profile, checkpoint=read_checkpoint(checkpoint), state=state, client=None)
+from tests.analytics.conftest import TASK
+from tests.rules.conftest import gate, station_state
 
 
 def diagnosis(

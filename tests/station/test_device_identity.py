@@ -1,15 +1,14 @@
 """Device identity: a replug that moves a camera or an arm to another node is caught, naming both devices.
 
-The hardware boundary is faked: each test builds a fake `/dev` tree in tmp_path (device nodes as empty files, the
-`/dev/v4l/by-id`, `/dev/v4l/by-path` and `/dev/serial/by-id` links relative, as udev makes them) and passes it as
-the root the station resolves devices in. Everything above it (the binding, the rule, the station's refusal to
-connect, lerobot's real SO101Follower behind a MagicMock serial bus) is the real code.
+The hardware boundary is faked (testkit/lab_hardware.py): each test builds a fake `/dev` tree in tmp_path (device
+nodes as empty files, the `/dev/v4l/by-id`, `/dev/v4l/by-path` and `/dev/serial/by-id` links relative, as udev makes
+them) and passes it as the root the station resolves devices in. Everything above it (the binding, the rule, the
+station's refusal to connect, lerobot's real SO101Follower behind a MagicMock serial bus) is the real code.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from unittest.mock import MagicMock, patch
 
 import pytest
@@ -21,47 +20,7 @@ from core.station.config import CameraSpec, StationConfig, demo_station_config
 from core.station.device_identity import bind_devices, device_bindings, require_arms_in_place
 from core.station.station import Station
 from core.workspace import Workspace
-
-FRONT_CAM = "usb-Logitech_C920_AAAA1111-video-index0"
-WRIST_CAM = "usb-Arducam_USB_Camera_BBBB2222-video-index0"
-FOLLOWER_ADAPTER = "usb-1a86_USB_Single_Serial_5A46083062-if00"
-LEADER_ADAPTER = "usb-1a86_USB_Single_Serial_5A46084471-if00"
-
-
-def plug(root: Path, links: dict[str, str]) -> Path:
-    """The fake /dev under `root`: `links` maps a by-id/by-path link (relative to /dev) to the node it names now
-    (`video0`, `ttyACM1`); every earlier link is removed first, as a replug makes udev do."""
-    dev = root / "dev"
-    for folder in ("v4l/by-id", "v4l/by-path", "serial/by-id"):
-        (dev / folder).mkdir(parents=True, exist_ok=True)
-        for old in (dev / folder).iterdir():
-            old.unlink()
-    for link, node in links.items():
-        (dev / node).touch()
-        (dev / link).symlink_to(Path("../..") / node)
-    return root
-
-
-def lab_wiring(front="video0", wrist="video2", follower="ttyACM0", leader="ttyACM1") -> dict[str, str]:
-    return {
-        f"v4l/by-id/{FRONT_CAM}": front,
-        f"v4l/by-id/{WRIST_CAM}": wrist,
-        "v4l/by-path/pci-0000:00:14.0-usb-0:1:1.0-video-index0": front,
-        f"serial/by-id/{FOLLOWER_ADAPTER}": follower,
-        f"serial/by-id/{LEADER_ADAPTER}": leader,
-    }
-
-
-def lab(**changes) -> StationConfig:
-    fields = {
-        "name": "lab",
-        "kind": "so101",
-        "cameras": (CameraSpec("front", "/dev/video0"), CameraSpec("wrist", "2")),
-        "robot_port": "/dev/ttyACM0",
-        "leader_port": "/dev/ttyACM1",
-        **changes,
-    }
-    return StationConfig(**fields)
+from testkit.lab_hardware import FOLLOWER_ADAPTER, FRONT_CAM, LEADER_ADAPTER, WRIST_CAM, lab, lab_wiring, plug
 
 
 def test_saving_binds_each_device_to_its_by_id_link(tmp_path):

@@ -7,6 +7,7 @@ The episodes are chosen so every statistic has a hand-checkable answer:
 - episode 1 has a +20 spike in shoulder_pan at frame 5;
 - the gripper action is 0 (closed) for the first 3, 4, 2, 3 frames, then 60; the gripper state
   stays at its start value (1..5) one frame longer, then 55.
+The hygiene tests build their datasets from `clean_episodes` (`episode`: one clean demonstration).
 """
 
 from __future__ import annotations
@@ -99,3 +100,19 @@ def corpus_dir(tmp_path_factory, dataset_dir: Path) -> Path:
 
 def shape_root(corpus_dir: Path, name: str) -> Path:
     return corpus_dir / f"shape_{SHAPES.index(name)}"
+
+
+def episode(length: int = 20, offset: float = 0.0, gripper_follows: bool = True) -> EpisodeData:
+    """A clean demonstration: arm joints ramp, the gripper closes at a third of the episode and the measured gripper
+    follows its command two frames later."""
+    t = np.arange(length, dtype=np.float64)[:, None]
+    action = offset + np.hstack([t * np.array([1.0, 1.5, 2.0, 0.5, 1.0]), np.where(t < length // 3, 60.0, 2.0)])
+    state = np.vstack([action[:1], action[:-1]]).copy()
+    state[2:, 5] = action[:-2, 5] if gripper_follows else 60.0
+    if not gripper_follows:
+        state[:, 5] = 60.0
+    return EpisodeData(SHORT_TASK, state, action)
+
+
+def clean_episodes(count: int = 10) -> list[EpisodeData]:
+    return [episode(20 + (i % 3), offset=i * 0.7) for i in range(count)]

@@ -21,25 +21,10 @@ from core.training.profile_summary import format_profile
 from core.workspace import Workspace
 from testkit import corpus
 from testkit.builders import EpisodeData, write_dataset
+from tests.training.conftest import clean_episodes, episode
 
 ROOT = Path(__file__).resolve().parents[2]
 TASK = "Grab the brain"
-
-
-def episode(length: int = 20, offset: float = 0.0, gripper_follows: bool = True) -> EpisodeData:
-    """A clean demonstration: arm joints ramp, the gripper closes at a third of the episode and the measured gripper
-    follows its command two frames later."""
-    t = np.arange(length, dtype=np.float64)[:, None]
-    action = offset + np.hstack([t * np.array([1.0, 1.5, 2.0, 0.5, 1.0]), np.where(t < length // 3, 60.0, 2.0)])
-    state = np.vstack([action[:1], action[:-1]]).copy()
-    state[2:, 5] = action[:-2, 5] if gripper_follows else 60.0
-    if not gripper_follows:
-        state[:, 5] = 60.0
-    return EpisodeData(TASK, state, action)
-
-
-def clean_episodes(count: int = 10) -> list[EpisodeData]:
-    return [episode(20 + (i % 3), offset=i * 0.7) for i in range(count)]
 
 
 @pytest.fixture(scope="module")

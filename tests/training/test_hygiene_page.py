@@ -14,7 +14,7 @@ from core.training.selection import Selection, save_selection
 from core.workspace import Workspace
 from testkit.builders import write_dataset
 from tests.conftest import running_app
-from tests.training.test_hygiene import clean_episodes
+from tests.training.conftest import clean_episodes
 
 pytestmark = pytest.mark.browser
 

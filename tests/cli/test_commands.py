@@ -1,7 +1,7 @@
 """The commands as an operator types them: `python -m core ...` in a subprocess, from a folder outside the checkout,
 with the checkout's own code on its path; the exit status, the text and the JSON they print.
 
-`profile` and `diagnose` are driven in tests/training/test_hygiene.py, `plan --json` in tests/analytics/test_planner.py
+`profile` and `diagnose` are driven in tests/training/test_hygiene.py, `plan --json` in tests/training/test_planner.py
 and the registry's actions in tests/registry/test_registry_cli.py; this file drives the rest.
 """
 

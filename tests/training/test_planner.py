@@ -16,6 +16,14 @@ from core.registry import Registry
 from core.training import planner
 from core.training.dataset_files import open_dataset
 from core.workspace import REPO_ROOT
+from tests.analytics.conftest import (  # noqa: F401  (the analytics data set: training set, runs, checkpoint)
+    clean_dir,
+    data_dir,
+    fault_dirs,
+    sane_checkpoint,
+    train_run_dir,
+    training_dir,
+)
 
 
 def test_epochs_and_steps_are_inverse() -> None:
@@ -50,7 +58,7 @@ def test_video_keys_ignored_by_the_merge_check_are_lerobots() -> None:
     assert planner.VIDEO_ENCODER_INFO_KEYS == VIDEO_ENCODER_INFO_KEYS
 
 
-def test_merge_check_explains_mismatches(training_dir: Path, clean_dir: Path, fault_dirs: dict[str, Path]) -> None:
+def test_merge_check_explains_mismatches(training_dir: Path, clean_dir: Path, fault_dirs: dict[str, Path]) -> None:  # noqa: F811
     assert planner.check_merge(training_dir, [clean_dir]).ok
     fps = planner.check_merge(training_dir, [fault_dirs["fps_mismatch"]])
     assert not fps.ok and "15 fps" in fps.problems[0] and "30 fps" in fps.problems[0]
@@ -62,9 +70,7 @@ def test_merge_check_explains_mismatches(training_dir: Path, clean_dir: Path, fa
     assert planner.training_frames(training_dir, [0, 5]) == 4 * 24
 
 
-def test_merge_keeps_successful_episodes_through_lerobot(
-    workspace, training_dir: Path, clean_dir: Path, sane_checkpoint: Path
-) -> None:
+def test_merge_keeps_successful_episodes_through_lerobot(workspace, training_dir, clean_dir, sane_checkpoint) -> None:  # noqa: F811
     registry = Registry.open()
     run = registry.start_run(
         registry.register_policy(sane_checkpoint).id,
@@ -100,7 +106,7 @@ def test_merge_keeps_successful_episodes_through_lerobot(
     assert not list(output.parent.glob(".*parts"))  # scratch copies are gone
 
 
-def test_merge_refuses_what_lerobot_cannot_merge(workspace, training_dir: Path, fault_dirs: dict[str, Path]) -> None:
+def test_merge_refuses_what_lerobot_cannot_merge(workspace, training_dir: Path, fault_dirs: dict[str, Path]) -> None:  # noqa: F811
     with pytest.raises(PreflightError, match="15 fps"):
         planner.merge_recordings(training_dir, [fault_dirs["fps_mismatch"]], planner.merged_root("bad"), keep="all")
     with pytest.raises(PreflightError, match="tagged success"):
@@ -130,7 +136,7 @@ def test_train_command_line(tmp_path: Path) -> None:
     )
 
 
-def test_plan_command(training_dir: Path, clean_dir: Path) -> None:
+def test_plan_command(training_dir: Path, clean_dir: Path) -> None:  # noqa: F811
     result = subprocess.run(
         [
             sys.executable,

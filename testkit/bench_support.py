@@ -1,4 +1,5 @@
-"""What the browser benches share (stream_bench, loop_bench): a demo workspace, Streamlit servers, chromium, CPU time.
+"""What the browser benches share (bench/stream_bench.py, bench/loop_bench.py): a demo workspace, Streamlit
+servers, chromium, CPU time.
 
 Every process started here is stopped by the context manager that started it, on errors and
 Ctrl-C too (SIGTERM is turned into KeyboardInterrupt so the same clean-up runs).

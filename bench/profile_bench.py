@@ -1,20 +1,8 @@
-"""Training profile speed at the lab's scale, against the pyarrow floor and the lerobot-API way.
+"""Training profile speed at the lab's scale (241 episodes, about 100,000 frames), against the pyarrow floor and
+the lerobot-API way, and the cost of the hygiene flags.
 
-Dataset: 241 episodes, about 100,000 frames, 6-joint state and action, two 64x48 cameras,
-written straight in the v3.0 layout (parquet with lerobot's Hugging Face schema, libsvtav1 video
-with lerobot's encoder settings) and checked to load with `LeRobotDataset`. The data parquet has
-one row group per episode, snappy, as lerobot's recorder and `lerobot-edit-dataset` write it
-(`--layout single-row-group` writes the whole file as one row group instead, which lerobot never
-does). It is cached under `<workspace>/cache/bench/` (the first run encodes 200,000 video frames:
-about a minute).
-
-Figures, in one process, after a warm-up (file cache warm); (a) and (b) best of 7, run in turns:
-  (a) build_profile(reference_frames=False)
-  (b) floor: pyarrow reading just the columns the profile needs
-  (c) the same statistics through lerobot: LeRobotDataset(...) then iterating `hf_dataset` rows
-plus, for context, the profile with reference frames and the cold CLI (`python -m core profile`), and
-the profile with its hygiene flags against the same profile without them (core.training.hygiene).
-Target: (a) <= 2 x (b) and (a) < 1 s on a 2-core machine; hygiene adds at most 30%.
+Targets: the profile within 2x the floor and under 1 s on 2 cores; hygiene adds at most 30 %. The dataset is
+cached under `<workspace>/cache/bench/`. Method and figures: docs/benchmarks.md#profile_bench.
 
 Usage: .venv/bin/python bench/profile_bench.py [--rebuild] [--layout lerobot|single-row-group]
 """

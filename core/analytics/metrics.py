@@ -1,22 +1,8 @@
 """Per-episode and per-dataset metrics of a training set or a deployment recording, all episodes at once.
 
-Every number comes from three parquet columns (`episode_index`, `observation.state`, `action`),
-computed with numpy over the concatenated frames and their episode boundaries: no loop over
-episodes, so a training set of 100,000 frames and ten deployment runs are ready well within a
-second (bench/analytics_bench.py compares this with a per-episode pandas loop).
-
-The training set is the reference: the gripper-closed threshold and the start pose come from the
-training profile, so a deployment frame counts as "closed", and an episode as "off the start pose",
-by exactly the rule that describes training.
-
-Per episode: length, task, gripper-closed fraction of actions and of states, mean gripper action,
-the most closed gripper action (its minimum), per-joint action-jump p95 (numpy's linear percentile)
-and max, start-pose distance (`core.start_pose.pose.start_pose_distance`: the worst arm joint's
-|first state - training mean|, in the joint units), which joints start outside their tolerance, and the
-first gripper state. Per dataset: the same pooled over all frames, a gripper-action histogram,
-the joint units (declared by the recording station, else guessed), and per arm joint the share of values
-beyond ±100 and the spread of its values (the units evidence). State and action may differ in length
-and names: joints are matched by motor name (`core.so101.motor_of`).
+Numpy over three parquet columns (`episode_index`, `observation.state`, `action`), no loop over episodes; the
+training profile is the reference (`Reference`: the gripper-closed threshold and the start pose). What each
+number is and why: docs/pages/analytics.md#metrics.
 """
 
 from __future__ import annotations

@@ -1,19 +1,8 @@
-"""Does each live camera show what its role showed in training? The swapped-cables check.
+"""The camera-role rule (`camera_swap`): does each live camera show what its role showed in training?
 
-Every (live feed, training role) pair gets a match score: the best appearance
-similarity between the live frame(s) and the role's reference frames from the training
-profile. The assignment of feeds to roles with the highest total score is compared with
-the wiring the station claims (feed `front` should show role `front`):
-
-- OK: the claimed wiring is the best assignment, or within `SWAP_MARGIN` of it;
-- swapped: another assignment is clearly better; the camera mapping that fixes it is given;
-- unrecognised: a feed matches no role well (covered lens, camera pointing elsewhere,
-  a scene changed beyond recognition).
-
-Two views of one lab differ far more (a wrist camera sees the jaws fill the bottom of
-the frame; a front camera sees the whole table) than one view under other lighting, with
-the object elsewhere or the arm in another pose, which is why this works; docs/pages/cameras.md
-states the measured margins and the limits.
+Every (feed, role) pair is scored by appearance similarity to the role's reference frames; the best one-to-one
+assignment against the claimed wiring gives OK (within `SWAP_MARGIN`), swapped (with the mapping that fixes it)
+or unrecognised. Why it works and the measured margins: docs/pages/cameras.md#the-role-check.
 """
 
 from __future__ import annotations

@@ -1,20 +1,8 @@
 """The training planner: epochs from steps, steps for a target of epochs, and mixed-dataset merges.
 
-    epochs = steps x batch_size x processes / frames
-    steps  = ceil(target_epochs x frames / (batch_size x processes))
-
-An epoch here is one pass over every frame: lerobot-train samples frames, so this is the number
-the lab's own failure was measured in (15.9 epochs on 241 episodes memorised its scenes).
-
-Guidance ranges per policy type are in `EPOCH_GUIDANCE`, each with the published numbers it
-comes from (docs/planner.md). They are rules of thumb: the two ACT recipes below differ
-by a factor of thirteen in epochs, and dataset size and diversity matter more than any count.
-
-A mixed-dataset plan merges deployment-environment recordings into the training set with
-lerobot's own `merge_datasets` (as `lerobot-edit-dataset --operation.type=merge` does), after
-checking what lerobot requires: identical fps, robot_type and features. By default only episodes
-tagged "success" in the registry are kept (lerobot's `delete_episodes` drops the others in a
-copy), so the policy is not taught its own failures.
+`EPOCH_GUIDANCE` holds each policy type's epoch range with its sources; a merge is lerobot's own
+`merge_datasets`, after checking what lerobot requires (fps, robot_type, features), keeping only episodes tagged
+"success" by default. The formulas, the guidance and why: docs/planner.md.
 """
 
 from __future__ import annotations

@@ -17,12 +17,13 @@ from lerobot.robots.utils import ensure_safe_goal_position
 from lerobot.utils.decorators import check_if_already_connected, check_if_not_connected
 
 from core.sim.devices.config_sim_follower import SIM_FOLLOWER_TYPE, SimFollowerConfig
+from core.sim.devices.exact_arm import ExactArm
 from core.sim.lab import SimLab, get_lab
 from core.sim.units import clip_to_limits
 from core.so101 import MOTOR_NAMES, motor_of, pos_key
 
 
-class SimFollower(Robot):
+class SimFollower(ExactArm, Robot):
     config_class = SimFollowerConfig
     # Written as `robot_type` into every dataset recorded with it (training and deployment alike).
     name = SIM_FOLLOWER_TYPE
@@ -68,16 +69,6 @@ class SimFollower(Robot):
             self._lab = None
             lab.release()
             raise
-
-    @property
-    def is_calibrated(self) -> bool:
-        return True
-
-    def calibrate(self) -> None:
-        """Nothing to do: the simulated encoders are exact."""
-
-    def configure(self) -> None:
-        """Nothing to do: the simulated servos need no registers written."""
 
     @check_if_not_connected
     def get_observation(self) -> dict:

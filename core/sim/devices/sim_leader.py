@@ -17,6 +17,7 @@ from lerobot.teleoperators import Teleoperator
 from lerobot.utils.decorators import check_if_already_connected, check_if_not_connected
 
 from core.sim.devices.config_sim_leader import SIM_LEADER_TYPE, SimLeaderConfig
+from core.sim.devices.exact_arm import ExactArm
 from core.sim.lab import SIM_HOME_POSE
 from core.sim.units import clip_to_limits
 from core.so101 import MOTOR_NAMES, motor_of, pos_key
@@ -25,7 +26,7 @@ from core.so101 import MOTOR_NAMES, motor_of, pos_key
 Operator = Callable[[], dict[str, float]]
 
 
-class SimLeader(Teleoperator):
+class SimLeader(ExactArm, Teleoperator):
     config_class = SimLeaderConfig
     name = SIM_LEADER_TYPE
 
@@ -52,16 +53,6 @@ class SimLeader(Teleoperator):
     @check_if_already_connected
     def connect(self, calibrate: bool = True) -> None:
         self._connected = True
-
-    @property
-    def is_calibrated(self) -> bool:
-        return True
-
-    def calibrate(self) -> None:
-        """Nothing to do: the simulated encoders are exact."""
-
-    def configure(self) -> None:
-        """Nothing to do."""
 
     def set_joints(self, values: dict[str, float]) -> None:
         """Move the leader (by motor name or `<motor>.pos`); unknown names are an error, values are clipped."""

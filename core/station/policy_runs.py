@@ -35,7 +35,7 @@ from core.training.recording_setup import RecordingSetup, write_recording_setup
 
 log = logging.getLogger(__name__)
 TRACE_LENGTH = 300  # 10 s at 30 Hz of gripper and jump telemetry for the live page
-INTERRUPTED = "interrupted"  # how an aborted episode's reason starts when the station stopped or died during it
+INTERRUPTED = "interrupted"  # an aborted episode's reason starts so when the operator did not end it (see abort_reason)
 
 
 class PolicyRuns:
@@ -544,7 +544,7 @@ def _ended_message(outcome: EpisodeOutcome) -> str:
 
 
 class CameraLost(StationError):
-    """A camera stayed stale past `camera_lost_s`, or failed: the episode ends as interrupted."""
+    """A camera stayed stale or out of step past `camera_lost_s`, or failed: the episode ends as interrupted."""
 
 
 class StoppedWhilePaused(StationError):
@@ -552,17 +552,22 @@ class StoppedWhilePaused(StationError):
 
 
 def abort_reason(error: BaseException, step: int) -> str:
-    """One line the operator understands, for the registry and the page; `step` is the frames recorded so far."""
+    """One line the operator understands, for the registry and the page; `step` is the frames recorded so far.
+    A fault the operator did not cause (an unsafe action, a lost camera or bus) starts `interrupted: `, like a
+    station that stopped or died mid-episode; the emergency stop and Stop while paused are the operator's own."""
     if isinstance(error, EmergencyStopped):
         return "emergency stop"
     if isinstance(error, StoppedWhilePaused):
         return str(error)
     if isinstance(error, UnsafeActionError):
-        return f"unsafe action at step {step}: {error}"
+        return f"{INTERRUPTED}: unsafe action at step {step}: {error}"
     if isinstance(error, CameraLost | TimeoutError) or "camera" in str(error).lower():
-        return f"camera lost: {error}"
+        return f"{INTERRUPTED}: camera lost: {error}"
     if isinstance(error, ConnectionError | OSError) or "serial" in str(error).lower() or "bus" in str(error).lower():
-        return f"bus lost: {type(error).__name__}: {error}. Check the arm's USB cable and power, then start again."
+        return (
+            f"{INTERRUPTED}: bus lost: {type(error).__name__}: {error}. Check the arm's USB cable and power, then "
+            "start again."
+        )
     return f"policy error: {type(error).__name__}: {error}"
 
 

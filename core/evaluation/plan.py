@@ -20,6 +20,8 @@ from core.station.state import RunStatus
 
 VARIED_SETTINGS = ("policy_dir", "n_action_steps", "inference", "rtc_execution_horizon", "task")  # what a plan compares
 MAX_EPISODES_PER_CONDITION = 200
+MAX_CONDITIONS = 6  # A to F: a lab runs at most a handful of conditions in one session
+DEFAULT_RTC_HORIZON = 10  # actions; the Deploy page's default for a run with RTC inference
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,8 @@ def balanced_order(conditions: int, episodes_per_condition: int, base_seed: int)
     when odd; the slots of a block are twins with seed base_seed + k."""
     if conditions < 2:
         raise PreflightError("An evaluation compares at least two conditions.")
+    if conditions > MAX_CONDITIONS:
+        raise PreflightError(f"An evaluation compares at most {MAX_CONDITIONS} conditions.")
     if not 1 <= episodes_per_condition <= MAX_EPISODES_PER_CONDITION:
         raise PreflightError(f"Episodes per condition must be between 1 and {MAX_EPISODES_PER_CONDITION}.")
     order = []
@@ -81,6 +85,23 @@ def balanced_order(conditions: int, episodes_per_condition: int, base_seed: int)
         indices = range(conditions) if block % 2 == 0 else reversed(range(conditions))
         order.extend((condition, block, base_seed + block) for condition in indices)
     return order
+
+
+def condition_variant(
+    base: RunSettings, *, policy_dir: str, n_action_steps: int, inference: str, task: str
+) -> dict[str, object]:
+    """What one condition of the plan form (B, C, ...) changes against A, for `conditions_from`: RTC keeps A's
+    execution horizon (DEFAULT_RTC_HORIZON when A has none); a task sentence other than A's is an override the
+    operator chose, recorded with the run."""
+    horizon = (base.rtc_execution_horizon or DEFAULT_RTC_HORIZON) if inference == "rtc" else None
+    return {
+        "n_action_steps": int(n_action_steps),
+        "inference": inference,
+        "rtc_execution_horizon": horizon,
+        "task": task,
+        "policy_dir": policy_dir.strip(),
+        "task_override": base.task_override or task != base.task,
+    }
 
 
 def conditions_from(base: RunSettings, variants: list[dict[str, object]]) -> tuple[Condition, ...]:

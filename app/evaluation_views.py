@@ -3,67 +3,102 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 
 import streamlit as st
 
 from app.camera_views import live_feed
 from app.deploy_views import tag_form
-from app.start_pose_views import joint_table, verdict_banner
 from app.station_panel import command_button
 from core.errors import PreflightError
-from core.evaluation.plan import EvaluationPlan, PlanStep, conditions_from, create_plan, next_step, open_plan
+from core.evaluation.plan import (
+    MAX_CONDITIONS,
+    MAX_EPISODES_PER_CONDITION,
+    EvaluationPlan,
+    PlanStep,
+    condition_variant,
+    conditions_from,
+    create_plan,
+    next_step,
+    open_plan,
+)
 from core.evaluation.results import plan_results
-from core.evaluation.twins import twin_start
+from core.evaluation.twins import TwinStart, twin_camera, twin_start
 from core.registry import Registry
-from core.start_pose.pose import verdict_for_station
 from core.station.client import StationClient
 from core.station.run_settings import RunSettings
 from core.station.state import RunStatus
 from core.text import markdown_literal
-from core.training.profile import TrainingProfile
 from core.workspace import Workspace
 
 Gate = Callable[[RunSettings], str]  # the preflight gate for a condition's settings: "" when it may run, else why not
 
 
 def plan_setup(registry: Registry, station: str, base: Callable[[], RunSettings], rtc_allowed: bool) -> None:
-    """An expander that makes a plan: condition A is the settings above, B changes one or more of them."""
+    """An expander that makes a plan: condition A is the settings above; B, C, ... each change one or more of them."""
     with st.expander("Evaluation plan: is B really better than A?"):
         st.caption(
-            "Condition A is the run set up above. B changes what you pick here. The episodes run interleaved "
-            "(A B B A A B ...), and each A/B pair starts from the same scene. See docs/evaluations.md."
+            "Condition A is the run set up above; each further condition (B, C, ...) changes what you pick for it "
+            "here. The episodes run interleaved (A B B A ..., with three A B C C B A ...), and the episodes of each "
+            "block start from the same scene. See docs/evaluations.md."
         )
         settings = base()
         left, right = st.columns(2)
-        n_steps = left.number_input("B: n_action_steps", min_value=1, value=int(settings.n_action_steps or 1))
-        inference = right.radio(
-            "B: inference", ["sync", "rtc"] if rtc_allowed else ["sync"], horizontal=True, key="plan_inference"
+        count = left.number_input(
+            "Conditions (A and the ones to compare with it)",
+            min_value=2,
+            max_value=MAX_CONDITIONS,
+            value=2,
+            key="plan_conditions",
         )
-        task = st.text_input("B: task sentence", value=settings.task, key="plan_task")
-        policy = st.text_input("B: policy checkpoint folder", value=settings.policy_dir, key="plan_policy")
-        episodes = left.number_input("Episodes per condition", min_value=1, max_value=200, value=10)
-        name = right.text_input("Plan name (optional)", key="plan_name")
-        variant = {
-            "n_action_steps": int(n_steps),
-            "inference": inference,
-            "rtc_execution_horizon": settings.rtc_execution_horizon if inference == "rtc" else None,
-            "task": task,
-            "policy_dir": policy.strip(),
-            "task_override": settings.task_override or task != settings.task,  # chosen on purpose, recorded
-        }
-        if inference == "rtc" and variant["rtc_execution_horizon"] is None:
-            variant["rtc_execution_horizon"] = 10
+        right.number_input(
+            "Episodes per condition", min_value=1, max_value=MAX_EPISODES_PER_CONDITION, value=10, key="plan_episodes"
+        )
+        for index in range(1, int(count)):
+            _condition_inputs(chr(ord("A") + index), settings, rtc_allowed)
+        st.text_input("Plan name (optional)", key="plan_name")
 
         def start_plan() -> None:
-            """The button's callback, with the settings the operator saw: it runs before the rerun the click
-            causes, so no other rerun (the run panel's, a fragment's) can drop the click."""
+            """The button's callback: it runs before the rerun the click causes, so no other rerun (the run panel's,
+            a fragment's) can drop the click, and it reads the inputs from the session state, as the click sent
+            them (a closure could hold a run's values from before the last edit)."""
+            state = st.session_state
+            variants = [  # a condition whose inputs were never drawn is as A: refused as the same
+                condition_variant(
+                    settings,
+                    policy_dir=state.get(f"plan_{label}_policy", settings.policy_dir),
+                    n_action_steps=state.get(f"plan_{label}_steps", settings.n_action_steps or 1),
+                    inference=state.get(f"plan_{label}_inference", "sync"),
+                    task=state.get(f"plan_{label}_task", settings.task),
+                )
+                for label in (chr(ord("A") + index) for index in range(1, int(state["plan_conditions"])))
+            ]
             try:
-                create_plan(registry, station, name, conditions_from(settings, [variant]), int(episodes))
+                conditions = conditions_from(settings, variants)
+                create_plan(registry, station, state["plan_name"], conditions, int(state["plan_episodes"]))
             except PreflightError as error:
                 st.toast(str(error), icon=":material/error:")
 
         st.button("Start the plan", icon=":material/science:", on_click=start_plan)
+
+
+def _condition_inputs(label: str, settings: RunSettings, rtc_allowed: bool) -> None:
+    """One condition's inputs, keyed by its label (`plan_B_steps`, ...), so each keeps its values."""
+    with st.container(border=True):
+        st.markdown(f"**Condition {label}**")
+        left, right = st.columns(2)
+        left.number_input(
+            f"{label}: n_action_steps", min_value=1, value=int(settings.n_action_steps or 1), key=f"plan_{label}_steps"
+        )
+        right.radio(
+            f"{label}: inference",
+            ["sync", "rtc"] if rtc_allowed else ["sync"],
+            horizontal=True,
+            key=f"plan_{label}_inference",
+        )
+        st.text_input(f"{label}: task sentence", value=settings.task, key=f"plan_{label}_task")
+        st.text_input(f"{label}: policy checkpoint folder", value=settings.policy_dir, key=f"plan_{label}_policy")
 
 
 def plan_panel(
@@ -144,14 +179,32 @@ def _summary(registry: Registry, plan: EvaluationPlan) -> None:
     st.caption("The Analytics page's Compare tab shows the tests, the figure and the pairs.")
 
 
-def twin_target(
-    registry: Registry, client: StationClient, profile: TrainingProfile, workspace: Workspace, overrides: dict
-) -> None:
-    """Home reset's target for the B twin of an evaluation pair: the A twin's start pose and front frame, with the
-    per-joint deltas against that twin instead of the training mean. Nothing when no twin is waiting."""
-    plan = open_plan(registry, client.name)
+@dataclass(frozen=True)
+class HomeTarget:
+    """What Home reset judges the arm against: the training mean start pose, or, while the plan's next episode is
+    the second of its pair, the start of its twin (the A episode of an A/B pair) in its place."""
+
+    start_pose: dict[str, float] | None  # None: the training mean start pose
+    name: str  # for the banner: "the training start pose", "the A twin's start"
+    column: str  # the joint table's target column: "training mean", "A twin's start"
+    plan: EvaluationPlan | None = None
+    twin: TwinStart | None = None
+
+
+def home_target(registry: Registry, station: str, workspace: Workspace) -> HomeTarget:
+    """The twin's start while one is waiting on this station's open plan, else the training mean."""
+    plan = open_plan(registry, station)
     twin = twin_start(registry, plan, workspace) if plan is not None else None
     if twin is None:
+        return HomeTarget(None, "the training start pose", "training mean")
+    return HomeTarget(twin.start_pose, f"the {twin.label} twin's start", f"{twin.label} twin's start", plan, twin)
+
+
+def twin_target(client: StationClient, target: HomeTarget) -> None:
+    """Home reset's evaluation twin: which episode it is, its front frame at the start beside the live front feed,
+    and a move to its start pose. Nothing when the target is the training mean."""
+    twin, plan = target.twin, target.plan
+    if twin is None or plan is None:
         return
     slot = plan.next_slot
     st.subheader("Evaluation twin")
@@ -159,21 +212,15 @@ def twin_target(
         f"Plan episode {slot.position + 1} (condition {plan.condition_of(slot).label}) is the twin of episode "
         f"{twin.episode_index} (condition {twin.label}): set the arm and the scene up as that one started."
     )
+    camera = twin_camera(list(client.state().camera_mapping))
     then, now = st.columns(2)
     if twin.frame is not None:
-        then.image(str(twin.frame), caption=f"The {twin.label} twin's first camera at its start")
+        then.image(str(twin.frame), caption=f"The {twin.label} twin's {camera} camera at its start")
     else:
         then.caption("No start frame of the twin was kept.")
-    with now:
-        live_feed(client.name, next(iter(client.state().camera_mapping)), height_px=240)
-
-    @st.fragment(run_every=0.5)
-    def against_twin() -> None:
-        verdict = verdict_for_station(client.state(), profile, overrides, start_pose=twin.start_pose)
-        verdict_banner(verdict, f"the {twin.label} twin's start")
-        st.table(joint_table(verdict, "twin's start"))
-
-    against_twin()
+    if camera is not None:
+        with now:
+            live_feed(client.name, camera, height_px=240)
     command_button(
         "Move to the twin's start pose", client.move_home, twin.start_pose, key="move_twin", icon=":material/join:"
     )

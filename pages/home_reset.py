@@ -7,7 +7,7 @@ import streamlit as st
 
 from app.context import profile_or_stop, station_or_stop, workspace
 from app.control import read_only
-from app.evaluation_views import twin_target
+from app.evaluation_views import home_target, twin_target
 from app.start_pose_views import joint_table, verdict_banner
 from app.station_panel import command_button, station_action
 from core.errors import PreflightError
@@ -26,13 +26,22 @@ profile = profile_or_stop()
 client = station_or_stop("to see the arm", icon=":material/precision_manufacturing:")
 
 ws = workspace()
+target = home_target(Registry.open(), client.name, ws)  # an evaluation twin's start replaces the training mean
 try:
-    first_verdict = verdict_for_station(client.state(), profile, load_tolerance_overrides(ws, profile.name))
+    first_verdict = verdict_for_station(
+        client.state(), profile, load_tolerance_overrides(ws, profile.name), start_pose=target.start_pose
+    )
 except PreflightError as error:  # units that provably differ, no start pose, another robot's data
     st.error(str(error), icon=":material/straighten:")
     st.stop()
 if first_verdict.units_note:
     st.warning(first_verdict.units_note, icon=":material/straighten:")
+if target.twin is not None:
+    st.info(
+        f"Target: {target.name} (plan episode {target.twin.position + 1}), not the training mean. The next plan "
+        "episode is its twin: the verdict and the deltas below are against where that episode started.",
+        icon=":material/join:",
+    )
 
 
 def move_home_now() -> None:
@@ -49,21 +58,22 @@ def move_home_now() -> None:
 def live_start_pose() -> None:
     try:
         state = client.state()
-        verdict = verdict_for_station(state, profile, load_tolerance_overrides(ws, profile.name))
+        overrides = load_tolerance_overrides(ws, profile.name)
+        verdict = verdict_for_station(state, profile, overrides, start_pose=target.start_pose)
     except PreflightError as error:
         st.error(str(error))
         return
-    verdict_banner(verdict)
-    st.table(joint_table(verdict))
+    verdict_banner(verdict, target.name)
+    st.table(joint_table(verdict, target.column))
     units = "degrees" if state.use_degrees else "-100..100 range units"
     st.caption(
-        f"Arm joints in {units}, the gripper 0..100 (0 closed). Delta = follower − training mean. Station mode: "
+        f"Arm joints in {units}, the gripper 0..100 (0 closed). Delta = follower − {target.column}. Station mode: "
         f"**{state.mode}**."
     )
 
 
 live_start_pose()
-twin_target(Registry.open(), client, profile, ws, load_tolerance_overrides(ws, profile.name))
+twin_target(client, target)
 
 guided, automatic = st.columns(2, gap="large")
 

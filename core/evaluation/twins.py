@@ -2,11 +2,13 @@
 
 On a real arm nothing places the scene from a seed, so the operator matches the twin by hand: the twin's
 start pose (the run's start pose target plus the deltas the registry kept for that episode) and the frame
-its first camera saw at the start (kept by the station beside its config).
+its front camera saw at the start (kept by the station beside its config; the first camera when none is called
+front, the station's own choice in `PolicyRuns._keep_start_frame`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +17,13 @@ from core.registry import Registry
 from core.station.policy_runs import start_frame_path
 from core.workspace import Workspace
 
+FRONT_CAMERA = "front"  # the camera role whose start frame a twin is matched to
+
+
+def twin_camera(cameras: Sequence[str]) -> str | None:
+    """The camera a twin's start frame comes from: the one called front, else the first (None without cameras)."""
+    return FRONT_CAMERA if FRONT_CAMERA in cameras else next(iter(cameras), None)
+
 
 @dataclass(frozen=True)
 class TwinStart:
@@ -22,7 +31,7 @@ class TwinStart:
     position: int  # the twin's slot in the plan
     episode_index: int
     start_pose: dict[str, float]  # motor -> where the twin's follower started, in the station's units
-    frame: Path | None  # its first camera's frame at the start; None when none was kept
+    frame: Path | None  # its front camera's frame at the start (`twin_camera`); None when none was kept
 
 
 def twin_start(registry: Registry, plan: EvaluationPlan, workspace: Workspace) -> TwinStart | None:

@@ -454,10 +454,12 @@ class PolicyRuns:
         )
 
     def _keep_start_frame(self) -> None:
-        """An evaluation episode keeps its first camera's frame at the start: the target its twin is set up to."""
+        """An evaluation episode keeps its front camera's frame at the start (the first camera's when none is called
+        front): the target its twin is set up to."""
         if self._plan_slot is None or not self.station.config.cameras:
             return
-        camera = self.station.config.cameras[0].name
+        names = [spec.name for spec in self.station.config.cameras]
+        camera = "front" if "front" in names else names[0]
         frame = self.station.frame(camera, 0, 1.0)
         if frame is None:
             log.warning("no %s frame to keep for slot %s of plan %s", camera, self._plan_slot[1], self._plan_slot[0])
@@ -472,7 +474,7 @@ class PolicyRuns:
 
 
 def start_frame_path(workspace, station: str, plan_id: int, position: int) -> Path:
-    """Where the station keeps the start frame of an evaluation plan's slot (a JPEG of its first camera)."""
+    """Where the station keeps the start frame of an evaluation plan's slot (a JPEG of its front camera)."""
     return station_dir(workspace, station) / "plan-frames" / f"plan{plan_id}-slot{position}.jpg"
 
 

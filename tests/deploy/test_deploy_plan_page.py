@@ -1,9 +1,10 @@
 """An evaluation plan set up and run from the Deploy page in a real browser (Debian's chromium), on the demo station.
 
-Two conditions (n_action_steps 15 against 30), one episode each: the page loads each condition's run, starts
-each slot's episode (only while its condition passes the preflight gate: not with the cables swapped), asks for
-its tag, shows the B twin's target on Home reset, and when the page is opened again (the plan lives in the
-registry) resumes where it was.
+Two conditions (n_action_steps 15 against 30; the form offers a third's inputs too), one episode each: the page
+loads each condition's run, starts each slot's episode (only while its condition passes the preflight gate: not
+with the cables swapped), asks for its tag, shows the B twin's target on Home reset (the verdict and the joint
+table against the A twin's start instead of the training mean), and when the page is opened again (the plan lives
+in the registry) resumes where it was.
 """
 
 from __future__ import annotations
@@ -32,6 +33,13 @@ def test_a_plan_runs_its_conditions_in_order_shows_the_twin_target_and_resumes_w
     length.fill("2")
     length.press("Enter")
     page.get_by_text("Evaluation plan: is B really better than A?").click()
+    conditions = page.get_by_role("spinbutton", name="Conditions (A and the ones to compare with it)")
+    conditions.fill("3")  # a third condition gets inputs of its own; back to two for this plan
+    conditions.press("Enter")
+    expect(page.get_by_role("spinbutton", name="C: n_action_steps")).to_be_visible(timeout=60_000)
+    conditions.fill("2")
+    conditions.press("Enter")
+    expect(page.get_by_role("spinbutton", name="C: n_action_steps")).to_have_count(0, timeout=60_000)
     steps = page.get_by_role("spinbutton", name="B: n_action_steps")
     steps.fill("30")
     steps.press("Enter")
@@ -52,8 +60,12 @@ def test_a_plan_runs_its_conditions_in_order_shows_the_twin_target_and_resumes_w
     page.goto(f"{url}/home_reset")  # B's twin is set up to where A started
     expect(page.get_by_text("Evaluation twin")).to_be_visible(timeout=120_000)
     expect(page.get_by_text("is the twin of episode 0 (condition A)")).to_be_visible()
-    expect(page.get_by_text("The A twin's first camera at its start")).to_be_visible()
-    expect(page.get_by_text("twin's start").first).to_be_visible()
+    expect(page.get_by_text("The A twin's front camera at its start")).to_be_visible()
+    expect(page.get_by_text("Target: the A twin's start (plan episode 1), not the training mean")).to_be_visible()
+    expect(page.get_by_text("Every joint is inside its tolerance of the A twin's start")).to_be_visible(timeout=60_000)
+    table = page.locator("[data-testid='stTable'] table").first  # the one joint table: deltas against the twin
+    expect(table.locator("thead th").filter(has_text="A twin's start")).to_have_count(1)
+    expect(table.locator("thead th").filter(has_text="training mean")).to_have_count(0)
 
     page.goto(f"{url}/deploy")  # the plan lives in the registry: the page resumes it at the next episode
     expect(page.get_by_text("1 of 2 episodes · order AB")).to_be_visible(timeout=120_000)

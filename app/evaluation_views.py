@@ -1,4 +1,5 @@
-"""Widgets of the Deploy page's evaluation plan: set up an A/B plan, then its progress and next step."""
+"""Widgets of an evaluation plan: its setup (A and one or more conditions to compare), progress and next step on the
+Deploy page; the twin target on Home reset."""
 
 from __future__ import annotations
 

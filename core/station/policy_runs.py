@@ -405,7 +405,7 @@ class PolicyRuns:
                 length_frames=frames,
                 started_at=datetime.fromtimestamp(time.time() - duration, tz=UTC),
                 status=status,
-                abort_reason=reason or None,
+                abort_reason=reason if status == "aborted" else None,  # a discard's reason is for the page only
                 start_pose_distance_deg=distance,
                 start_pose_deltas_deg=deltas,
                 plan_slot=slot,  # a kept episode fills it, also once a queued one is written

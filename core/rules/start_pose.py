@@ -101,8 +101,10 @@ def judge_start_pose(
     leader: Mapping[str, float] | None = None,
     gripper_closed_below: float | None = None,
     units: JointUnits = DEGREES,
+    target_name: str = "training",
 ) -> StartPoseVerdict:
-    """GO when every joint of the follower is inside tolerance; otherwise say which to move and which way.
+    """GO when every joint of the follower is inside tolerance; otherwise say which to move and which way
+    (`target_name` names the target in each move: "training", or an evaluation twin's).
 
     `follower` and `leader` map motor names to positions in the robot's units (`units` for the arm joints).
     `gripper_closed_below` is the training profile's closed threshold (0..100 scale).
@@ -133,7 +135,7 @@ def judge_start_pose(
                 (
                     abs(delta) / target.tolerance,
                     f"{target.motor}: {direction} {show(abs(delta))} "
-                    f"(now {show(now)}, training {show(target.mean)} ± {show(target.tolerance, unit=False)})",
+                    f"(now {show(now)}, {target_name} {show(target.mean)} ± {show(target.tolerance, unit=False)})",
                 )
             )
     outside.sort(reverse=True)

@@ -64,7 +64,8 @@ def verdict_for_station(
     _require_shared_joints(targets, state)
     closed_below = profile.gripper.closed_threshold.value if profile.gripper else None
     units = profile.joint_units if profile.joint_units.proven else station_joint_units(state.use_degrees)
-    verdict = judge_start_pose(targets, state.follower_pos, state.leader_pos, closed_below, units)
+    target_name = "twin" if start_pose else "training"
+    verdict = judge_start_pose(targets, state.follower_pos, state.leader_pos, closed_below, units, target_name)
     return replace(verdict, units_note=caveat)
 
 

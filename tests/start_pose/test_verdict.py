@@ -151,3 +151,13 @@ def test_a_damaged_tolerances_file_is_reported_and_left_alone(workspace):
     tolerances_path(workspace).write_text(json.dumps({"dataset-a": 3}))
     with pytest.raises(StartPoseError, match="not a mapping"):
         load_tolerance_overrides(workspace, "dataset-a")
+
+
+def test_against_an_evaluation_twin_the_deltas_and_moves_name_the_twin_not_training():
+    twin = {**AT_START, "shoulder_pan": 0.0}  # where the A episode started
+    verdict = verdict_for_station(make_state(AT_START, None), make_profile(START_POSE), start_pose=twin)
+    assert not verdict.go
+    assert {joint.motor: joint.delta for joint in verdict.joints}["shoulder_pan"] == pytest.approx(-8.0)
+    (move,) = [m for m in verdict.moves if m.startswith("shoulder_pan")]
+    assert "twin 0.0" in move and "training" not in move
+    assert all("training" in m for m in verdict_for_station(make_state(OFF, None), make_profile(START_POSE)).moves)

@@ -7,6 +7,7 @@ import streamlit as st
 
 from app.compare_views import pick_comparison, show_comparison
 from app.context import active_profile, workspace
+from app.fleet_views import fleet_panel
 from core.analytics.diagnosis import camera_views, diagnose, no_findings_sentence
 from core.analytics.export import ReportFrame, figure_png, modebar_config, report_html
 from core.analytics.figures import episode_figure
@@ -15,9 +16,7 @@ from core.analytics.metrics import DatasetMetrics, Reference, dataset_fingerprin
 from core.analytics.runs import find_recordings
 from core.analytics.view import (
     FIGURE_TITLES,
-    FLEET_FILTERS,
     figures,
-    fleet,
     load_analytics,
     saved_profiles,
     summary_table,
@@ -61,20 +60,20 @@ st.title("Analytics")
 space = workspace()
 active_profile(required=False)  # stores the Overview page's selection as a profile, so it is listed below
 profile_files = saved_profiles(space)
-if not profile_files:
-    st.info(
-        "No training profile yet: pick a training dataset on the Overview page, or run "
-        "`python -m core profile --dataset DIR --save`.",
-        icon=":material/dataset:",
-    )
-    st.stop()
-
 try:
     registry = Registry.open()
     registry_rows = registry.episode_rows()
 except PreflightError as error:
     st.warning(f"{error} Outcomes are shown as unknown.")
     registry, registry_rows = None, []
+if not profile_files:
+    st.info(
+        "No training profile yet: pick a training dataset on the Overview page, or run "
+        "`python -m core profile --dataset DIR --save`. The lab's runs from the registry:",
+        icon=":material/dataset:",
+    )
+    fleet_panel(registry_rows)  # an analytics-only computer still sees every station's runs
+    st.stop()
 recordings = [str(path) for path in find_recordings(space, registry_rows)]
 
 left, right = st.columns([1, 2])
@@ -115,16 +114,7 @@ compare, drill, diagnosis_tab, compare_tab, plan_tab, fleet_tab = st.tabs(
 )
 
 with fleet_tab:  # every station's runs from the registry, on any computer; no dataset is read
-    options = fleet(registry_rows).choices
-    picked = dict(zip(FLEET_FILTERS, st.columns(len(FLEET_FILTERS))))
-    chosen = {name: picked[name].multiselect(name.capitalize(), options[name], key=f"fleet_{name}") for name in picked}
-    lab = fleet(registry_rows, **chosen)
-    st.subheader("Success rate per station")
-    st.dataframe(
-        lab.per_station, hide_index=True, column_config={"rate": st.column_config.NumberColumn(format="percent")}
-    )
-    st.subheader("Runs")
-    st.dataframe(lab.runs, hide_index=True, column_config={"rate": st.column_config.NumberColumn(format="percent")})
+    fleet_panel(registry_rows)
 
 with compare_tab:  # is B really better than A? An evaluation plan's conditions or two runs, from the registry
     comparison = pick_comparison(registry, registry_rows) if registry is not None else None

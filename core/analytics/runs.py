@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from core.analytics.stats import wilson_interval
+from core.registry import dataset_location
 from core.registry.records import EpisodeRow
 from core.workspace import Workspace
 
@@ -49,9 +50,8 @@ def find_recordings(workspace: Workspace | None = None, rows: Sequence[EpisodeRo
         candidates.update(
             path for path in workspace.recordings_dir.iterdir() if (path / "meta" / "info.json").is_file()
         )
-    candidates.update(
-        Path(row.dataset_root) for row in rows if (Path(row.dataset_root) / "meta" / "info.json").is_file()
-    )
+    located = set(local_roots(rows).values())
+    candidates.update(Path(root) for root in located if (Path(root) / "meta" / "info.json").is_file())
     return sorted(
         (path.resolve() for path in candidates),
         key=lambda p: ((p / "meta" / "info.json").stat().st_mtime, p.name),
@@ -59,13 +59,28 @@ def find_recordings(workspace: Workspace | None = None, rows: Sequence[EpisodeRo
     )
 
 
+def local_roots(rows: Sequence[EpisodeRow]) -> dict[tuple[str, str, str | None], str]:
+    """Where this computer finds each row's dataset, resolved as the recordings are: through the shared recordings
+    folder when the station's own path is elsewhere, else the station's path. Keyed by (dataset_root, computer,
+    dataset_shared), so each run's folder is looked up once, not once per episode."""
+    found: dict[tuple[str, str, str | None], str] = {}
+    for row in rows:
+        key = (row.dataset_root, row.computer, row.dataset_shared)
+        if key not in found:
+            folder, _ = dataset_location(row)
+            found[key] = str(folder.resolve()) if folder is not None else row.dataset_root
+    return found
+
+
 def join_registry(episodes: pd.DataFrame, rows: Sequence[EpisodeRow]) -> pd.DataFrame:
-    """`episodes` (metrics rows with dataset_root, episode_index) with each kept episode's registry facts added."""
-    kept = [row for row in rows if row.status != "discarded"]  # a discarded episode left no frames; its index is reused
+    """`episodes` (metrics rows with dataset_root, episode_index) with each kept episode's registry facts added;
+    a row matches the recording where this computer finds its dataset (`local_roots`)."""
+    kept = [row for row in rows if row.status != "discarded"]  # a discarded episode is not tagged or counted
+    roots = local_roots(kept)
     facts = pd.DataFrame(
         [
             {
-                "dataset_root": row.dataset_root,
+                "dataset_root": roots[(row.dataset_root, row.computer, row.dataset_shared)],
                 "episode_index": row.episode_index,
                 "outcome": row.outcome or "awaiting",
                 "score": row.score,

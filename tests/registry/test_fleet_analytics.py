@@ -61,3 +61,35 @@ def test_a_dataset_on_another_computer_is_found_through_the_share_or_its_host_is
     assert folder is None and "on lab-pc-2" in message and "PREFLIGHT_SHARED_RECORDINGS" in message
     folder, message = dataset_location(replace(elsewhere, dataset_shared=None))
     assert folder is None and "/home/lab/recordings/run1 on lab-pc-2" in message and "outside" in message
+
+
+def test_analytics_on_another_computer_lists_and_joins_a_run_through_the_share(tmp_path, monkeypatch):
+    """The station recorded /home/lab/recordings/run1 on lab-pc-2; this computer mounts the lab's recordings folder
+    elsewhere: the run is listed from the share and its registry facts join the recording read there."""
+    import pandas as pd
+
+    from core.analytics.runs import find_recordings, join_registry
+    from core.registry.records import EpisodeRow
+    from core.workspace import Workspace
+
+    share = tmp_path / "mnt" / "recordings"
+    (share / "arm-1" / "run1" / "meta").mkdir(parents=True)
+    (share / "arm-1" / "run1" / "meta" / "info.json").write_text("{}")
+    base = EpisodeRow(**dict.fromkeys(EpisodeRow.__dataclass_fields__))
+    row = replace(
+        base,
+        dataset_root="/home/lab/recordings/run1",
+        computer="lab-pc-2",
+        dataset_shared="arm-1/run1",
+        episode_index=0,
+        status="recorded",
+        outcome="success",
+    )
+    monkeypatch.setenv("PREFLIGHT_SHARED_RECORDINGS", str(share))
+    here = (share / "arm-1" / "run1").resolve()
+    assert find_recordings(Workspace(tmp_path / "workspace"), [row]) == [here]
+    metrics = pd.DataFrame({"dataset_root": [str(here)], "episode_index": [0]})
+    assert list(join_registry(metrics, [row])["outcome"]) == ["success"]
+    monkeypatch.delenv("PREFLIGHT_SHARED_RECORDINGS")  # not mounted: not listed, its outcome unknown
+    assert find_recordings(Workspace(tmp_path / "workspace"), [row]) == []
+    assert list(join_registry(metrics, [row])["outcome"]) == ["unknown"]

@@ -90,7 +90,7 @@ def main() -> int:
     print(f"(a) under 1 s: {'yes' if profile_s < 1.0 else 'NO'}")
     print(
         f"hygiene: profile {with_hygiene_s * 1000:.1f} ms with it, {without_hygiene_s * 1000:.1f} ms without: "
-        f"+{(with_hygiene_s / without_hygiene_s - 1) * 100:.0f}% (target <= 30%)"
+        f"{(with_hygiene_s / without_hygiene_s - 1) * 100:+.0f}% (target <= 30%)"
     )
     return 0
 

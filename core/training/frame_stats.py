@@ -204,21 +204,23 @@ def _p50_p95_max(rows: np.ndarray, skip: int = 0) -> tuple[np.ndarray, np.ndarra
     )
 
 
-def column_abs_max(values: np.ndarray) -> np.ndarray:
-    """Largest |value| of each column of a (frames, dim) array.
+def column_min_max(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Min and max of each column of a (frames, dim) array, in its dtype.
 
-    numpy reduces a C-ordered (frames, 6) array along axis 0 slowly (6-wide inner loop); viewed as
-    rows of 64 frames the inner loop is 384 wide, which is five times faster on 100k frames.
+    numpy reduces a C-ordered (frames, 6) array along axis 0 slowly (a 6-wide inner loop); a transposed copy
+    reduces along contiguous rows, about twenty times faster on 100k frames.
     """
-    values = np.ascontiguousarray(values)
-    frames, dim = values.shape
-    if frames == 0:
-        return np.zeros(dim)
-    whole = frames - frames % 64
-    blocks = values[:whole].reshape(-1, 64 * dim)
-    parts = [blocks.max(axis=0).reshape(64, dim), -blocks.min(axis=0).reshape(64, dim)] if whole else []
-    parts += [np.abs(values[whole:])] if whole < frames else []
-    return np.concatenate(parts).max(axis=0).astype(np.float64)
+    columns = np.ascontiguousarray(np.asarray(values).T)
+    return columns.min(axis=1), columns.max(axis=1)
+
+
+def column_abs_max(values: np.ndarray) -> np.ndarray:
+    """Largest |value| of each column of a (frames, dim) array."""
+    values = np.asarray(values)
+    if len(values) == 0:
+        return np.zeros(values.shape[1])
+    low, high = column_min_max(values)
+    return np.maximum(high, -low).astype(np.float64)
 
 
 def spread(values: np.ndarray, names: Sequence[str]) -> tuple[JointSpread, ...]:
@@ -240,7 +242,7 @@ def joint_ranges(values: np.ndarray, names: Sequence[str]) -> tuple[JointRange, 
     """Min and max per column, in the stored dtype (no float64 copy of every frame)."""
     if len(values) == 0:
         return ()
-    low, high = np.min(values, axis=0), np.max(values, axis=0)
+    low, high = column_min_max(values)
     return tuple(JointRange(name, float(low[i]), float(high[i])) for i, name in enumerate(names))
 
 

@@ -217,10 +217,10 @@ def build_profile(
         episode_index = columns["episode_index"]
     state, action = columns[STATE], columns[ACTION]  # float32 as stored: statistics cast only what they keep
     state_names, action_names = dataset.feature_names(STATE), dataset.feature_names(ACTION)
-    # numpy releases the GIL: the jumps (the largest statistic) and the task counts run on a second core
-    # while this thread computes the rest
+    # numpy releases the GIL: the jumps (the largest statistic) run on a second core while this thread computes
+    # the rest
     action_jumps = _SECOND_CORE.submit(frame_stats.pooled_jump_stats, action, episode_index, action_names)
-    tasks = _SECOND_CORE.submit(_task_counts, dataset, columns["task_index"])
+    extremes = _SECOND_CORE.submit(_extremes, state, action, state_names, action_names)  # after the jumps
 
     training_frames, epochs, match, feature_check, warnings = _training_facts(dataset, checkpoint)
     flags = (  # on this thread, while the second core computes the jumps
@@ -232,6 +232,20 @@ def build_profile(
         if hygiene
         else None
     )
+    # everything else before waiting for the jumps: a result awaited early leaves this core idle
+    tasks = _task_counts(dataset, columns["task_index"])
+    start_pose = frame_stats.spread(frame_stats.first_frames(state, episode_index), state_names)
+    gripper = _gripper_profile(state, action, state_names, action_names)
+    arm_peaks, joint_ranges = extremes.result()
+    joint_units = frame_stats.guess_joint_units(
+        arm_peaks,
+        dataset.robot_type,
+        [name for name in (*state_names, *action_names) if motor_of(name) != GRIPPER],
+        read_recording_setup(dataset.root),
+    )
+    cameras = tuple(
+        _camera_profile(dataset, key, reference_frames) for key in (*dataset.video_keys, *dataset.image_keys)
+    )
     return TrainingProfile(
         name=profile_name(dataset.root),
         dataset_dir=str(dataset.root),
@@ -241,19 +255,12 @@ def build_profile(
         total_frames=int(len(episode_index)),
         state_names=state_names,
         action_names=action_names,
-        tasks=tasks.result(),
-        cameras=tuple(
-            _camera_profile(dataset, key, reference_frames) for key in (*dataset.video_keys, *dataset.image_keys)
-        ),
-        start_pose=frame_stats.spread(frame_stats.first_frames(state, episode_index), state_names),
-        gripper=_gripper_profile(state, action, state_names, action_names),
+        tasks=tasks,
+        cameras=cameras,
+        start_pose=start_pose,
+        gripper=gripper,
         action_jumps=action_jumps.result(),
-        joint_units=frame_stats.guess_joint_units(
-            np.concatenate([_arm_peaks(state, state_names), _arm_peaks(action, action_names)]),
-            dataset.robot_type,
-            [name for name in (*state_names, *action_names) if motor_of(name) != GRIPPER],
-            read_recording_setup(dataset.root),
-        ),
+        joint_units=joint_units,
         checkpoint=checkpoint,
         training_frames=training_frames,
         epochs=epochs,
@@ -261,7 +268,7 @@ def build_profile(
         feature_check=feature_check,
         warnings=(*dataset.notes, *warnings),
         hygiene=flags,
-        joint_ranges=frame_stats.joint_ranges(state, state_names),
+        joint_ranges=joint_ranges,
     )
 
 
@@ -339,6 +346,14 @@ def _gripper_profile(
 
 def _gripper_column(names: tuple[str, ...]) -> int | None:
     return next((i for i, name in enumerate(names) if motor_of(name) == GRIPPER), None)
+
+
+def _extremes(
+    state: np.ndarray, action: np.ndarray, state_names: tuple[str, ...], action_names: tuple[str, ...]
+) -> tuple[np.ndarray, tuple[frame_stats.JointRange, ...]]:
+    """The arm joints' largest |value| over state and action (for the units rule), and the state's joint ranges."""
+    peaks = np.concatenate([_arm_peaks(state, state_names), _arm_peaks(action, action_names)])
+    return peaks, frame_stats.joint_ranges(state, state_names)
 
 
 def _arm_peaks(values: np.ndarray, names: tuple[str, ...]) -> np.ndarray:

@@ -10,7 +10,7 @@ then meets the fault. Columns:
   tags lost    tags given before the fault that the registry no longer has;
   arm after    how the station left the arm (exit.json's `arm`, or the state it holds in).
 
-Usage: .venv/bin/python bench/fault_bench.py [--before-s 4]
+Usage: .venv/bin/python bench/fault_bench.py [--before-s 4] [--fault NAME ...]
 """
 
 from __future__ import annotations
@@ -66,9 +66,10 @@ class Row:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--before-s", type=float, default=4.0)
+    parser.add_argument("--fault", action="append", choices=list(FAULTS), help="only these rows (repeatable)")
     args = parser.parse_args()
     demo = Workspace.default().ensure()
-    rows = [run_fault(fault, demo, args.before_s) for fault in FAULTS]
+    rows = [run_fault(fault, demo, args.before_s) for fault in args.fault or FAULTS]
     print_table(rows)
 
 
@@ -76,7 +77,7 @@ def run_fault(fault: str, demo: Workspace, before_s: float) -> Row:
     workspace = Workspace(Path(tempfile.mkdtemp(prefix="fault_bench-")) / "workspace").ensure()
     workspace.demo_dir.symlink_to(demo.demo_dir.resolve(), target_is_directory=True)
     os.environ[WORKSPACE_ENV] = str(workspace.root)
-    app = start_from_app_stand_in(workspace)
+    app = start_from_app_stand_in(workspace, **CONFIG_CHANGES.get(fault, {}))
     client = launcher.connect("demo", workspace)
     checkpoint = workspace.demo_dir / "checkpoint"
     try:
@@ -164,6 +165,14 @@ def _camera(pause_only: bool):
     return fault
 
 
+def _bus_lost(workspace: Workspace, client, app) -> str:
+    client.inject_fault("unplug_bus")
+    wait_for(lambda: (s := client.run_status()).between_episodes and len(s.episodes) == 2, 60, "the episode ended")
+    arm = _arm_now(client)
+    client.inject_fault("plug_bus")
+    return arm
+
+
 FAULTS = {
     "stop station (SIGTERM)": _signal(signal.SIGTERM),
     "Ctrl-C (SIGINT)": _signal(signal.SIGINT),
@@ -171,7 +180,12 @@ FAULTS = {
     "station kill -9": _kill_9,
     "stale camera (pulled 1 s)": _camera(pause_only=True),
     "camera lost": _camera(pause_only=False),
+    "cameras out of step (skew)": _camera(pause_only=True),
+    "follower bus lost": _bus_lost,
 }
+# the skew row loosens the stale-frame and lost-camera guards so that only the skew guard (0.1 s) sees the pulled
+# camera, as tests/faults/test_skew_bus_nan.py does
+CONFIG_CHANGES = {"cameras out of step (skew)": {"stale_frame_s": 10.0, "camera_lost_s": 60.0}}
 
 
 def print_table(rows: list[Row]) -> None:

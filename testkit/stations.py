@@ -33,13 +33,14 @@ def running_station(workspace: Workspace, config: StationConfig | None = None) -
         launcher.stop(config.name, workspace)
 
 
-def start_from_app_stand_in(workspace: Workspace) -> subprocess.Popen:
-    """Start the demo station from a separate process that stays, as the Streamlit server does (the station exits
-    with it); returns that 'app' process."""
+def start_from_app_stand_in(workspace: Workspace, **config_changes: float) -> subprocess.Popen:
+    """Start the demo station (its config with `config_changes`, numbers such as stale_frame_s) from a separate
+    process that stays, as the Streamlit server does (the station exits with it); returns that 'app' process."""
     code = (
-        "import time; from pathlib import Path; from core.station import launcher;"
+        "import dataclasses, time; from pathlib import Path; from core.station import launcher;"
         "from core.station.config import demo_station_config; from core.workspace import Workspace;"
-        f"launcher.start(demo_station_config(), Workspace(Path({str(workspace.root)!r})));"
+        f"config = dataclasses.replace(demo_station_config(), **{config_changes!r});"
+        f"launcher.start(config, Workspace(Path({str(workspace.root)!r})));"
         "print('started', flush=True); time.sleep(3600)"
     )
     app = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, start_new_session=True)

@@ -20,8 +20,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="DIR",
         help=(
-            "deployment recordings to merge in (frames counted as if every episode were kept; merge with `python -m "
-            "core merge`)"
+            "deployment recordings to merge in (frames counted as if every recorded episode were kept, the training "
+            "episodes excluded on the Overview page left out, as `python -m core merge` does)"
         ),
     )
     amount = parser.add_mutually_exclusive_group(required=True)
@@ -41,8 +41,14 @@ def run(args: argparse.Namespace) -> int:
     from core.training import planner
 
     policy_type = read_checkpoint(args.policy).policy_type if args.policy else (args.policy_type or "act")
+    excluded: tuple[int, ...] = ()
     if args.add:
-        check = planner.check_merge(args.dataset, args.add)
+        from core.training.exclusions import load_exclusions
+        from core.training.profile import profile_name
+        from core.workspace import Workspace
+
+        excluded = load_exclusions(Workspace.default(), profile_name(args.dataset))  # as `merge` leaves them out
+        check = planner.check_merge(args.dataset, args.add, excluded)
         frames, root = check.frames, planner.merged_root(args.dataset.name + "_mixed")
         repo_id = planner.local_repo_id(root.name)
     else:
@@ -69,10 +75,13 @@ def run(args: argparse.Namespace) -> int:
         report = {**codec.to_json(plan), "verdict": plan.verdict, "guidance": guidance, "dataset_root": str(root)}
         problems, notes = (list(check.problems), list(check.notes)) if check else ([], [])
         report |= {"repo_id": repo_id, "command": command, "merge_problems": problems, "merge_notes": notes}
+        report["excluded_training_episodes"] = list(excluded)
         print(json.dumps(report, indent=1))
         return 0
     guidance = plan.guidance
-    print(f"frames: {frames}{' (training set plus the recordings, every episode kept)' if args.add else ''}")
+    left_out = f", {len(excluded)} excluded training episodes left out" if excluded else ""
+    merged = f" (training set plus the recordings, every recorded episode kept{left_out})" if args.add else ""
+    print(f"frames: {frames}{merged}")
     print(
         f"steps {plan.steps} x batch {args.batch_size}{f' x {args.processes} processes' if args.processes > 1 else ''} "
         f"= {plan.epochs:.2f} epochs"

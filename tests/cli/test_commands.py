@@ -101,6 +101,27 @@ def test_plan_prints_the_steps_and_the_lerobot_train_command(training_dir, tmp_p
     assert missing.returncode == 2 and missing.stderr.startswith("error: ") and "nowhere" in missing.stderr
 
 
+def test_plan_with_recordings_leaves_out_the_training_episodes_excluded_on_the_overview_page(
+    training_dir,  # noqa: F811
+    clean_dir,  # noqa: F811
+    tmp_path,
+):
+    from core.training.dataset_files import open_dataset
+    from core.training.exclusions import save_exclusions
+    from core.training.profile import profile_name
+
+    workspace = tmp_path / "ws"
+    arguments = ("plan", "--dataset", str(training_dir), "--add", str(clean_dir), "--steps", "1000", "--json")
+    kept = json.loads(core(*arguments, workspace=workspace, cwd=tmp_path).stdout)
+    save_exclusions(Workspace(workspace), profile_name(training_dir), [0, 1])
+    plan = json.loads(core(*arguments, workspace=workspace, cwd=tmp_path).stdout)
+    lengths = open_dataset(training_dir).episode_table.length
+    assert plan["excluded_training_episodes"] == [0, 1]
+    assert plan["frames"] == kept["frames"] - int(lengths[0]) - int(lengths[1])
+    text = core(*arguments[:-1], workspace=workspace, cwd=tmp_path).stdout
+    assert "2 excluded training episodes left out" in text
+
+
 @pytest.mark.slow
 def test_merge_writes_a_dataset_lerobot_loads_and_prints_the_train_command(training_dir, clean_dir, tmp_path):  # noqa: F811
     out = tmp_path / "merged"

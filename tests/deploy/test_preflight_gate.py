@@ -158,3 +158,20 @@ def test_a_backbone_missing_from_this_machine_fails_the_backbone_check_alone(sta
     assert "backbone" not in gate(station, profile, checkpoint).statuses  # an ACT policy has none to check
     only_failing(preflight, "backbone")
     assert "SmolVLM2-500M-Video-Instruct" in preflight.finding("backbone").evidence.sentence
+
+
+def test_training_videos_that_are_absent_say_the_camera_checks_are_off_and_block_nothing(
+    station, checkpoint, demo_assets, tmp_path
+):
+    """A partial download (videos declared, files absent): the gate says once which camera checks are off and
+    why, with what turns them on, instead of failing them or passing them silently."""
+    from testkit import corpus
+
+    root = corpus.without_videos(corpus.copy_of(demo_assets.dataset_root, tmp_path / "no_videos"))
+    preflight = gate(station, build_profile(root), checkpoint)
+    for check in ("camera_swap", "visual_shift"):
+        finding = preflight.finding(check)
+        assert preflight.statuses[check] != "fail" and finding.severity == "info", (check, finding.severity)
+        assert finding.evidence.sentence.startswith("Not checked: the training camera frames cannot be read")
+        assert "Profile the training dataset with its camera videos" in finding.fix
+    assert not preflight.blocking(), [(finding.id, finding.evidence.sentence) for finding in preflight.blocking()]

@@ -33,6 +33,7 @@ class SimFollowerConfig(RobotConfig):
     max_relative_target: float | dict[str, float] | None = None
     disable_torque_on_disconnect: bool = True  # as SO101FollowerConfig: the arm goes limp when disconnected
     cameras: dict[str, CameraConfig] = field(default_factory=default_cameras)
+    camera_max_age_ms: int = 500  # get_observation refuses an older camera frame, as lerobot's read_latest default
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -75,7 +75,7 @@ class SimFollower(ExactArm, Robot):
         self._require_bus("sync read 'Present_Position'")
         observation: dict = {pos_key(motor): value for motor, value in self.lab.joints().items()}
         for name, camera in self.cameras.items():
-            observation[name] = camera.read_latest()
+            observation[name] = camera.read_latest(max_age_ms=self.config.camera_max_age_ms)
         return observation
 
     @check_if_not_connected

@@ -26,5 +26,8 @@ def demo_for_tests(scratch: Path, report: Callable[[str], None] | None = None) -
     tiny.root.mkdir(parents=True, exist_ok=True)
     shared_cache = full.ensure().cache_dir  # derived files only (decimated meshes): shared, never regenerated
     if not tiny.cache_dir.exists():
-        tiny.cache_dir.symlink_to(shared_cache, target_is_directory=True)
+        try:
+            tiny.cache_dir.symlink_to(shared_cache, target_is_directory=True)
+        except FileExistsError:  # another test process sharing this scratch folder made it first
+            pass
     return ensure_demo_assets(tiny, report, plan=TINY_DEMO)

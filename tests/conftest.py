@@ -74,4 +74,8 @@ def demo_assets(tmp_path_factory: pytest.TempPathFactory):
     checkpoint) generated for this session in a temporary folder (testkit/demo.py)."""
     from testkit.demo import demo_for_tests
 
-    return demo_for_tests(tmp_path_factory.mktemp("demo"), report=lambda message: print(message, flush=True))
+    # pytest-xdist workers share one tiny demo (under the run's common temp folder): the first to ask builds it, the
+    # other waits on its lock (core.sim.demo_assets) instead of building a second copy on the same two cores
+    shared = os.environ.get("PYTEST_XDIST_WORKER") is not None
+    scratch = tmp_path_factory.getbasetemp().parent / "shared-demo" if shared else tmp_path_factory.mktemp("demo")
+    return demo_for_tests(scratch, report=lambda message: print(message, flush=True))

@@ -227,3 +227,17 @@ def save_checkpoint(
     save_training_step(step, checkpoint_dir / TRAINING_STATE_DIR, num_processes=1, batch_size=batch_size)
     update_last_checkpoint(checkpoint_dir)
     return pretrained_dir
+
+
+def nan_checkpoint(source: Path, target: Path) -> Path:
+    """A copy of the ACT checkpoint `source` whose action head outputs NaN: a policy gone wrong, for the guards."""
+    import shutil
+
+    from safetensors.torch import load_file, save_file
+
+    shutil.copytree(source, target)
+    weights = load_file(target / "model.safetensors")
+    head = next(name for name in weights if name.endswith("action_head.weight"))
+    weights[head] = weights[head] * float("nan")
+    save_file(weights, target / "model.safetensors")
+    return target

@@ -7,16 +7,15 @@ LeRobotDataset; tags go to a real SQLite registry in the test's workspace.
 from __future__ import annotations
 
 import math
-import shutil
 from pathlib import Path
 
 import pytest
-from safetensors.torch import load_file, save_file
 
 from core.errors import StationError
 from core.registry import Registry
 from core.training.planner import check_merge
 from core.training.recording_setup import read_recording_setup
+from testkit.builders import nan_checkpoint
 from testkit.waiting import wait_for
 from tests.deploy.conftest import run_phase, settings_for
 
@@ -119,12 +118,7 @@ def test_emergency_stop_mid_episode_aborts_it_and_keeps_the_frames(station, demo
 
 
 def test_a_nan_action_stops_the_arm_and_aborts_the_episode(station, demo_assets, tmp_path):
-    broken = tmp_path / "nan_checkpoint"
-    shutil.copytree(demo_assets.checkpoint_dir, broken)
-    weights = load_file(broken / "model.safetensors")
-    head = next(name for name in weights if name.endswith("action_head.weight"))
-    weights[head] = weights[head] * float("nan")
-    save_file(weights, broken / "model.safetensors")
+    broken = nan_checkpoint(demo_assets.checkpoint_dir, tmp_path / "nan_checkpoint")
 
     station.start_run(settings_for(broken))
     assert run_phase(station, "ready", "failed").phase == "ready"

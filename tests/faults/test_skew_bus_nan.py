@@ -10,16 +10,15 @@ own LeRobotDataset, the registry a real SQLite file.
 from __future__ import annotations
 
 import dataclasses
-import shutil
 from pathlib import Path
 
 import pytest
-from safetensors.torch import load_file, save_file
 
 from core.registry import Registry
 from core.station import launcher
 from core.station.config import demo_station_config
 from core.station.server import log_path
+from testkit.builders import nan_checkpoint
 from testkit.stations import running_station
 from testkit.waiting import wait_for
 from tests.faults.conftest import exit_record, run_phase, run_settings, start_episode
@@ -112,12 +111,7 @@ def test_a_lost_bus_ends_the_episode_saying_so_the_arm_holds_its_last_goal_and_t
 
 
 def test_a_nan_action_holds_the_arm_ends_the_episode_and_logs_the_step(station, demo_workspace, demo_assets, tmp_path):
-    broken = tmp_path / "nan_checkpoint"
-    shutil.copytree(demo_assets.checkpoint_dir, broken)
-    weights = load_file(broken / "model.safetensors")
-    head = next(name for name in weights if name.endswith("action_head.weight"))
-    weights[head] = weights[head] * float("nan")
-    save_file(weights, broken / "model.safetensors")
+    broken = nan_checkpoint(demo_assets.checkpoint_dir, tmp_path / "nan_checkpoint")
 
     start_episode(station, run_settings(broken), min_frames=0)
     before = station.state().follower_pos

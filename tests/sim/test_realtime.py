@@ -11,7 +11,8 @@ from tests.sim.conftest import follower_config
 
 
 def test_arm_reaches_a_goal_and_frames_keep_coming_while_the_caller_only_reads(lab_id):
-    robot = SimFollower(follower_config(lab_id, clock="realtime"))
+    # frames up to 3 s old: on a 2-core machine busy with other tests the render thread can lag 0.8 s (not the point)
+    robot = SimFollower(follower_config(lab_id, clock="realtime", camera_max_age_ms=3000))
     robot.connect()
     try:
         sim_start, wall_start = robot.lab.data.time, time.monotonic()
